@@ -1,0 +1,1 @@
+"""The composition root: settings, store wiring, bootstrap and the `lfr` command line."""

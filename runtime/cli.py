@@ -1,0 +1,138 @@
+"""The `lfr` command line. Each command lives in `runtime.commands.<module>.<function>`,
+imported only when that command runs, so `lfr --help` and light commands start fast."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from runtime.errors import UserError
+
+# command path -> (module under runtime.commands, function)
+HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
+    ("demo",): ("demo", "run_demo"),
+    ("api",): ("services", "run_api"),
+    ("worker",): ("recognition", "run_worker"),
+    ("ingest",): ("services", "run_ingest"),
+    ("project",): ("services", "run_projections"),
+    ("ledger", "verify"): ("ledger", "verify"),
+    ("ledger", "checkpoint"): ("ledger", "checkpoint"),
+    ("ledger", "prove"): ("ledger", "prove"),
+    ("ledger", "consistency"): ("ledger", "consistency"),
+    ("ledger", "export"): ("ledger", "export"),
+    ("register", "export"): ("register", "export"),
+    ("retention", "sweep"): ("retention", "sweep"),
+    ("retention", "report"): ("retention", "report"),
+    ("eval", "faces"): ("recognition", "eval_faces"),
+    ("token", "issue"): ("token", "issue"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lfr", description="Accountable Live Facial Recognition")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = commands.add_parser("demo", help="a complete deployment lifecycle on the configured stores")
+    demo.add_argument("--video", help="a video file to run the recognition worker over")
+    demo.add_argument("--watchlist", help="a folder holding one folder of images per person")
+    demo.add_argument("--threshold", type=float, help="the face-match threshold to authorise")
+    demo.add_argument("--json", action="store_true", help="print one JSON document")
+
+    api = commands.add_parser("api", help="serve the operator and public API")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+
+    worker = commands.add_parser("worker", help="the recognition worker for a live deployment")
+    worker.add_argument("--deployment", required=True, help="the deployment id")
+    worker.add_argument("--source", required=True, help="a video file, camera index or URL")
+    worker.add_argument("--camera", default="camera-1", help="the camera id to report")
+    worker.add_argument("--json", action="store_true")
+
+    commands.add_parser("ingest", help="consume match events from Kafka into the store")
+
+    project = commands.add_parser("project", help="run or rebuild the projections")
+    project.add_argument("--rebuild", action="store_true", help="drop and rebuild from zero")
+    project.add_argument("--once", action="store_true", help="catch up, then exit")
+
+    ledger = commands.add_parser("ledger", help="the tamper-evident audit ledger")
+    ledger_cmds = ledger.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    verify = ledger_cmds.add_parser("verify", help="recompute the ledger and check every checkpoint")
+    verify.add_argument("--json", action="store_true")
+    verify.add_argument("--parquet", help="verify an export folder instead of the store")
+    verify.add_argument("--checkpoint", help="also check against a published checkpoint file")
+    checkpoint = ledger_cmds.add_parser("checkpoint", help="sign a checkpoint of the ledger now")
+    checkpoint.add_argument("--json", action="store_true")
+    prove = ledger_cmds.add_parser("prove", help="inclusion proof of one entry")
+    prove.add_argument("seq", type=int, help="the entry's notification id")
+    prove.add_argument("--json", action="store_true")
+    consistency = ledger_cmds.add_parser("consistency", help="consistency proof between sizes")
+    consistency.add_argument("old", type=int)
+    consistency.add_argument("new", type=int)
+    consistency.add_argument("--json", action="store_true")
+    export = ledger_cmds.add_parser("export", help="export events and checkpoints for auditors")
+    export.add_argument("--parquet", required=True, help="the folder to write")
+
+    register = commands.add_parser("register", help="the public register of deployments")
+    register_cmds = register.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    reg_export = register_cmds.add_parser("export", help="export the register")
+    reg_export.add_argument("--format", choices=["csv", "json", "parquet"], required=True)
+    reg_export.add_argument("--out", help="a file to write (default: standard output)")
+
+    retention = commands.add_parser("retention", help="retention and erasure")
+    retention_cmds = retention.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    sweep = retention_cmds.add_parser("sweep", help="erase what is due")
+    sweep.add_argument("--as-of", help="ISO time to sweep as of (development only)")
+    sweep.add_argument("--json", action="store_true")
+    report = retention_cmds.add_parser("report", help="what is live, due, overdue, held, erased")
+    report.add_argument("--json", action="store_true")
+
+    evaluation = commands.add_parser("eval", help="evaluate the face engine")
+    eval_cmds = evaluation.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    faces = eval_cmds.add_parser("faces", help="NPL-style TPIR/FPIR on identity folders")
+    faces.add_argument("dir", help="a folder of identity folders (Person_Name/*.jpg)")
+    faces.add_argument("--distractors", help="a folder of distractor images")
+    faces.add_argument("--watchlist-size", type=int, help="how many identities to enrol")
+    faces.add_argument("--plot", help="where to write the TPIR/FPIR plot (PNG)")
+    faces.add_argument("--json", action="store_true")
+
+    token = commands.add_parser("token", help="API tokens")
+    token_cmds = token.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    issue = token_cmds.add_parser("issue", help="a signed token for the API (development)")
+    issue.add_argument("--user", required=True)
+    issue.add_argument("--role", required=True, action="append")
+    issue.add_argument("--hours", type=float, default=8.0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from domain.errors import DomainError
+
+    try:
+        args = build_parser().parse_args(argv)
+        key = (args.command, args.subcommand) if getattr(args, "subcommand", None) else (args.command,)
+        module_name, function_name = HANDLERS[key]
+        from runtime.settings import Settings
+
+        settings = Settings()
+        module = importlib.import_module(f"runtime.commands.{module_name}")
+        result = getattr(module, function_name)(args, settings)
+        return int(result or 0)
+    except (UserError, DomainError) as error:
+        print(f"lfr: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lfr: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

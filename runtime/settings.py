@@ -1,0 +1,126 @@
+"""All settings, from the environment (prefix LFR_) or a `.env` file: one object."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlparse
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from runtime.errors import ConfigurationError
+
+Environment = Literal["development", "production"]
+
+
+class Settings(BaseSettings):
+    """Settings of every process. Keys and secrets have no defaults outside development."""
+
+    model_config = SettingsConfigDict(env_prefix="LFR_", env_file=".env", extra="ignore")
+
+    env: Environment = "development"
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("lfr", appauthor=False)))
+    database_url: str = ""
+    kafka_bootstrap: str = ""
+    face_engine: Literal["dlib", "insightface", "opencv"] = "dlib"
+    model_dir: Path | None = None
+
+    # Secrets (base64). In development a missing one is generated once under data_dir.
+    ledger_signing_key: str = ""
+    token_secret: str = ""
+    key_encryption_key: str = ""
+
+    # Rules with the MPS defaults (DOMAIN.md §b.9, §c).
+    threshold_floor: float = 0.6
+    alert_retention_days: int = 31
+    watchlist_retention_hours: int = 24
+    urgent_confirmation_hours: int = 48
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite://", "postgresql://", "postgres://", "memory:")):
+            raise ValueError("LFR_DATABASE_URL must start with sqlite://, postgresql:// or memory:")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @cached_property
+    def store(self) -> StoreLocation:
+        return StoreLocation.parse(self.database_url or f"sqlite:///{self.data_dir / 'lfr.db'}")
+
+    def secret(self, name: str, size: int = 32) -> bytes:
+        """The named secret's bytes; refused when missing in production, made once in development."""
+        configured = getattr(self, name)
+        if configured:
+            return base64.b64decode(configured)
+        if self.is_production:
+            raise ConfigurationError(f"LFR_{name.upper()} must be set in production")
+        path = self.data_dir / "dev-secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64encode(secrets.token_bytes(size)))
+            os.chmod(path, 0o600)
+        return base64.b64decode(path.read_bytes())
+
+
+class StoreLocation:
+    """Where the events live: `memory:`, `sqlite:///file.db` or `postgresql://user@host:port/db`.
+
+    A PostgreSQL URL may name a schema with `?schema=NAME` (tests use one each).
+    """
+
+    def __init__(self, kind: Literal["memory", "sqlite", "postgres"], **parts: str) -> None:
+        self.kind = kind
+        self.parts = parts
+
+    @classmethod
+    def parse(cls, url: str) -> StoreLocation:
+        if url.startswith("memory:"):
+            return cls("memory")
+        if url.startswith("sqlite://"):
+            path = url.removeprefix("sqlite://").removeprefix("/")
+            return cls("sqlite", path="/" + path if url.startswith("sqlite:////") else path)
+        parsed = urlparse(url)
+        query = parse_qs(parsed.query)
+        return cls(
+            "postgres",
+            host=parsed.hostname or "127.0.0.1",
+            port=str(parsed.port or 5432),
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            dbname=parsed.path.lstrip("/") or "postgres",
+            schema=query.get("schema", [""])[0],
+        )
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The environment the eventsourcing library reads to build its recorders."""
+        if self.kind == "memory":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if self.kind == "sqlite":
+            Path(self.parts["path"]).parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.parts["path"],
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.parts["dbname"],
+            "POSTGRES_HOST": self.parts["host"],
+            "POSTGRES_PORT": self.parts["port"],
+            "POSTGRES_USER": self.parts["user"],
+            "POSTGRES_PASSWORD": self.parts["password"],
+            "POSTGRES_LOCK_TIMEOUT": "5",
+        }
+        if self.parts["schema"]:
+            env["POSTGRES_SCHEMA"] = self.parts["schema"]
+        return env

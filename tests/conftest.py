@@ -1,0 +1,60 @@
+"""Shared fixtures: the three event stores, and a PostgreSQL schema per test.
+
+PostgreSQL is at LFR_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test).
+Locally a missing server skips its tests; on CI (CI=true) it fails them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+POSTGRES_URL = os.environ.get("LFR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _postgres_connect():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    try:
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required on CI and is not reachable: {error}")
+        pytest.skip(f"PostgreSQL not reachable: {error}")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL to a fresh, empty schema in the test database, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with _postgres_connect() as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?schema={schema}"
+    finally:
+        with _postgres_connect() as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each application-level test runs once per store: in-memory, SQLite and PostgreSQL."""
+    if request.param == "memory":
+        return "memory:"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events.db'}"
+    request.applymarker(pytest.mark.postgres)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """The project's shared data beside the checkout (real faces, models)."""
+    if not SHARED.exists():
+        pytest.skip("shared data folder not present")
+    return SHARED
