@@ -1,0 +1,97 @@
+"""Watchlist entries: one aggregate each, so each data subject's data can be erased alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.authorisation import DeploymentApplication
+from domain.rules import require, require_role, require_text
+from domain.values import Audit, Role, SensitiveFlag, WatchlistCategory
+
+
+@dataclass(frozen=True)
+class EntryDetails:
+    """What must be recorded of every watchlist image (DOMAIN.md §b.3-5, APP watchlist)."""
+
+    reference: str
+    category: WatchlistCategory
+    source: str
+    legal_basis: str
+    image_date: date
+    sensitive_flags: tuple[SensitiveFlag, ...] = ()
+    ao_rationale: str = ""
+
+
+def check_entry(details: EntryDetails, authority: DeploymentApplication, today: date) -> None:
+    """The rules an entry must meet to join the watchlist of this authority."""
+    require_text(details.reference, "the entry's reference")
+    require(details.category.value in authority.proposal["watchlist_categories"],
+            f"category {details.category.value!r} is not authorised for this deployment")
+    require_text(details.source, "the image's source")
+    require_text(details.legal_basis, "the legal basis for holding the image")
+    require(details.image_date <= today, "the image date cannot be in the future")
+    for flag in details.sensitive_flags:
+        require(authority.approves_sensitive(flag),
+                f"the authority gives no AO rationale for {flag.value} entries")
+    if details.sensitive_flags:
+        require_text(details.ao_rationale, "the AO's rationale for this sensitive entry")
+
+
+class WatchlistEntry(Aggregate):
+    """A sought person on one deployment's watchlist. Image and template are sealed bytes:
+    encrypted under this entry's own data key, so erasure is the destruction of that key."""
+
+    @staticmethod
+    def create_id(deployment_id: UUID, reference: str, **_: Any) -> UUID:  # type: ignore[override]
+        return uuid5(NAMESPACE_URL, f"lfr:watchlist-entry:{deployment_id}:{reference}")
+
+    @event("WatchlistEntryAdded")
+    def __init__(self, audit: Audit, deployment_id: UUID, authority_id: UUID, reference: str,
+                 category: str, source: str, legal_basis: str, image_date: str,
+                 sensitive_flags: list[str], ao_rationale: str, model_id: str,
+                 sealed_image: bytes, sealed_template: bytes) -> None:
+        self.deployment_id = deployment_id
+        self.authority_id = authority_id
+        self.reference = reference
+        self.category = category
+        self.source = source
+        self.legal_basis = legal_basis
+        self.image_date = image_date
+        self.sensitive_flags = sensitive_flags
+        self.ao_rationale = ao_rationale
+        self.model_id = model_id
+        self.sealed_image = sealed_image
+        self.sealed_template = sealed_template
+        self.erased = False
+        self.erasure: dict[str, str] = {}
+
+    @classmethod
+    def add(cls, audit: Audit, authority: DeploymentApplication, deployment_id: UUID,
+            details: EntryDetails, model_id: str, sealed_image: bytes,
+            sealed_template: bytes) -> WatchlistEntry:
+        require_role(audit, Role.APPLICANT, Role.GOLD, doing="compile watchlist entries")
+        require(authority.in_force(audit.at), "entries join a watchlist only under an authority in force")
+        check_entry(details, authority, audit.at.date())
+        return cls(audit=audit.tied_to(deployment_id, authority.id), deployment_id=deployment_id,
+                   authority_id=authority.id, reference=details.reference,
+                   category=details.category.value, source=details.source,
+                   legal_basis=details.legal_basis, image_date=details.image_date.isoformat(),
+                   sensitive_flags=[f.value for f in details.sensitive_flags],
+                   ao_rationale=details.ao_rationale, model_id=model_id,
+                   sealed_image=sealed_image, sealed_template=sealed_template)
+
+    def erase(self, audit: Audit, rule: str) -> None:
+        require_role(audit, Role.SYSTEM, Role.DPO, doing="erase a watchlist entry")
+        require(not self.erased, "the watchlist entry is already erased")
+        require_text(rule, "the retention rule applied")
+        self._erased(audit=audit, rule=rule)
+
+    @event("WatchlistEntryErased")
+    def _erased(self, audit: Audit, rule: str) -> None:
+        self.erased = True
+        self.erasure = {"rule": rule, "by": audit.actor_id, "at": audit.at.isoformat()}

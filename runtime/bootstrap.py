@@ -1,0 +1,34 @@
+"""Builds the running system from the settings: the one place where the parts are wired."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.service import LfrService, Policy
+from runtime.settings import Settings
+from runtime.vault import MemoryKeyStore, SqlKeyStore, Vault
+
+
+@dataclass
+class Services:
+    settings: Settings
+    lfr: LfrService
+    vault: Vault
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(threshold_floor=settings.threshold_floor,
+                  urgent_confirmation=timedelta(hours=settings.urgent_confirmation_hours))
+
+
+def open_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
+    """The domain application on the configured store, with its vault."""
+    location = settings.store
+    keys = MemoryKeyStore() if location.kind == "memory" else SqlKeyStore(location)
+    vault = Vault(keys, settings.secret("key_encryption_key"))
+    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
+    lfr = LfrService(env, sealer=vault, policy=policy_from(settings), clock=clock)
+    return Services(settings=settings, lfr=lfr, vault=vault)
+

@@ -1,0 +1,133 @@
+"""A deployment driven through the domain service, step by step, for tests at every level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from domain.service import LfrService, Match
+from domain.values import (
+    Actor,
+    ApplicationSection,
+    DecisionArea,
+    Location,
+    PreDeploymentCheck,
+    Proposal,
+    Role,
+    UseCase,
+    WatchlistCategory,
+)
+from domain.watchlist import EntryDetails
+
+APPLICANT = Actor("insp-applicant", Role.APPLICANT)
+AO = Actor("supt-ao", Role.AUTHORISING_OFFICER)
+GOLD = Actor("ci-gold", Role.GOLD)
+OPERATOR = Actor("pc-operator", Role.OPERATOR)
+ENGAGER = Actor("pc-engager", Role.ENGAGEMENT_OFFICER)
+WORKER = Actor("worker-1", Role.WORKER)
+DPO = Actor("dpo-1", Role.DPO)
+SYSTEM = Actor("retention-sweeper", Role.SYSTEM)
+
+SECTIONS = {s.value: f"Section {s.value} completed for the AO." for s in ApplicationSection}
+DECISIONS = {a.value: f"Decision {a.value}: approved, reasons recorded." for a in DecisionArea}
+VERSIONS = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
+LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def proposal(start: datetime, hours: float = 8, **changes: object) -> Proposal:
+    values: dict[str, object] = dict(
+        location=LOCATION, starts_at=start, ends_at=start + timedelta(hours=hours),
+        use_case=UseCase.CRIME_HOTSPOT,
+        watchlist_categories=(WatchlistCategory.WANTED_BY_COURTS, WatchlistCategory.SUSPECT),
+        watchlist_max_size=10, threshold=0.64)
+    values.update(changes)
+    return Proposal(**values)  # type: ignore[arg-type]
+
+
+def entry(reference: str, **changes: object) -> EntryDetails:
+    values: dict[str, object] = dict(
+        reference=reference, category=WatchlistCategory.WANTED_BY_COURTS,
+        source="PNC custody image", legal_basis="PACE Code D 3.30", image_date=date(2025, 3, 1))
+    values.update(changes)
+    return EntryDetails(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class Scenario:
+    service: LfrService
+    clock: Clock
+    application_id: UUID | None = None
+    deployment_id: UUID | None = None
+    entry_ids: list[UUID] = field(default_factory=list)
+
+    @property
+    def deployment(self) -> UUID:
+        assert self.deployment_id is not None
+        return self.deployment_id
+
+    def submitted(self, **proposal_changes: object) -> Scenario:
+        s = self.service
+        self.application_id = s.identify_need(APPLICANT, "Reduce knife crime in the West End",
+                                               UseCase.CRIME_HOTSPOT.value)
+        s.submit_intelligence_case(APPLICANT, self.application_id, "F3-2026-114",
+                                   "Robbery hotspot; 14 wanted offenders linked")
+        start = self.clock.now + timedelta(hours=1)
+        s.submit_application(APPLICANT, self.application_id, SECTIONS,
+                             proposal(start, **proposal_changes))
+        return self
+
+    def granted(self, **proposal_changes: object) -> Scenario:
+        self.submitted(**proposal_changes)
+        assert self.application_id is not None
+        self.deployment_id = self.service.grant_authority(AO, self.application_id, DECISIONS,
+                                                          VERSIONS, GOLD.id)
+        return self
+
+    def prepared(self, entries: int = 2) -> Scenario:
+        self.granted()
+        s, d = self.service, self.deployment
+        s.appoint_command(GOLD, d, {"silver": ["insp-silver"], "operators": [OPERATOR.id],
+                                    "engagement": [ENGAGER.id]})
+        for check in PreDeploymentCheck:
+            s.record_pre_deployment(GOLD, d, check, f"{check.value} done")
+        for n in range(entries):
+            template = bytes([n + 1]) * 16
+            self.entry_ids.append(s.add_watchlist_entry(
+                APPLICANT, d, entry(f"WL-{n:04d}"), b"\xff\xd8jpeg" + bytes([n]), template, "dlib-r1"))
+        s.compile_watchlist(APPLICANT, d, self.entry_ids)
+        s.review_watchlist(GOLD, d, "Reviewed against the intelligence case")
+        s.import_watchlist(OPERATOR, d, "encrypted USB 77")
+        return self
+
+    def live(self, entries: int = 2) -> Scenario:
+        self.prepared(entries)
+        self.clock.advance(hours=1, minutes=5)
+        self.service.start_deployment(GOLD, self.deployment, LOCATION.name)
+        return self
+
+    def match(self, n: int = 0, score: float = 0.9, track: str = "t1") -> Match:
+        return Match(match_id=f"m-{self.deployment}-{track}-{n}", deployment_id=self.deployment,
+                     entry_id=self.entry_ids[n], camera_id="camera-1", observed_at=self.clock.now,
+                     score=score, model={"id": "dlib-r1", "version": "1"},
+                     watchlist_version="v", track_id=track, probe_jpeg=b"\xff\xd8probe")
+
+    def alert(self, n: int = 0, track: str = "t1") -> UUID:
+        return self.service.raise_alert(WORKER, self.match(n, track=track))
+
+
+def start_clock() -> Clock:
+    return Clock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
