@@ -13,10 +13,10 @@ from runtime.errors import UserError
 # command path -> (module under runtime.commands, function)
 HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
     ("demo",): ("demo", "run_demo"),
-    ("api",): ("services", "run_api"),
+    ("api",): ("api_server", "run_api"),
     ("worker",): ("recognition", "run_worker"),
-    ("ingest",): ("services", "run_ingest"),
-    ("project",): ("services", "run_projections"),
+    ("ingest",): ("ingest", "run_ingest"),
+    ("project",): ("projections", "run_projections"),
     ("ledger", "verify"): ("ledger", "verify"),
     ("ledger", "checkpoint"): ("ledger", "checkpoint"),
     ("ledger", "prove"): ("ledger", "prove"),
