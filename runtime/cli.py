@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     from domain.errors import DomainError
 
     try:
@@ -128,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(result or 0)
     except (UserError, DomainError) as error:
         print(f"lfr: {error}", file=sys.stderr)
+        return 2
+    except ValidationError as error:
+        problems = "; ".join(f"LFR_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                             for e in error.errors())
+        print(f"lfr: bad setting: {problems}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lfr: interrupted", file=sys.stderr)

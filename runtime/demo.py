@@ -1,0 +1,197 @@
+"""`lfr demo`: one complete deployment lifecycle on the configured stores, narrated.
+
+The officers' decisions are scripted (the demo stands in for the people); everything else is the
+real system: the domain, the vault, the face engine over a real video, the broker, the ingest,
+the projections, retention and the ledger.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from domain.values import (
+    Actor,
+    Adjudication,
+    ApplicationSection,
+    DecisionArea,
+    Disposal,
+    EngagementOutcome,
+    Location,
+    PreDeploymentCheck,
+    Proposal,
+    Role,
+    UseCase,
+    WatchlistCategory,
+)
+from domain.watchlist import EntryDetails
+from runtime.bootstrap import Services
+from runtime.errors import UserError
+from runtime.sample import Person, astronaut_folder, demo_video, people_in
+
+APPLICANT = Actor("insp-okafor", Role.APPLICANT)
+AO = Actor("supt-hughes", Role.AUTHORISING_OFFICER)
+GOLD = Actor("ci-patel", Role.GOLD)
+OPERATOR = Actor("pc-lewis", Role.OPERATOR)
+ENGAGER = Actor("pc-ahmed", Role.ENGAGEMENT_OFFICER)
+SWEEPER = Actor("retention-sweeper", Role.SYSTEM)
+LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
+
+
+@dataclass
+class DemoOptions:
+    video: Path | None = None
+    watchlist: Path | None = None
+    threshold: float | None = None
+
+
+@dataclass
+class Narrative:
+    """What happened, step by step: printed as it goes, or collected for --json."""
+
+    say: Callable[[str], None]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def step(self, name: str, text: str, **facts: Any) -> None:
+        self.steps.append({"step": name, "text": text, **facts})
+        self.say(f"- {text}")
+
+
+def run(services: Services, options: DemoOptions, narrative: Narrative) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="lfr-demo-") as scratch:
+        work = Path(scratch)
+        people, distractors = _watchlist_people(options, work)
+        video = options.video or demo_video(work / "walk-past.avi", people, distractors)
+        if not video.is_file():
+            raise UserError(f"no such video: {video}")
+        deployment_id = _authorise(services, options, narrative, len(people))
+        _prepare(services, deployment_id, people, narrative)
+        summary = _live(services, deployment_id, video, narrative)
+        alerts = _adjudicate(services, deployment_id, narrative)
+        _close(services, deployment_id, narrative)
+    return {"deployment_id": str(deployment_id), "recognition": summary, "alerts": alerts,
+            "steps": narrative.steps}
+
+
+def _watchlist_people(options: DemoOptions, work: Path) -> tuple[list[Person], Path | None]:
+    folder = options.watchlist or astronaut_folder(work / "watchlist")
+    if not folder.is_dir():
+        raise UserError(f"no such watchlist folder: {folder}")
+    people = people_in(folder)
+    if not people:
+        raise UserError(f"{folder} holds no person folders with images")
+    return people, folder / "_distractors"
+
+
+def _authorise(services: Services, options: DemoOptions, narrative: Narrative, size: int) -> UUID:
+    lfr, now = services.lfr, services.lfr.clock()
+    application = lfr.identify_need(APPLICANT, "Locate wanted offenders linked to West End robberies",
+                                    UseCase.CRIME_HOTSPOT.value)
+    lfr.submit_intelligence_case(APPLICANT, application, "F3-DEMO", "Robbery hotspot; offenders linked")
+    proposal = Proposal(
+        location=LOCATION, starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=8),
+        use_case=UseCase.CRIME_HOTSPOT,
+        watchlist_categories=(WatchlistCategory.WANTED_BY_COURTS,),
+        watchlist_max_size=max(size, 1), threshold=options.threshold or 0.64)
+    sections = {s.value: f"{s.name.replace('_', ' ').title()}: set out for the AO." for s in ApplicationSection}
+    lfr.submit_application(APPLICANT, application, sections, proposal)
+    narrative.step("application", f"{APPLICANT.id} submitted the 8-section application for "
+                   f"{LOCATION.name} ({LOCATION.borough}), threshold {proposal.threshold}")
+    decisions = {a.value: f"{a.name.replace('_', ' ').title()}: approved with reasons." for a in DecisionArea}
+    versions = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
+    deployment = lfr.grant_authority(AO, application, decisions, versions, GOLD.id)
+    narrative.step("authority", f"{AO.id} granted the Written Authority (7 decisions); Gold {GOLD.id}",
+                   authority_id=str(application), deployment_id=str(deployment))
+    return deployment
+
+
+def _prepare(services: Services, deployment: UUID, people: list[Person], narrative: Narrative) -> None:
+    from recognition.engines import load_engine
+    from recognition.enrol import EnrolmentError, template_from_image
+
+    lfr = services.lfr
+    lfr.appoint_command(GOLD, deployment, {"silver": ["insp-silver"], "operators": [OPERATOR.id],
+                                           "engagement": [ENGAGER.id]})
+    for check in PreDeploymentCheck:
+        lfr.record_pre_deployment(GOLD, deployment, check, f"{check.value.replace('_', ' ')} in place")
+    engine = load_engine(services.settings)
+    entries = []
+    for number, person in enumerate(people):
+        image = person.images[0].read_bytes()
+        try:
+            template = template_from_image(engine, image)
+        except EnrolmentError as error:
+            narrative.say(f"  (skipped {person.name}: {error})")
+            continue
+        details = EntryDetails(f"WL-{number:05d}", WatchlistCategory.WANTED_BY_COURTS,
+                               "PNC custody image", "PACE Code D", date(2025, 1, 1))
+        entries.append(lfr.add_watchlist_entry(APPLICANT, deployment, details, image,
+                                               template.vector.tobytes(), engine.model_id))
+    if not entries:
+        raise UserError("no watchlist image held a face that passed the quality gate")
+    version = lfr.compile_watchlist(APPLICANT, deployment, entries)
+    lfr.review_watchlist(GOLD, deployment, "Reviewed against the intelligence case")
+    lfr.import_watchlist(OPERATOR, deployment, "encrypted USB")
+    narrative.step("watchlist", f"watchlist of {len(entries)} entries compiled, reviewed and imported "
+                   f"(engine {engine.model_id}, version {version[:12]})", entries=len(entries))
+
+
+def _live(services: Services, deployment: UUID, video: Path, narrative: Narrative) -> dict[str, Any]:
+    from runtime.live import run_worker_in_process
+
+    services.lfr.start_deployment(GOLD, deployment, LOCATION.name)
+    narrative.step("start", f"deployment started at {LOCATION.name}")
+    summary = run_worker_in_process(services, deployment, video)
+    narrative.step("recognition", f"worker processed {summary['frames']} frames: "
+                   f"{summary['faces_seen']} faces seen, {summary['alerts']} alerts", **summary)
+    return summary
+
+
+def _adjudicate(services: Services, deployment: UUID, narrative: Narrative) -> list[dict[str, Any]]:
+    lfr = services.lfr
+    outcomes = []
+    for number, alert_id in enumerate(alert_ids_of(services, deployment)):
+        lfr.consult_probe_image(OPERATOR, alert_id, "Adjudicating the alert")
+        if number == 0:
+            lfr.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE, "Viable match")
+            lfr.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 240)
+            lfr.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "Wanted by courts")
+            outcome = "engaged: confirmed true, arrest"
+        else:
+            lfr.adjudicate_alert(OPERATOR, alert_id, Adjudication.FALSE_ALERT, "Not the person")
+            outcome = "false alert, no engagement"
+        outcomes.append({"alert_id": str(alert_id), "outcome": outcome})
+        narrative.step("adjudication", f"alert {str(alert_id)[:8]}: {outcome}")
+    return outcomes
+
+
+def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
+    from domain.alert import Alert
+
+    notifications = services.lfr.recorder.select_notifications(
+        start=1, limit=10**9, topics=[f"{Alert.__module__}:Alert.AlertRaised"])
+    events = [services.lfr.mapper.to_domain_event(n) for n in notifications]
+    return [e.originator_id for e in events if e.deployment_id == deployment]  # type: ignore[attr-defined]
+
+
+def _close(services: Services, deployment: UUID, narrative: Narrative) -> None:
+    lfr = services.lfr
+    lfr.end_deployment(GOLD, deployment, "Operation complete")
+    narrative.step("end", "deployment ended")
+    erased = lfr.erase_watchlist(SWEEPER, deployment, "watchlist within 24 hours of the end")
+    narrative.step("retention", f"watchlist erased: {len(erased)} data keys destroyed",
+                   erased=len(erased))
+    lfr.submit_cancellation_report(GOLD, deployment, {
+        "evaluation": "Objectives met", "learning": "None recorded",
+        "ended_at": datetime.now(UTC).isoformat()})
+    narrative.step("report", "cancellation report (Form 1 Part 3) submitted")
+
+
+def print_lines(text: str) -> None:
+    print(text, file=sys.stdout, flush=True)
