@@ -382,6 +382,33 @@ class LfrService(Application):
         self.commit(entry)
         self.sealer.destroy(str(entry.id))
 
+    def erase_alerts_data_batch(self, actor: Actor, alert_ids: list[UUID], rule: str) -> list[UUID]:
+        """The sweeper's batch: records many erasures in one transaction, then destroys the keys.
+
+        Alerts already erased or under a legal hold are skipped; if another process changed one
+        of them meanwhile, nothing is recorded and ConcurrentChange is raised (retry one by one)."""
+        loaded = [self.load(Alert, alert_id) for alert_id in alert_ids]
+        alerts = [a for a in loaded if not a.erased and not a.legal_hold]
+        for alert in alerts:
+            alert.erase(self._for_alert(actor, alert, S62Operation.ERASURE), rule)
+        self.commit(*alerts)
+        for alert in alerts:
+            self.sealer.destroy(str(alert.id))
+        return [alert.id for alert in alerts]
+
+    def erase_watchlist_entries_batch(self, actor: Actor, entry_ids: list[UUID],
+                                      rule: str) -> list[UUID]:
+        """As `erase_alerts_data_batch`, for watchlist entries (already erased ones skipped)."""
+        entries = [e for e in (self.load(WatchlistEntry, i) for i in entry_ids) if not e.erased]
+        for entry in entries:
+            entry.erase(self.audit(actor, s62=S62Operation.ERASURE,
+                                   deployment_id=entry.deployment_id,
+                                   authority_id=entry.authority_id), rule)
+        self.commit(*entries)
+        for entry in entries:
+            self.sealer.destroy(str(entry.id))
+        return [entry.id for entry in entries]
+
     def erase_watchlist(self, actor: Actor, deployment_id: UUID, rule: str) -> list[UUID]:
         """Erases every entry of an ended deployment's watchlist, then records the whole."""
         deployment, authority = self._deployment_and_authority(deployment_id)

@@ -26,9 +26,9 @@ def policy_from(settings: Settings) -> Policy:
 def open_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
     """The domain application on the configured store, with its vault."""
     location = settings.store
+    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}  # makes the SQLite folder too
     keys = MemoryKeyStore() if location.kind == "memory" else SqlKeyStore(location)
     vault = Vault(keys, settings.secret("key_encryption_key"))
-    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
     lfr = LfrService(env, sealer=vault, policy=policy_from(settings), clock=clock)
     return Services(settings=settings, lfr=lfr, vault=vault)
 

@@ -164,8 +164,9 @@ def _adjudicate(services: Services, deployment: UUID, narrative: Narrative) -> l
             lfr.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "Wanted by courts")
             outcome = "engaged: confirmed true, arrest"
         else:
-            lfr.adjudicate_alert(OPERATOR, alert_id, Adjudication.FALSE_ALERT, "Not the person")
-            outcome = "false alert, no engagement"
+            lfr.adjudicate_alert(OPERATOR, alert_id, Adjudication.ENGAGE, "Viable match")
+            lfr.record_engagement(ENGAGER, alert_id, EngagementOutcome.NOT_STOPPED, 0)
+            outcome = "engaged: not stopped (already in custody)"
         outcomes.append({"alert_id": str(alert_id), "outcome": outcome})
         narrative.step("adjudication", f"alert {str(alert_id)[:8]}: {outcome}")
     return outcomes

@@ -43,12 +43,12 @@ def astronaut_folder(into: Path) -> Path:
     image = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
     cv2.imwrite(str(person / "1.jpg"), image)
     # The same portrait as a second "sighting", lit and framed differently.
-    sighting = cv2.convertScaleAbs(image[20:460, 40:400], alpha=0.85, beta=18)
+    sighting = cv2.convertScaleAbs(image[10:250, 100:340], alpha=0.85, beta=18)
     cv2.imwrite(str(person / "2.jpg"), cv2.flip(sighting, 1))
     return into
 
 
-def face_patch(photo: Path, height: int = 200) -> np.ndarray:
+def face_patch(photo: Path, height: int = 280) -> np.ndarray:
     """The central part of a photo (where the labelled face is), `height` pixels tall."""
     image = cv2.imread(str(photo))
     if image is None:

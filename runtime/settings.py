@@ -30,16 +30,33 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = ""
     face_engine: Literal["dlib", "insightface", "opencv"] = "dlib"
     model_dir: Path | None = None
+    # Recognition: frames wider than this are shrunk for detection; the quality gate.
+    detect_width: int = 640
+    quality_min_face_px: int = 40
+    quality_min_sharpness: float = 20.0
+    quality_max_yaw: float = 0.35
 
     # Secrets (base64). In development a missing one is generated once under data_dir.
     ledger_signing_key: str = ""
     token_secret: str = ""
     key_encryption_key: str = ""
 
+    # The audit ledger: its name in checkpoints, public keys (name:base64, comma-separated)
+    # whose signatures verification accepts besides the log's own key (witnesses, or the
+    # log's key for an auditor without the signing key), and where checkpoints are
+    # published (default: data_dir/ledger/published).
+    ledger_origin: str = "lfr-ledger"
+    ledger_trusted_keys: str = ""
+    ledger_published_dir: Path | None = None
+
     # Rules with the MPS defaults (DOMAIN.md §b.9, §c).
     threshold_floor: float = 0.6
     alert_retention_days: int = 31
     watchlist_retention_hours: int = 24
+    # Items are erased this long before their legal deadline, so a late sweep still meets it;
+    # the sweeper runs every `retention_sweep_interval_s` in the services.
+    retention_margin_minutes: int = 60
+    retention_sweep_interval_s: float = 300.0
     urgent_confirmation_hours: int = 48
 
     @field_validator("database_url")
@@ -104,16 +121,16 @@ class StoreLocation:
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment the eventsourcing library reads to build its recorders."""
         if self.kind == "memory":
-            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+            return {"PERSISTENCE_MODULE": "ledger.persistence.popo"}
         if self.kind == "sqlite":
             Path(self.parts["path"]).parent.mkdir(parents=True, exist_ok=True)
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "ledger.persistence.sqlite",
                 "SQLITE_DBNAME": self.parts["path"],
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "ledger.persistence.postgres",
             "POSTGRES_DBNAME": self.parts["dbname"],
             "POSTGRES_HOST": self.parts["host"],
             "POSTGRES_PORT": self.parts["port"],

@@ -58,3 +58,25 @@ def shared_dir() -> Path:
     if not SHARED.exists():
         pytest.skip("shared data folder not present")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """`host:port` of a real Kafka-protocol broker (Tansu, in memory) on loopback.
+
+    Locally a broker that cannot start skips its tests; on CI (CI=true) it fails them.
+    Topics `lfr.matches` and `lfr.faces-seen` exist; consumers should assign partitions.
+    """
+    from tests.support.broker import Broker, BrokerError
+
+    try:
+        broker = Broker().start()
+        broker.create_topics("lfr.matches", "lfr.faces-seen")
+    except (BrokerError, ImportError, OSError) as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"the Kafka-protocol broker is required on CI: {error}")
+        pytest.skip(f"Kafka-protocol broker not available: {error}")
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()

@@ -1,0 +1,52 @@
+"""The FastAPI application: `create_app(settings)` builds it on the configured store.
+
+Every route names the roles it admits (`x-roles` in the OpenAPI, and in its description);
+the public routes admit anyone.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from api import errors
+from api.routes import alerts, applications, auditor, deployments, dpo, public, watchlist
+from api.state import ApiState
+from api.watchlist_import import UploadJobs
+from runtime.bootstrap import Services, open_services
+from runtime.settings import Settings
+
+DESCRIPTION = """The accountable Live Facial Recognition API: the MPS deployment process
+from application to register. Authenticate with `Authorization: Bearer <token>`
+(`lfr token issue --user U --role R`). Refusals are JSON `{detail, errors}`: 401 without
+a valid token, 403 for a role the route does not admit, 404 unknown record, 409 a rule of
+the process or a concurrent change, 410 erased data, 422 bad input (each field named)."""
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The API on `services` (default: opened from `settings`)."""
+    app = FastAPI(
+        title="LFR: accountable Live Facial Recognition", version="0.1.0", description=DESCRIPTION
+    )
+    app.state.api = ApiState(settings, services or open_services(settings))
+    app.state.token_secret = settings.secret("token_secret")
+    app.state.uploads = UploadJobs()
+    errors.install(app)
+    for module in (applications, deployments, watchlist, alerts, dpo, auditor, public):
+        _state_roles(module.router)
+        app.include_router(module.router)
+    return app
+
+
+def _state_roles(router: APIRouter) -> None:
+    """Writes each route's roles into its OpenAPI operation (`x-roles`) and description."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        roles: list[str] = []
+        for dependency in route.dependant.dependencies:
+            roles.extend(getattr(dependency.call, "roles", []))
+        label = ", ".join(roles) if roles else "public (no token)"
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": roles}
+        if not route.description.startswith("Roles:"):  # routers are shared by every app
+            route.description = f"Roles: {label}.\n\n{route.description}".strip()

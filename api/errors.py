@@ -1,0 +1,99 @@
+"""How refusals become HTTP answers: always a 4xx with a message, in one shape (`ErrorOut`).
+
+Domain errors keep the rule's own message; validation errors name each field and its problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api.schemas import ErrorOut
+from domain.errors import (
+    ConcurrentChange,
+    DataErased,
+    DomainError,
+    NotFound,
+    NotPermitted,
+    RuleViolation,
+)
+
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotPermitted, 403),
+    (NotFound, 404),
+    (ConcurrentChange, 409),
+    (DataErased, 410),
+    (RuleViolation, 409),
+]
+
+# What each refusal looks like in the OpenAPI, for routes to declare.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in [
+        (401, "no valid bearer token"),
+        (403, "the token's roles may not use this route"),
+        (404, "no such record"),
+        (409, "a rule of the process refused the command, or a concurrent change"),
+        (410, "the personal data has been erased"),
+        (422, "bad input: each field named with its problem"),
+        (503, "a part this route needs is not available on this server"),
+    ]
+}
+
+
+class Unavailable(Exception):
+    """A part this route needs is not configured on this server (answered 503)."""
+
+
+def status_of(error: DomainError) -> int:
+    return next((code for kind, code in DOMAIN_STATUS if isinstance(error, kind)), 409)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _answer(
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"detail": detail, "errors": errors or []}, status_code=status, headers=headers
+    )
+
+
+async def _validation(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"field": _field(e.get("loc", ())), "problem": str(e.get("msg", "invalid"))}
+        for e in error.errors()
+    ]
+    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    return _answer(422, f"bad input: {summary}", problems)
+
+
+async def _domain(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    return _answer(status_of(error), str(error))
+
+
+async def _http(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    return _answer(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+
+
+async def _unavailable(_: Request, error: Exception) -> JSONResponse:
+    return _answer(503, str(error))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Unavailable, _unavailable)

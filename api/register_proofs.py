@@ -1,0 +1,69 @@
+"""Inclusion proofs for the public register: each row's source events against the latest
+signed checkpoint, so anyone can check a row with the ledger's stand-alone verifier.
+
+A proof against a given tree size never changes, so proofs are cached by (event, size);
+a row whose events came after the latest checkpoint triggers one new checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+
+def source_ids(row: dict[str, Any]) -> list[int]:
+    """The notification ids a register row was built from (a list, or its JSON text)."""
+    ids = row.get("notification_ids") or []
+    if isinstance(ids, str):
+        ids = json.loads(ids)
+    return [int(n) for n in ids]
+
+
+class RegisterProofs:
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+        self._lock = threading.Lock()
+        self._index: dict[int, int] = {}
+        self._proofs: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def index_of(self, notification_id: int) -> int:
+        if notification_id not in self._index:
+            self._index[notification_id] = int(self.ledger.entry(notification_id).position)
+        return self._index[notification_id]
+
+    def checkpoint_covering(self, notification_ids: Iterable[int]) -> Any:
+        """The latest signed checkpoint, signing a new one if it misses any of these events."""
+        needed = max((self.index_of(n) + 1 for n in notification_ids), default=0)
+        latest = self.ledger.latest_checkpoint()
+        if latest is not None and latest.tree_size >= needed and latest.tree_size > 0:
+            return latest
+        with self._lock:  # one signer at a time; the others then find it covered
+            latest = self.ledger.latest_checkpoint()
+            if latest is None or latest.tree_size < needed or latest.tree_size == 0:
+                latest = self.ledger.checkpoint()
+            return latest
+
+    def proof(self, notification_id: int, tree_size: int) -> dict[str, Any]:
+        key = (notification_id, tree_size)
+        if key not in self._proofs:
+            from ledger.proofs import row_to_json
+
+            proof, row = self.ledger.prove_inclusion(notification_id, tree_size)
+            self._proofs[key] = {
+                "notification_id": notification_id,
+                "proof": proof.to_json(),
+                "event": row_to_json(row),
+            }
+        return self._proofs[key]
+
+    def attach(self, rows: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
+        """The checkpoint and the rows, each with `proofs` of its `notification_ids`."""
+        ids = [n for row in rows for n in source_ids(row)]
+        checkpoint = self.checkpoint_covering(ids)
+        proved = []
+        for row in rows:
+            proofs = [self.proof(n, checkpoint.tree_size) for n in source_ids(row)]
+            proved.append({**row, "proofs": proofs})
+        return checkpoint, proved

@@ -1,0 +1,179 @@
+"""Alerts: the worker's matches, the operator's queue, the images side by side (logged),
+adjudication, engagement and outcome."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from api import schemas, views
+from api.auth import Principal, allow
+from api.errors import REFUSALS
+from api.state import ApiState, api_state
+from domain.alert import Alert
+from domain.errors import DataErased
+from domain.service import Match
+from domain.values import Role
+from domain.watchlist import WatchlistEntry
+
+router = APIRouter(tags=["alerts"], responses=REFUSALS)
+
+worker = allow(Role.WORKER)
+adjudicators = allow(Role.ENGAGEMENT_OFFICER, Role.OPERATOR)
+engager = allow(Role.ENGAGEMENT_OFFICER)
+
+
+@router.post(
+    "/matches",
+    status_code=201,
+    response_model=schemas.Created,
+    summary="Worker: report a match (raises its alert; a replay is a no-op)",
+)
+def report_match(
+    body: schemas.MatchIn, who: Principal = Depends(worker), api: ApiState = Depends(api_state)
+) -> schemas.Created:
+    try:
+        probe = base64.b64decode(body.probe_jpeg_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise HTTPException(422, "probe_jpeg_base64: not base64") from None
+    match = Match(
+        match_id=body.event_id,
+        deployment_id=body.deployment_id,
+        entry_id=body.entry_id,
+        camera_id=body.camera_id,
+        observed_at=body.observed_at,
+        score=body.score,
+        model={"id": body.model_id, "version": body.model_version},
+        watchlist_version=body.watchlist_version,
+        track_id=body.track_id,
+        probe_jpeg=probe,
+    )
+    return schemas.Created(id=str(api.lfr.raise_alert(who.actor, match)))
+
+
+@router.post(
+    "/deployments/{deployment_id}/faces-seen",
+    status_code=201,
+    response_model=schemas.Created,
+    summary="Worker: report how many faces a camera saw in an interval",
+)
+def count_faces(
+    deployment_id: UUID,
+    body: schemas.FacesSeenIn,
+    who: Principal = Depends(worker),
+    api: ApiState = Depends(api_state),
+) -> schemas.Created:
+    tally = api.lfr.count_faces(
+        who.actor,
+        deployment_id,
+        body.camera_id,
+        body.interval_start,
+        body.interval_end,
+        body.faces_seen,
+        body.faces_passed_quality,
+    )
+    return schemas.Created(id=str(tally))
+
+
+@router.get(
+    "/alerts", response_model=schemas.Rows, summary="The alert queue (no images), oldest first"
+)
+def queue(
+    deployment_id: UUID | None = None,
+    pending_only: bool = True,
+    _: Principal = Depends(adjudicators),
+    api: ApiState = Depends(api_state),
+) -> schemas.Rows:
+    rows = api.read_models().alert_queue(deployment_id=deployment_id, pending_only=pending_only)
+    return schemas.Rows(rows=[views.jsonable(_plain(r)) for r in rows])
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    if isinstance(row, dict):
+        return row
+    if hasattr(row, "_asdict"):
+        return dict(row._asdict())
+    return dict(vars(row))
+
+
+@router.get(
+    "/alerts/{alert_id}", response_model=schemas.AlertOut, summary="One alert's record (no images)"
+)
+def read_alert(
+    alert_id: UUID, _: Principal = Depends(adjudicators), api: ApiState = Depends(api_state)
+) -> schemas.AlertOut:
+    return views.alert(api.lfr.load(Alert, alert_id))
+
+
+@router.post(
+    "/alerts/{alert_id}/consultation",
+    response_model=schemas.AlertImagesOut,
+    summary="The probe and watchlist images side by side (logged under s.62)",
+)
+def consult_alert(
+    alert_id: UUID,
+    body: schemas.JustificationIn,
+    who: Principal = Depends(adjudicators),
+    api: ApiState = Depends(api_state),
+) -> schemas.AlertImagesOut:
+    alert = api.lfr.load(Alert, alert_id)
+    entry = api.lfr.load(WatchlistEntry, alert.entry_id)
+    if entry.erased:  # refuse before any read is logged: nothing half done
+        raise DataErased(f"the watchlist image of {entry.id} has been erased")
+    probe = api.lfr.consult_probe_image(who.actor, alert_id, body.justification)
+    image = api.lfr.consult_watchlist_image(who.actor, alert.entry_id, body.justification)
+    return schemas.AlertImagesOut(
+        alert=views.alert(alert),
+        probe_image_base64=base64.b64encode(probe).decode(),
+        watchlist_image_base64=base64.b64encode(image).decode(),
+        watchlist_entry=views.entry(entry),
+    )
+
+
+@router.post(
+    "/alerts/{alert_id}/adjudication",
+    response_model=schemas.Done,
+    summary="The human decision: false alert, or engage",
+)
+def adjudicate(
+    alert_id: UUID,
+    body: schemas.AdjudicationIn,
+    who: Principal = Depends(adjudicators),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.adjudicate_alert(who.actor, alert_id, body.decision, body.notes)
+    return schemas.Done(id=str(alert_id))
+
+
+@router.post(
+    "/alerts/{alert_id}/engagement",
+    response_model=schemas.Done,
+    summary="Engagement Officer: the engagement's outcome and duration",
+)
+def engagement(
+    alert_id: UUID,
+    body: schemas.EngagementIn,
+    who: Principal = Depends(engager),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.record_engagement(who.actor, alert_id, body.outcome, body.duration_s, body.notes)
+    return schemas.Done(id=str(alert_id))
+
+
+@router.post(
+    "/alerts/{alert_id}/outcome",
+    response_model=schemas.Done,
+    summary="Engagement Officer: the disposal (arrest, other, no further action)",
+)
+def outcome(
+    alert_id: UUID,
+    body: schemas.OutcomeIn,
+    who: Principal = Depends(engager),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.record_outcome(who.actor, alert_id, body.disposal, body.reason)
+    return schemas.Done(id=str(alert_id))

@@ -1,0 +1,159 @@
+"""The auditor: the audit timeline, past state, the ledger's checkpoints, proofs,
+verification and the Parquet export."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+
+from api import schemas, views
+from api.auth import Principal, allow
+from api.errors import REFUSALS
+from api.state import ApiState, api_state
+from domain.values import Role
+
+router = APIRouter(tags=["auditor"], responses=REFUSALS)
+
+auditor = allow(Role.AUDITOR)
+auditor_or_dpo = allow(Role.AUDITOR, Role.DPO)
+
+
+def _ledger_call(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Runs a ledger request; the ledger's refusals (unknown entry, bad sizes) are 4xx."""
+    from ledger.service import LedgerError
+
+    try:
+        return call(*args, **kwargs)
+    except LedgerError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+@router.get(
+    "/audit/deployments/{deployment_id}/timeline",
+    response_model=schemas.Rows,
+    summary="Every event of a deployment, in order, with actor, role and justification",
+)
+def timeline(
+    deployment_id: UUID, _: Principal = Depends(auditor_or_dpo), api: ApiState = Depends(api_state)
+) -> schemas.Rows:
+    return schemas.Rows(rows=views.jsonable(list(api.read_models().timeline(deployment_id))))
+
+
+@router.get(
+    "/audit/aggregates/{aggregate_id}",
+    response_model=schemas.Document,
+    summary="An aggregate's state as of a version or a time",
+)
+def as_of(
+    aggregate_id: UUID,
+    version: int | None = Query(None, ge=1),
+    at: datetime | None = Query(None, description="ISO time with offset"),
+    _: Principal = Depends(auditor),
+    api: ApiState = Depends(api_state),
+) -> Any:
+    if version is not None and at is not None:
+        raise HTTPException(422, "version, at: give one of them, not both")
+    if at is not None and at.tzinfo is None:
+        raise HTTPException(422, "at: must include a time zone offset")
+    state = api.read_models().aggregate_as_of(aggregate_id, version=version, at=at)
+    if state is None:
+        raise HTTPException(404, f"no aggregate {aggregate_id} at that version or time")
+    return views.jsonable(state)
+
+
+@router.get(
+    "/ledger/checkpoints",
+    response_model=schemas.Rows,
+    summary="Every signed checkpoint, oldest first",
+)
+def checkpoints(
+    _: Principal = Depends(auditor), api: ApiState = Depends(api_state)
+) -> schemas.Rows:
+    return schemas.Rows(rows=[c.to_json() for c in api.ledger().checkpoints()])
+
+
+@router.post(
+    "/ledger/checkpoints",
+    status_code=201,
+    response_model=schemas.Document,
+    summary="Have the log sign a checkpoint of every entry now",
+)
+def sign_checkpoint(_: Principal = Depends(auditor), api: ApiState = Depends(api_state)) -> Any:
+    ledger = api.ledger()
+    return _ledger_call(ledger.checkpoint).to_json()
+
+
+@router.get(
+    "/ledger/proofs/inclusion/{notification_id}",
+    response_model=schemas.Document,
+    summary="The inclusion proof of one event, with the event as stored",
+)
+def inclusion(
+    notification_id: int,
+    tree_size: int | None = Query(None, ge=1),
+    _: Principal = Depends(auditor),
+    api: ApiState = Depends(api_state),
+) -> Any:
+    from ledger.proofs import row_to_json
+
+    if notification_id < 1:
+        raise HTTPException(422, "notification_id: must be 1 or more")
+    proof, row = _ledger_call(api.ledger().prove_inclusion, notification_id, tree_size)
+    return {"proof": proof.to_json(), "event": row_to_json(row)}
+
+
+@router.get(
+    "/ledger/proofs/consistency",
+    response_model=schemas.Document,
+    summary="The proof that the tree of NEW entries extends the tree of OLD entries",
+)
+def consistency(
+    old: int = Query(ge=1),
+    new: int = Query(ge=1),
+    _: Principal = Depends(auditor),
+    api: ApiState = Depends(api_state),
+) -> Any:
+    return _ledger_call(api.ledger().prove_consistency, old, new).to_json()
+
+
+@router.get(
+    "/ledger/verification",
+    response_model=schemas.Document,
+    summary="Recompute the whole ledger from the stored events and check every checkpoint",
+)
+def verification(_: Principal = Depends(auditor), api: ApiState = Depends(api_state)) -> Any:
+    return api.ledger().verify().to_json()
+
+
+@router.get(
+    "/ledger/export.zip",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/zip": {}},
+            "description": "the events and checkpoints as Parquet files",
+        }
+    },
+    summary="Export the events with their leaf hashes and the checkpoints (Parquet)",
+)
+def export(_: Principal = Depends(auditor), api: ApiState = Depends(api_state)) -> Response:
+    with tempfile.TemporaryDirectory() as folder:
+        api.ledger().export_parquet(Path(folder) / "export")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in sorted((Path(folder) / "export").rglob("*")):
+                if path.is_file():
+                    z.write(path, path.relative_to(folder))
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="ledger-export.zip"'},
+    )

@@ -1,0 +1,188 @@
+"""Stages 3 to 6 of a deployment: authorised changes, command, checks, live, end, report."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+
+from api import schemas, views
+from api.auth import Principal, allow
+from api.errors import REFUSALS
+from api.state import ApiState, api_state
+from domain.deployment import Deployment
+from domain.values import Role
+
+router = APIRouter(prefix="/deployments", tags=["deployments"], responses=REFUSALS)
+
+ao = allow(Role.AUTHORISING_OFFICER)
+gold = allow(Role.GOLD)
+gold_team = allow(Role.GOLD, Role.OPERATOR)
+readers = allow(
+    Role.GOLD,
+    Role.OPERATOR,
+    Role.ENGAGEMENT_OFFICER,
+    Role.AUTHORISING_OFFICER,
+    Role.APPLICANT,
+    Role.AUDITOR,
+    Role.WORKER,
+)
+report_readers = allow(Role.GOLD, Role.AUTHORISING_OFFICER, Role.AUDITOR, Role.DPO)
+
+
+@router.get(
+    "/{deployment_id}", response_model=schemas.DeploymentOut, summary="The deployment's state"
+)
+def read_deployment(
+    deployment_id: UUID, _: Principal = Depends(readers), api: ApiState = Depends(api_state)
+) -> schemas.DeploymentOut:
+    return views.deployment(api.lfr.load(Deployment, deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/threshold",
+    response_model=schemas.Done,
+    summary="AO: authorise a new face-match threshold (never below the floor)",
+)
+def change_threshold(
+    deployment_id: UUID,
+    body: schemas.ThresholdIn,
+    who: Principal = Depends(ao),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.authorise_threshold_change(who.actor, deployment_id, body.threshold, body.rationale)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/watchlist-size",
+    response_model=schemas.Done,
+    summary="AO: authorise a new watchlist size",
+)
+def change_size(
+    deployment_id: UUID,
+    body: schemas.WatchlistSizeIn,
+    who: Principal = Depends(ao),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.authorise_watchlist_size(who.actor, deployment_id, body.max_size, body.rationale)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/command",
+    response_model=schemas.Done,
+    summary="Gold: appoint the command structure",
+)
+def appoint_command(
+    deployment_id: UUID,
+    body: schemas.CommandIn,
+    who: Principal = Depends(gold),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.appoint_command(who.actor, deployment_id, body.members)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/checks",
+    response_model=schemas.Done,
+    summary="Record a pre-deployment check (signage, notice, training, cameras)",
+)
+def record_check(
+    deployment_id: UUID,
+    body: schemas.CheckIn,
+    who: Principal = Depends(gold_team),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.record_pre_deployment(who.actor, deployment_id, body.check, body.detail)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/start", response_model=schemas.Done, summary="Start the live deployment"
+)
+def start(
+    deployment_id: UUID,
+    body: schemas.StartIn,
+    who: Principal = Depends(gold_team),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.start_deployment(who.actor, deployment_id, body.location_name)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post("/{deployment_id}/pause", response_model=schemas.Done, summary="Pause the deployment")
+def pause(
+    deployment_id: UUID,
+    body: schemas.ReasonIn,
+    who: Principal = Depends(gold_team),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.pause_deployment(who.actor, deployment_id, body.reason)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/resume", response_model=schemas.Done, summary="Resume a paused deployment"
+)
+def resume(
+    deployment_id: UUID, who: Principal = Depends(gold_team), api: ApiState = Depends(api_state)
+) -> schemas.Done:
+    api.lfr.resume_deployment(who.actor, deployment_id)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post("/{deployment_id}/end", response_model=schemas.Done, summary="End the deployment")
+def end(
+    deployment_id: UUID,
+    body: schemas.ReasonIn,
+    who: Principal = Depends(gold_team),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.end_deployment(who.actor, deployment_id, body.reason)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/cancellation-report",
+    response_model=schemas.Done,
+    summary="Gold: submit the cancellation report (Form 1 Part 3)",
+)
+def submit_report(
+    deployment_id: UUID,
+    body: schemas.CancellationReportIn,
+    who: Principal = Depends(gold),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    report: dict[str, Any] = body.model_dump()
+    api.lfr.submit_cancellation_report(who.actor, deployment_id, report)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.get(
+    "/{deployment_id}/cancellation-report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "the report as HTML"}},
+    summary="The cancellation report with the deployment's figures, as HTML",
+)
+def read_report(
+    deployment_id: UUID, _: Principal = Depends(report_readers), api: ApiState = Depends(api_state)
+) -> HTMLResponse:
+    api.lfr.load(Deployment, deployment_id)  # 404 for an unknown deployment
+    return HTMLResponse(api.cancellation_report_html(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/register-entry",
+    response_model=schemas.Done,
+    summary="Gold: publish the deployment's register entry (after the report)",
+)
+def publish(
+    deployment_id: UUID, who: Principal = Depends(gold), api: ApiState = Depends(api_state)
+) -> schemas.Done:
+    row = api.read_models().register_row(deployment_id)
+    api.lfr.publish_register_entry(who.actor, deployment_id, views.jsonable(dict(row or {})))
+    return schemas.Done(id=str(deployment_id))

@@ -1,0 +1,187 @@
+"""The watchlist: uploads of person folders, single entries, compile, review, import,
+and the s.62-logged reading of an entry."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+
+from api import schemas, views
+from api.auth import Principal, allow
+from api.errors import REFUSALS
+from api.state import ApiState, api_state
+from api.watchlist_import import Importer, UploadJobs, UploadRefused, archive_of, open_upload
+from domain.deployment import Deployment
+from domain.errors import ConcurrentChange, RuleViolation
+from domain.values import Role
+from domain.watchlist import EntryDetails, WatchlistEntry
+
+router = APIRouter(tags=["watchlist"], responses=REFUSALS)
+
+compilers = allow(Role.APPLICANT, Role.GOLD)
+reviewers = allow(Role.GOLD, Role.AUTHORISING_OFFICER)
+operator = allow(Role.OPERATOR)
+consulters = allow(
+    Role.APPLICANT,
+    Role.GOLD,
+    Role.AUTHORISING_OFFICER,
+    Role.OPERATOR,
+    Role.ENGAGEMENT_OFFICER,
+    Role.DPO,
+    Role.AUDITOR,
+)
+
+
+def _jobs(request: Request) -> UploadJobs:
+    jobs: UploadJobs = request.app.state.uploads
+    return jobs
+
+
+@router.post(
+    "/deployments/{deployment_id}/watchlist/uploads",
+    status_code=202,
+    response_model=schemas.UploadOut,
+    summary="Upload person folders with a manifest (a .zip, or a folder's files)",
+)
+def upload(
+    deployment_id: UUID,
+    request: Request,
+    files: list[UploadFile] = File(
+        description="one .zip, or every file of a folder with its relative path as the file name"
+    ),
+    who: Principal = Depends(compilers),
+    api: ApiState = Depends(api_state),
+) -> schemas.UploadOut:
+    deployment = api.lfr.load(Deployment, deployment_id)
+    if deployment.watchlist_state != "none":
+        raise RuleViolation("entries are added before the watchlist is compiled")
+    try:
+        received = open_upload(archive_of([(f.filename or "", f.file) for f in files]))
+    except UploadRefused as error:
+        raise HTTPException(422, f"files: {error}") from None
+    importer = Importer(api.lfr, api.engine)
+    job = _jobs(request).start(importer, deployment_id, received, who.actor)
+    return schemas.UploadOut.model_validate(job.as_dict())
+
+
+@router.get(
+    "/watchlist/uploads/{job_id}",
+    response_model=schemas.UploadOut,
+    summary="An upload's progress and its report of what was added or refused",
+)
+def upload_progress(
+    job_id: str, request: Request, _: Principal = Depends(compilers)
+) -> schemas.UploadOut:
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no watchlist upload with id {job_id}")
+    return schemas.UploadOut.model_validate(job.as_dict())
+
+
+@router.post(
+    "/deployments/{deployment_id}/watchlist/entries",
+    status_code=201,
+    response_model=schemas.Created,
+    summary="Add one watchlist entry with its image",
+)
+def add_entry(
+    deployment_id: UUID,
+    body: schemas.EntryIn,
+    who: Principal = Depends(compilers),
+    api: ApiState = Depends(api_state),
+) -> schemas.Created:
+    from recognition.enrol import EnrolmentError, template_from_image
+
+    try:
+        image = base64.b64decode(body.image_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise HTTPException(422, "image_base64: not base64") from None
+    engine = api.engine()
+    try:
+        template = template_from_image(engine, image)
+    except EnrolmentError as error:
+        raise HTTPException(422, f"image_base64: {error}") from None
+    details = EntryDetails(
+        body.reference,
+        body.category,
+        body.source,
+        body.legal_basis,
+        body.image_date,
+        tuple(body.sensitive_flags),
+        body.ao_rationale,
+    )
+    try:
+        entry_id = api.lfr.add_watchlist_entry(
+            who.actor, deployment_id, details, image, template.vector.tobytes(), engine.model_id
+        )
+    except ConcurrentChange:
+        raise RuleViolation(
+            f"an entry with reference {body.reference!r} is already on this watchlist"
+        ) from None
+    return schemas.Created(id=str(entry_id))
+
+
+@router.post(
+    "/deployments/{deployment_id}/watchlist/compilation",
+    response_model=schemas.CompiledOut,
+    summary="Compile the watchlist from its entries",
+)
+def compile_watchlist(
+    deployment_id: UUID,
+    body: schemas.CompileIn,
+    who: Principal = Depends(compilers),
+    api: ApiState = Depends(api_state),
+) -> schemas.CompiledOut:
+    version = api.lfr.compile_watchlist(who.actor, deployment_id, body.entry_ids)
+    return schemas.CompiledOut(deployment_id=str(deployment_id), version=version)
+
+
+@router.post(
+    "/deployments/{deployment_id}/watchlist/review",
+    response_model=schemas.Done,
+    summary="Review the compiled watchlist against the intelligence case",
+)
+def review(
+    deployment_id: UUID,
+    body: schemas.NotesIn,
+    who: Principal = Depends(reviewers),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.review_watchlist(who.actor, deployment_id, body.notes)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/deployments/{deployment_id}/watchlist/import",
+    response_model=schemas.Done,
+    summary="Operator: import the reviewed watchlist into the LFR system",
+)
+def import_watchlist(
+    deployment_id: UUID,
+    body: schemas.MediumIn,
+    who: Principal = Depends(operator),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.import_watchlist(who.actor, deployment_id, body.medium)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/watchlist/entries/{entry_id}/consultation",
+    response_model=schemas.EntryConsultedOut,
+    summary="Read a watchlist entry and its image (logged under DPA 2018 s.62)",
+)
+def consult_entry(
+    entry_id: UUID,
+    body: schemas.JustificationIn,
+    who: Principal = Depends(consulters),
+    api: ApiState = Depends(api_state),
+) -> schemas.EntryConsultedOut:
+    image = api.lfr.consult_watchlist_image(who.actor, entry_id, body.justification)
+    entry = api.lfr.load(WatchlistEntry, entry_id)
+    return schemas.EntryConsultedOut(
+        entry=views.entry(entry), image_base64=base64.b64encode(image).decode()
+    )

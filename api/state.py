@@ -1,0 +1,125 @@
+"""What the routes share: the domain service, and the read models, ledger and face engine,
+each opened on first use so the command routes work even where those are not set up."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from fastapi import Request
+
+from api.errors import Unavailable
+from domain.service import LfrService
+from runtime.bootstrap import Services
+from runtime.settings import Settings
+
+PUBLIC_STALENESS_S = 1.0
+
+
+class ApiState:
+    """The server's parts. `read_models`, `ledger` and `engine` are opened lazily, once."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        self.settings = settings
+        self.services = services
+        self._lock = threading.RLock()
+        self._parts: dict[str, Any] = {}
+        self._catch_up_lock = threading.Lock()
+        self._caught_up_at = float("-inf")
+
+    @property
+    def lfr(self) -> LfrService:
+        return self.services.lfr
+
+    def _once(self, name: str, opener: Callable[[], Any]) -> Any:
+        with self._lock:
+            if name not in self._parts:
+                self._parts[name] = opener()
+            return self._parts[name]
+
+    def read_models(self, public: bool = False) -> Any:
+        """The projections' query object, caught up with the events stored so far.
+
+        Public reads catch up at most every `PUBLIC_STALENESS_S`: the register may lag a
+        command by that much, and 50 readers do not each query for new events."""
+        models = self._once("read_models", self._open_read_models)
+        now = time.monotonic()
+        if not public or now - self._caught_up_at > PUBLIC_STALENESS_S:
+            with self._catch_up_lock:
+                models.catch_up()
+            self._caught_up_at = now
+        return models
+
+    def public_answer(self, key: str, build: Callable[[], bytes]) -> bytes:
+        from api.public_cache import PublicCache
+
+        cache: PublicCache = self._once("public_cache", lambda: PublicCache(PUBLIC_STALENESS_S))
+        return cache.get(key, build)
+
+    def register_proofs(self) -> Any:
+        from api.register_proofs import RegisterProofs
+
+        return self._once("register_proofs", lambda: RegisterProofs(self.ledger()))
+
+    def _open_read_models(self) -> Any:
+        try:
+            from projections import open_read_models
+        except ImportError:
+            raise Unavailable(
+                "the read models (projections) are not available on this server"
+            ) from None
+        return open_read_models(self.settings, self.services)
+
+    def ledger(self) -> Any:
+        return self._once("ledger", self._open_ledger)
+
+    def _open_ledger(self) -> Any:
+        try:
+            from ledger.wiring import open_ledger
+        except ImportError:
+            raise Unavailable("the ledger service is not available on this server") from None
+        return open_ledger(self.settings, self.lfr.recorder)
+
+    def retention_report(self) -> Any:
+        """The DPO's retention view (the retention engineer's `projections.retention`)."""
+        from projections.retention import RetentionRules, retention_view
+
+        rules = RetentionRules(
+            alert_retention=timedelta(days=self.settings.alert_retention_days),
+            watchlist_retention=timedelta(hours=self.settings.watchlist_retention_hours),
+        )
+        return retention_view(self.lfr, rules, self.lfr.clock()).to_json()
+
+    def erasure_proof(self, subject_id: Any) -> Any:
+        try:
+            from projections.retention import erasure_proof  # type: ignore[import-not-found]
+        except ImportError:
+            raise Unavailable("erasure proofs are not available on this server") from None
+        return erasure_proof(self.settings, self.services, subject_id)
+
+    def cancellation_report_html(self, deployment_id: Any) -> str:
+        models = self.read_models()
+        try:
+            from projections.report import cancellation_report_html
+        except ImportError:
+            raise Unavailable("the cancellation report is not available on this server") from None
+        return str(cancellation_report_html(models, deployment_id))
+
+    def engine(self) -> Any:
+        return self._once("engine", self._load_engine)
+
+    def _load_engine(self) -> Any:
+        from recognition.engines import EngineUnavailable, load_engine
+
+        try:
+            return load_engine(self.settings)
+        except EngineUnavailable as error:
+            raise Unavailable(f"the face engine cannot be loaded: {error}") from None
+
+
+def api_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.api
+    return state

@@ -1,0 +1,208 @@
+"""Ledger benchmark: append overhead, full verification, proofs (PostgreSQL).
+
+    python bench/ledger.py [--events 1000000] [--appends 2000] [--rounds 5]
+
+Uses PostgreSQL at LFR_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test),
+in schemas of its own that it drops afterwards. Prints its figures.
+
+1. Append: the same stored events, one per transaction (as a command saves them),
+   appended through the library's plain PostgreSQL recorder and through the ledgered
+   one, in alternating rounds; medians per append and their ratio.
+2. Verification of N events: N synthetic stored events and their leaves bulk-loaded
+   with COPY (appending a million one by one would take most of an hour), one
+   checkpoint, then a full `Ledger.verify()`.
+3. Proofs at N entries: inclusion and consistency proof generation (median of 101).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg  # noqa: E402
+from eventsourcing.persistence import InfrastructureFactory, StoredEvent  # noqa: E402
+from eventsourcing.utils import Environment  # noqa: E402
+
+from ledger.checkpoint import SigningKey  # noqa: E402
+from ledger.leaf import StoredRow, row_leaf_hash  # noqa: E402
+from ledger.proofs import check_consistency, check_row_inclusion  # noqa: E402
+from ledger.service import Ledger  # noqa: E402
+
+URL = os.environ.get("LFR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+KEY = SigningKey("bench", b"B" * 32)
+STATE = b'{"timestamp":{"_type_":"datetime_iso","_data_":"2025-01-01T00:00:00+00:00"},' + b"x" * 160
+
+
+def env_for(schema: str, module: str) -> Environment:
+    from runtime.settings import StoreLocation
+
+    env = StoreLocation.parse(f"{URL}?schema={schema}").eventsourcing_env()
+    return Environment("bench", {**env, "PERSISTENCE_MODULE": module})
+
+
+def recorder_for(schema: str, module: str) -> tuple[Any, Any]:
+    factory = InfrastructureFactory.construct(env_for(schema, module))
+    return factory, factory.application_recorder()
+
+
+def events(n: int) -> list[StoredEvent]:
+    return [StoredEvent(uuid.uuid4(), 1, "bench:Happened", STATE) for _ in range(n)]
+
+
+def bench_append(appends: int, rounds: int) -> dict[str, float]:
+    plain_f, plain = recorder_for("bench_plain", "eventsourcing.postgres")
+    led_f, ledgered = recorder_for("bench_ledger", "ledger.persistence.postgres")
+    for recorder in (plain, ledgered):  # warm up connections and prepared statements
+        for event in events(200):
+            recorder.insert_events([event])
+    timings: dict[str, list[float]] = {"plain": [], "ledger": []}
+    for _ in range(rounds):
+        batch = events(appends)
+        for name, recorder in (("plain", plain), ("ledger", ledgered)):
+            start = time.perf_counter()
+            for event in batch:
+                recorder.insert_events([event])
+            timings[name].append((time.perf_counter() - start) / appends)
+    plain_f.close()
+    led_f.close()
+    ratios = [b / a for a, b in zip(timings["plain"], timings["ledger"], strict=True)]
+    return {
+        "plain_ms": statistics.median(timings["plain"]) * 1000,
+        "ledger_ms": statistics.median(timings["ledger"]) * 1000,
+        "ratio": statistics.median(ratios),
+    }
+
+
+def bulk_load(schema: str, n: int) -> tuple[Ledger, Any, Any]:
+    factory, recorder = recorder_for(schema, "ledger.persistence.postgres")
+    store = recorder.ledger_store
+    log_id = store.log_id(recorder.events_table_name)
+    table = store.table(recorder.events_table_name)
+    with psycopg.connect(URL, autocommit=True) as conn, conn.cursor() as curs:
+        with (
+            curs.copy(
+                f"COPY {table} (originator_id, originator_version, topic, state, notification_id) "
+                "FROM STDIN"
+            ) as events_copy,
+            conn.cursor().copy(
+                f"COPY {store.table('ledger_leaves')} (idx, log_id, notification_id, leaf_hash) "
+                "FROM STDIN"
+            ) as leaves_copy,
+        ):
+            for i in range(n):
+                oid = uuid.uuid4()
+                nid = i + 1
+                row = StoredRow(
+                    recorder.events_table_name, nid, str(oid), 1, "bench:Happened", STATE
+                )
+                events_copy.write_row((oid, 1, "bench:Happened", STATE, nid))
+                leaves_copy.write_row((i, log_id, nid, row_leaf_hash(row)))
+        curs.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), %s)", (n,)
+        )
+        curs.execute(f"ANALYZE {table}")
+        curs.execute(f"ANALYZE {store.table('ledger_leaves')}")
+    ledger = Ledger(store, "bench", KEY)
+    return ledger, recorder, factory
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def bench_proofs(ledger: Ledger, n: int) -> dict[str, float]:
+    rng = random.Random(7)
+    checkpoint = ledger.latest_checkpoint()
+    assert checkpoint is not None
+    inclusion, consistency, checks = [], [], []
+    for _ in range(101):
+        nid = rng.randint(1, n)
+        start = time.perf_counter()
+        proof, row = ledger.prove_inclusion(nid)
+        inclusion.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        check_row_inclusion(proof, row, checkpoint, [KEY.public])
+        checks.append(time.perf_counter() - start)
+        old = rng.randint(1, n - 1)
+        start = time.perf_counter()
+        ledger.prove_consistency(old, n)
+        consistency.append(time.perf_counter() - start)
+    # One consistency proof checked end to end against two signed checkpoints.
+    first = ledger.checkpoints()[0]
+    proof = ledger.prove_consistency(first.tree_size, n)
+    check_consistency(proof, first, checkpoint, [KEY.public])
+    return {
+        "inclusion_ms": median_ms(inclusion),
+        "consistency_ms": median_ms(consistency),
+        "inclusion_check_ms": median_ms(checks),
+    }
+
+
+def drop(*schemas: str) -> None:
+    with psycopg.connect(URL, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--appends", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    schemas = ("bench_plain", "bench_ledger", "bench_verify")
+    drop(*schemas)
+    with psycopg.connect(URL, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        print(f"machine: {os.cpu_count()} CPU cores; PostgreSQL at {URL.split('@')[-1]}")
+        a = bench_append(args.appends, args.rounds)
+        print(
+            f"append, 1 event per transaction, median of {args.rounds} rounds x {args.appends}: "
+            f"plain {a['plain_ms']:.3f} ms, ledger {a['ledger_ms']:.3f} ms, "
+            f"ratio {a['ratio']:.3f} (target <= 1.15)"
+        )
+        n = args.events
+        start = time.perf_counter()
+        ledger, recorder, factory = bulk_load("bench_verify", n - 1000)
+        print(
+            f"bulk load of {n - 1000} events and leaves (COPY): {time.perf_counter() - start:.1f} s"
+        )
+        start = time.perf_counter()
+        ledger.checkpoint()
+        print(
+            f"checkpoint building the node cache for {n - 1000}: {time.perf_counter() - start:.2f} s"
+        )
+        for _ in range(10):  # the last 1000 through the ledgered recorder, 100 per transaction
+            recorder.insert_events(events(100))
+        start = time.perf_counter()
+        ledger.checkpoint()
+        print(f"checkpoint after 1000 more (incremental): {time.perf_counter() - start:.3f} s")
+        start = time.perf_counter()
+        report = ledger.verify()
+        elapsed = time.perf_counter() - start
+        assert report.ok, report.summary()
+        print(f"full verification of {report.size} events: {elapsed:.2f} s (target < 10 s)")
+        p = bench_proofs(ledger, n)
+        print(
+            f"proofs at {n} entries, median of 101: inclusion {p['inclusion_ms']:.2f} ms, "
+            f"consistency {p['consistency_ms']:.2f} ms (target < 10 ms); "
+            f"checking an inclusion proof {p['inclusion_check_ms']:.3f} ms"
+        )
+        factory.close()
+    finally:
+        drop(*schemas)
+
+
+if __name__ == "__main__":
+    main()

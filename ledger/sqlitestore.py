@@ -1,0 +1,70 @@
+"""The ledger's tables in SQLite, through the eventsourcing library's connection pool."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.sqlite import SQLiteDatastore
+
+from ledger.sqlstore import SqlLedgerStore
+
+
+class SQLiteLedgerStore(SqlLedgerStore):
+    """The ledger of one SQLite database file."""
+
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__()
+        self.datastore = datastore
+        self._snapshot: Any = None
+
+    def table(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def ddl(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS ledger_logs "
+            "(log_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+            "CREATE TABLE IF NOT EXISTS ledger_leaves (idx INTEGER PRIMARY KEY, "
+            "log_id INTEGER NOT NULL, notification_id INTEGER NOT NULL, leaf_hash BLOB NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_leaves_notification_id_idx "
+            "ON ledger_leaves (notification_id)",
+            "CREATE TABLE IF NOT EXISTS ledger_nodes (level INTEGER NOT NULL, "
+            "idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS ledger_checkpoints (seq INTEGER PRIMARY KEY, "
+            "tree_size INTEGER NOT NULL, body TEXT NOT NULL, signatures TEXT NOT NULL)",
+        ]
+
+    def register_log_sql(self) -> str:
+        return "INSERT OR IGNORE INTO ledger_logs (name) VALUES (?)"
+
+    def events_query(self, log: str) -> str:
+        # The library's SQLite recorder uses the rowid as the notification id.
+        return (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.table(log)} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        )
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction for every read inside the block (WAL gives it a snapshot)."""
+        with self.datastore.transaction(commit=False) as curs:
+            self._snapshot = curs
+            try:
+                yield
+            finally:
+                self._snapshot = None
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        if self._snapshot is not None:
+            yield self._snapshot
+            return
+        with self.datastore.transaction(commit=False) as curs:
+            yield curs
+
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as curs:
+            yield curs

@@ -1,0 +1,105 @@
+"""Alerts as the operator sees them: score, threshold, camera, time, entry, adjudication.
+
+No image ever enters this view (the probe crop stays sealed in the event). The watchlist
+entry's reference is kept beside the alert for the operator and cleared when the entry is
+erased. The delay from the alert to its adjudication feeds the metrics and the report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.base import Batch, ReadModelProjection, event_name
+from projections.tables import Row, Table
+
+ALERTS_TABLE = Table(
+    "rm_alerts",
+    {
+        "alert_id": "text", "deployment_id": "text", "notification_id": "int",
+        "entry_id": "text", "camera_id": "text", "track_id": "text", "observed_at": "text",
+        "raised_at": "text", "score": "real", "threshold": "real", "model": "json",
+        "watchlist_version": "text", "state": "text", "decision": "text",
+        "adjudicated_at": "text", "adjudicated_by": "text", "adjudicated_role": "text",
+        "adjudication_delay_s": "real", "engagement_outcome": "text",
+        "engagement_duration_s": "real", "disposal": "text", "legal_hold": "int",
+        "erased": "int",
+    },
+    key=("alert_id",),
+    indexes=(("deployment_id", "observed_at"), ("state",)),
+)
+ENTRIES_TABLE = Table(
+    "rm_watchlist_entries",
+    {"entry_id": "text", "deployment_id": "text", "reference": "text", "category": "text"},
+    key=("entry_id",),
+)
+
+# The states of an alert, in order: the queue shows `pending`.
+PENDING, ADJUDICATED, CONCLUDED, DISPOSED = "pending", "adjudicated", "concluded", "disposed"
+
+
+def _raised(event: Any, notification_id: int) -> Row:
+    return {
+        "alert_id": str(event.originator_id), "deployment_id": str(event.deployment_id),
+        "notification_id": notification_id, "entry_id": str(event.entry_id),
+        "camera_id": event.camera_id, "track_id": event.track_id,
+        "observed_at": event.observed_at.isoformat(), "raised_at": event.audit.at.isoformat(),
+        "score": float(event.score), "threshold": float(event.threshold),
+        "model": dict(event.model), "watchlist_version": event.watchlist_version,
+        "state": PENDING, "decision": None, "adjudicated_at": None, "adjudicated_by": None,
+        "adjudicated_role": None, "adjudication_delay_s": None, "engagement_outcome": None,
+        "engagement_duration_s": None, "disposal": None, "legal_hold": 0, "erased": 0,
+    }
+
+
+class AlertsProjection(ReadModelProjection):
+    """One row per alert, and the references of watchlist entries for the queue."""
+
+    name = "alerts"
+    tables = (ALERTS_TABLE, ENTRIES_TABLE)
+    events = frozenset({
+        "AlertRaised", "AlertAdjudicated", "EngagementConcluded", "OutcomeRecorded",
+        "LegalHoldPlaced", "LegalHoldLifted", "AlertDataErased", "WatchlistEntryAdded",
+        "WatchlistEntryErased",
+    })
+
+    def apply(self, event: Any, notification_id: int, batch: Batch) -> None:
+        kind = event_name(event)
+        if kind == "WatchlistEntryAdded":
+            batch.put(ENTRIES_TABLE, {
+                "entry_id": str(event.originator_id), "deployment_id": str(event.deployment_id),
+                "reference": event.reference, "category": event.category})
+            return
+        if kind == "WatchlistEntryErased":
+            entry = batch.get(ENTRIES_TABLE, (str(event.originator_id),))
+            if entry is not None:
+                batch.put(ENTRIES_TABLE, {**entry, "reference": None})
+            return
+        if kind == "AlertRaised":
+            batch.put(ALERTS_TABLE, _raised(event, notification_id))
+            return
+        row = batch.get(ALERTS_TABLE, (str(event.originator_id),))
+        if row is not None:
+            self._update(kind, event, row)
+            batch.put(ALERTS_TABLE, row)
+
+    @staticmethod
+    def _update(kind: str, event: Any, row: Row) -> None:
+        at = event.audit.at
+        if kind == "AlertAdjudicated":
+            from datetime import datetime
+
+            row.update(state=ADJUDICATED, decision=event.decision, adjudicated_at=at.isoformat(),
+                       adjudicated_by=event.audit.actor_id, adjudicated_role=event.audit.actor_role)
+            raised = datetime.fromisoformat(row["raised_at"])
+            row["adjudication_delay_s"] = (at - raised).total_seconds()
+            if event.decision == "false_alert":
+                row["state"] = CONCLUDED
+        elif kind == "EngagementConcluded":
+            row.update(state=CONCLUDED, engagement_outcome=event.outcome,
+                       engagement_duration_s=float(event.duration_s))
+        elif kind == "OutcomeRecorded":
+            row.update(state=DISPOSED, disposal=event.disposal)
+        elif kind in ("LegalHoldPlaced", "LegalHoldLifted"):
+            row["legal_hold"] = int(kind == "LegalHoldPlaced")
+        elif kind == "AlertDataErased":
+            row["erased"] = 1

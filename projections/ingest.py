@@ -1,0 +1,303 @@
+"""The ingest: the worker's messages become domain commands, each offset stored with them.
+
+    ingest = open_ingest(settings, services)         # an IngestService (an LfrService)
+    report = ingest_batch(ingest, messages)          # messages: Sequence[Message]
+    report = drain_broker(ingest, broker)            # the embedded default's InProcessBroker
+
+A `MatchEvent` becomes `raise_alert` (actor `worker:<camera>`, match id = the message's
+event id, so a replay finds its alert and is a no-op); a `FacesSeenCount` becomes
+`count_faces`. The events of a run of messages from one topic-partition and a tracking
+record `Tracking("kafka:<topic>:<partition>", last offset)` are stored in ONE transaction
+of the library's process recorder (ledgered like every other write), so a crash at any
+point loses nothing and duplicates nothing: on restart the ingest resumes after the
+stored offset. A message that does not parse, or that the domain refuses (deployment not
+live, unknown entry, score below threshold...), is recorded as a `MessageRejected` event
+with its reason in that same transaction, and the ingest goes on.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+
+from domain.deployment import Deployment
+from domain.errors import DomainError
+from domain.service import LfrService, Match
+from domain.values import Actor, Role
+from projections.keybatch import BatchKeys
+from projections.rejections import MessageRejected
+from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
+from runtime.vault import Vault
+
+A = TypeVar("A", bound=Aggregate)
+INGEST_ACTOR = Actor("ingest", Role.SYSTEM)
+MALFORMED = (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as read from the broker: where it came from, and its bytes."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+    key: bytes | None = None
+
+
+@dataclass
+class IngestReport:
+    """What a call stored: alerts, faces-seen tallies, rejections (offset, reason), skips."""
+
+    alerts: int = 0
+    tallies: int = 0
+    rejected: list[tuple[str, int, int, str]] = field(default_factory=list)
+    already_stored: int = 0
+
+    def add(self, other: IngestReport) -> None:
+        self.alerts += other.alerts
+        self.tallies += other.tallies
+        self.rejected += other.rejected
+        self.already_stored += other.already_stored
+
+    @property
+    def messages(self) -> int:
+        return self.alerts + self.tallies + len(self.rejected)
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    return f"kafka:{topic}:{partition}"
+
+
+class IngestService(LfrService):
+    """The domain service on a process recorder, collecting a batch's events to store at once.
+
+    Inside `batch(tracking)`, commands collect their events instead of saving them; the
+    events and the tracking record are then stored in one transaction."""
+
+    name = LfrService.name  # the same events tables as the domain service
+
+    def __init__(self, env: Mapping[str, str] | None = None, *,
+                 shared_recorder: Any = None, keys: BatchKeys | None = None,
+                 **kwargs: Any) -> None:
+        self._shared_recorder = shared_recorder
+        super().__init__(env, **kwargs)
+        self.keys = keys
+        self._optimistic = False
+        self._batch: ProcessingEvent[UUID] | None = None
+        self._batch_ids: set[UUID] = set()
+        self._deployments: dict[UUID, Deployment] = {}
+        # Only an in-memory store shared with another service lacks a process recorder.
+        self._memory_offsets: dict[str, int] = {}
+
+    def construct_recorder(self) -> Any:
+        if self._shared_recorder is not None:
+            return self._shared_recorder
+        return self.factory.process_recorder()
+
+    def offset(self, topic: str, partition: int) -> int | None:
+        """The last offset stored for a topic-partition, or None before the first."""
+        name = tracking_name(topic, partition)
+        if isinstance(self.recorder, ProcessRecorder):
+            return self.recorder.max_tracking_id(name)
+        return self._memory_offsets.get(name)
+
+    @contextmanager
+    def batch(self, tracking: Tracking, optimistic: bool = True) -> Iterator[None]:
+        """Collects the commands' events; stores them with `tracking` at the end.
+
+        Optimistic: no per-message existence or key reads; a duplicate then fails the
+        whole transaction (IntegrityError) and the caller retries one message at a time."""
+        self._batch = ProcessingEvent(tracking=tracking)
+        self._optimistic = optimistic and self.keys is not None
+        if self._optimistic and self.keys is not None:
+            self.keys.open_batch()
+        try:
+            yield
+            if self._optimistic and self.keys is not None:
+                self.keys.flush()
+            self._record(self._batch)
+            if not isinstance(self.recorder, ProcessRecorder):
+                self._memory_offsets[tracking.application_name] = tracking.notification_id
+        finally:
+            if self.keys is not None:
+                self.keys.close_batch()
+            self._optimistic = False
+            self._batch = None
+            self._batch_ids.clear()
+            self._deployments.clear()
+
+    def commit(self, *aggregates: Aggregate) -> None:
+        if self._batch is None:
+            super().commit(*aggregates)
+            return
+        self._batch.collect_events(*aggregates)
+        self._batch_ids.update(a.id for a in aggregates)
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        if aggregate_id in self._batch_ids:
+            return True
+        return False if self._optimistic else super().exists(aggregate_id)
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A:
+        # A batch reads each deployment once; alerts and tallies never change it.
+        if self._batch is None or cls is not Deployment:
+            return super().load(cls, aggregate_id)
+        if aggregate_id not in self._deployments:
+            self._deployments[aggregate_id] = super().load(Deployment, aggregate_id)
+        return self._deployments[aggregate_id]  # type: ignore[return-value]
+
+
+def _match_command(ingest: IngestService, value: bytes) -> None:
+    event = MatchEvent.from_json(value)
+    ingest.raise_alert(Actor(f"worker:{event.camera_id}", Role.WORKER), Match(
+        match_id=event.event_id, deployment_id=UUID(event.deployment_id),
+        entry_id=UUID(event.entry_id), camera_id=event.camera_id,
+        observed_at=datetime.fromisoformat(event.observed_at), score=float(event.score),
+        model={"id": event.model_id, "version": event.model_version},
+        watchlist_version=event.watchlist_version, track_id=event.track_id,
+        probe_jpeg=event.probe_bytes()))
+
+
+def _faces_command(ingest: IngestService, value: bytes) -> None:
+    count = FacesSeenCount.from_json(value)
+    ingest.count_faces(Actor(f"worker:{count.camera_id}", Role.WORKER),
+                       UUID(count.deployment_id), count.camera_id,
+                       datetime.fromisoformat(count.interval_start),
+                       datetime.fromisoformat(count.interval_end),
+                       int(count.faces_seen), int(count.faces_passed_quality))
+
+
+COMMANDS: dict[str, Callable[[IngestService, bytes], None]] = {
+    MATCHES_TOPIC: _match_command, FACES_SEEN_TOPIC: _faces_command}
+
+
+def _reject(ingest: IngestService, message: Message, reason: str) -> None:
+    try:
+        payload = json.loads(message.value)
+        ids = payload if isinstance(payload, dict) else {}
+    except MALFORMED:
+        ids = {}
+    audit = ingest.audit(INGEST_ACTOR, deployment_id=str(ids.get("deployment_id", ""))[:64])
+    rejected = MessageRejected(audit=audit, topic=message.topic, partition=message.partition,
+                               offset=message.offset,
+                               message_id=str(ids.get("event_id", ""))[:64], reason=reason)
+    ingest.commit(rejected)
+
+
+def _handle(ingest: IngestService, message: Message, report: IngestReport) -> None:
+    command = COMMANDS.get(message.topic)
+    before = len(ingest._batch.events) if ingest._batch else 0
+    try:
+        if command is None:
+            raise ValueError(f"no command for topic {message.topic!r}")
+        command(ingest, message.value)
+    except DomainError as error:
+        reason = f"refused: {error}"
+    except MALFORMED as error:
+        reason = f"malformed {message.topic} message: {type(error).__name__}: {error}"
+    else:
+        stored = (len(ingest._batch.events) if ingest._batch else 0) > before
+        if not stored:
+            report.already_stored += 1
+        elif message.topic == MATCHES_TOPIC:
+            report.alerts += 1
+        else:
+            report.tallies += 1
+        return
+    _reject(ingest, message, reason)
+    report.rejected.append((message.topic, message.partition, message.offset, reason))
+
+
+def _store_run(ingest: IngestService, run: Sequence[Message],
+               optimistic: bool = True) -> IngestReport:
+    """One transaction: the run's events and its last offset."""
+    report = IngestReport()
+    last = run[-1]
+    tracking = Tracking(tracking_name(last.topic, last.partition), last.offset)
+    with ingest.batch(tracking, optimistic):
+        for message in run:
+            _handle(ingest, message, report)
+    return report
+
+
+def ingest_batch(ingest: IngestService, messages: Iterable[Message]) -> IngestReport:
+    """Stores what the messages say, exactly once per offset; returns what it stored.
+
+    Messages already stored (offset at or below the stored one) are skipped. When a run's
+    transaction conflicts (another ingest stored the same messages, or an alert at once),
+    the run is retried one message per transaction, and what is already stored is skipped."""
+    report = IngestReport()
+    ordered = sorted(messages, key=lambda m: (m.topic, m.partition, m.offset))
+    for (topic, partition), group in groupby(ordered, key=lambda m: (m.topic, m.partition)):
+        stored = ingest.offset(topic, partition)
+        run = [m for m in group if stored is None or m.offset > stored]
+        if not run:
+            continue
+        try:
+            report.add(_store_run(ingest, run))
+        except IntegrityError:
+            for message in run:
+                report.add(_store_one(ingest, message))
+    return report
+
+
+def _store_one(ingest: IngestService, message: Message) -> IngestReport:
+    stored = ingest.offset(message.topic, message.partition)
+    if stored is not None and message.offset <= stored:
+        return IngestReport(already_stored=1)
+    try:
+        return _store_run(ingest, [message], optimistic=False)
+    except IntegrityError:
+        return IngestReport(already_stored=1)  # stored meanwhile by another ingest
+
+
+def drain_broker(ingest: IngestService, broker: Any, max_messages: int = 2000) -> IngestReport:
+    """Empties an in-process broker (`recognition.transport.InProcessBroker`) into the store.
+
+    The in-process queue has no offsets of its own, so each message gets the next offset
+    after the one stored for its topic (partition 0): the embedded default's equivalent of
+    Kafka's log, kept in the same transaction as the events."""
+    report = IngestReport()
+    while True:
+        delivered = broker.poll(max_messages=max_messages)
+        if not delivered:
+            return report
+        next_offset: dict[str, int] = {}
+        messages = []
+        for item in delivered:
+            if item.topic not in next_offset:
+                stored = ingest.offset(item.topic, 0)
+                next_offset[item.topic] = 0 if stored is None else stored + 1
+            messages.append(Message(item.topic, 0, next_offset[item.topic], item.value, item.key))
+            next_offset[item.topic] += 1
+        report.add(ingest_batch(ingest, messages))
+
+
+def open_ingest(settings: Any, services: Any = None) -> IngestService:
+    """The ingest over the configured store, sharing the vault (and clock) of `services`.
+
+    With an in-memory store the ingest shares the services' recorder, so both see the
+    same events; on SQLite and PostgreSQL it opens a process recorder on the same tables."""
+    if services is None:
+        from runtime.bootstrap import open_services
+
+        services = open_services(settings)
+    location = settings.store
+    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
+    shared = services.lfr.recorder if location.kind == "memory" else None
+    keys = BatchKeys(services.vault.keys)
+    return IngestService(env, shared_recorder=shared, keys=keys,
+                         sealer=Vault(keys, services.vault.kek),  # type: ignore[arg-type]
+                         policy=services.lfr.policy, clock=services.lfr.clock)

@@ -1,0 +1,297 @@
+"""The DPO's retention view: every item of personal data, its rule, deadline and status.
+
+Items are watchlist entries (face image and template) and alerts (probe crop). The view is a
+fold over the domain's stored events (`RetentionState.apply`), so it can run over a fresh read
+of the store or be fed event by event by a projection. `RetentionState.view(rules, now)` then
+says for each item whether it is live, due, overdue, held or erased (DOMAIN.md §c):
+
+- an alert's deadline is `alert_retention` after it was observed; under a legal hold it has
+  none; once the hold is lifted it is erased then at the latest (the deadline is never before
+  the lift plus the margin);
+- a watchlist entry's deadline is `watchlist_retention` after its deployment ended (none while
+  the deployment has not ended);
+- an item is *due* `margin` before its deadline (the sweeper erases it then, so the legal limit
+  is met even if a sweep is late by less than the margin) and *overdue* once the deadline has
+  passed unerased: that is a breach, which the report raises as an alarm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
+
+from domain.alert import Alert
+from domain.deployment import Deployment
+from domain.records import FacesSeenTally
+from domain.watchlist import WatchlistEntry
+
+STATUSES = ("live", "due", "overdue", "held", "erased")
+PAGE = 5_000
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    """The retention periods (from the settings; MPS defaults in DOMAIN.md §c)."""
+
+    alert_retention: timedelta = timedelta(days=31)
+    watchlist_retention: timedelta = timedelta(hours=24)
+    margin: timedelta = timedelta(hours=1)
+
+    @property
+    def alert_rule(self) -> str:
+        return f"alert-data-{_span(self.alert_retention)}-after-alert"
+
+    @property
+    def watchlist_rule(self) -> str:
+        return f"watchlist-{_span(self.watchlist_retention)}-after-deployment-end"
+
+
+def _span(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    if hours % 24 == 0:
+        return f"{int(hours // 24)}d"
+    return f"{hours:g}h"
+
+
+@dataclass
+class Item:
+    """One data subject's personal data: a watchlist entry or an alert's probe crop."""
+
+    kind: str  # "watchlist_entry" or "alert"
+    item_id: str
+    deployment_id: str
+    data: tuple[str, ...]
+    collected_at: datetime
+    rule: str = ""
+    deadline: datetime | None = None
+    due_at: datetime | None = None
+    status: str = "live"
+    hold: dict[str, str] = field(default_factory=dict)
+    hold_lifted_at: datetime | None = None
+    erasure: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in ("collected_at", "deadline", "due_at", "hold_lifted_at"):
+            data[name] = data[name].isoformat() if data[name] else None
+        data["data"] = list(self.data)
+        return data
+
+
+@dataclass
+class RetentionView:
+    """The items as of one moment, with the faces-seen figures for the non-match policy."""
+
+    as_of: datetime
+    rules: RetentionRules
+    items: list[Item]
+    faces_seen: int
+    alerts_raised: int
+
+    def by_status(self, status: str) -> list[Item]:
+        return [item for item in self.items if item.status == status]
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for item in self.items:
+            counts[item.status] += 1
+        return counts
+
+    def due(self) -> list[Item]:
+        """What the sweeper must erase now: due and overdue items."""
+        return [item for item in self.items if item.status in ("due", "overdue")]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "rules": {
+                "alert": self.rules.alert_rule,
+                "watchlist": self.rules.watchlist_rule,
+                "margin_s": self.rules.margin.total_seconds(),
+            },
+            "counts": self.counts(),
+            "non_matching_faces": {
+                "faces_seen": self.faces_seen,
+                "stored": 0,
+                "alerts_stored_encrypted": self.alerts_raised,
+            },
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+EVENTS = {
+    WatchlistEntry: ("WatchlistEntryAdded", "WatchlistEntryErased"),
+    Deployment: ("DeploymentEnded",),
+    Alert: ("AlertRaised", "LegalHoldPlaced", "LegalHoldLifted", "AlertDataErased"),
+    FacesSeenTally: ("FacesSeenCounted",),
+}
+TOPICS = [f"{get_topic(cls)}.{name}" for cls, names in EVENTS.items() for name in names]
+
+
+class RetentionState:
+    """The fold: what the events say about every item of personal data."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Item] = {}
+        self.deployment_ended: dict[str, datetime] = {}
+        self.faces_seen = 0
+        self.position = 0
+
+    def apply(self, event: Any, notification_id: int) -> None:
+        """Apply one domain event (others are ignored) stored at `notification_id`."""
+        self.position = max(self.position, notification_id)
+        name = type(event).__name__
+        item_id = str(event.originator_id)
+        if name == "WatchlistEntryAdded":
+            self.items[item_id] = Item(
+                "watchlist_entry",
+                item_id,
+                str(event.deployment_id),
+                ("face_image", "template"),
+                event.audit.at,
+            )
+        elif name == "AlertRaised":
+            self.items[item_id] = Item(
+                "alert", item_id, str(event.deployment_id), ("probe_image",), event.observed_at
+            )
+        elif name == "DeploymentEnded":
+            self.deployment_ended[item_id] = event.audit.at
+        elif name == "FacesSeenCounted":
+            self.faces_seen += int(event.faces_seen)
+        elif item_id in self.items:
+            self._change(self.items[item_id], name, event, notification_id)
+
+    @staticmethod
+    def _change(item: Item, name: str, event: Any, notification_id: int) -> None:
+        if name == "LegalHoldPlaced":
+            item.hold = {
+                "reason": event.reason,
+                "approver": event.approver,
+                "review_on": event.review_on,
+                "placed_by": event.audit.actor_id,
+            }
+        elif name == "LegalHoldLifted":
+            item.hold, item.hold_lifted_at = {}, event.audit.at
+        elif name in ("AlertDataErased", "WatchlistEntryErased"):
+            item.erasure = {
+                "rule": event.rule,
+                "by": event.audit.actor_id,
+                "role": event.audit.actor_role,
+                "at": event.audit.at.isoformat(),
+                "notification_id": notification_id,
+            }
+
+    def view(self, rules: RetentionRules, now: datetime) -> RetentionView:
+        """Each item's rule, deadline and status as of `now`."""
+        for item in self.items.values():
+            self._judge(item, rules, now)
+        alerts = sum(1 for item in self.items.values() if item.kind == "alert")
+        return RetentionView(now, rules, list(self.items.values()), self.faces_seen, alerts)
+
+    def _judge(self, item: Item, rules: RetentionRules, now: datetime) -> None:
+        item.deadline = item.due_at = None
+        if item.kind == "alert":
+            item.rule = rules.alert_rule
+            if not item.hold:
+                item.deadline = item.collected_at + rules.alert_retention
+                if item.hold_lifted_at is not None:
+                    item.deadline = max(item.deadline, item.hold_lifted_at + rules.margin)
+        else:
+            item.rule = rules.watchlist_rule
+            ended = self.deployment_ended.get(item.deployment_id)
+            if ended is not None:
+                item.deadline = ended + rules.watchlist_retention
+        if item.deadline is not None:
+            item.due_at = item.deadline - rules.margin
+        item.status = _status(item, now)
+
+
+def _status(item: Item, now: datetime) -> str:
+    if item.erasure:
+        return "erased"
+    if item.hold:
+        return "held"
+    if item.deadline is None or item.due_at is None or now < item.due_at:
+        return "live"
+    return "overdue" if now >= item.deadline else "due"
+
+
+def stored_events(app: Application) -> Iterator[tuple[int, Any]]:
+    """The retention-relevant domain events of `app`, in notification order, with their ids."""
+    start = 1
+    while True:
+        page = app.recorder.select_notifications(start, PAGE, topics=list(TOPICS))
+        for notification in page:
+            yield notification.id, app.mapper.to_domain_event(notification)
+        if len(page) < PAGE:
+            return
+        start = page[-1].id + 1
+
+
+def build_state(events: Iterable[tuple[int, Any]]) -> RetentionState:
+    state = RetentionState()
+    for notification_id, event in events:
+        state.apply(event, notification_id)
+    return state
+
+
+def retention_view(app: Application, rules: RetentionRules, now: datetime) -> RetentionView:
+    """The DPO's view of `app`'s store as of `now`, read afresh from the stored events."""
+    return build_state(stored_events(app)).view(rules, now)
+
+
+def prove_erasures(settings: Any, app: Application, erased: list[Item]) -> dict[str, Any]:
+    """For each erased item, the inclusion proof of its erasure event in a signed checkpoint
+    (one is made when the latest does not yet cover the event), checked before it is given.
+    `settings` is a `runtime.settings.Settings` (duck-typed, as `ledger.wiring` takes it)."""
+    if not erased:
+        return {}
+    from ledger.proofs import check_row_inclusion, row_to_json
+    from ledger.service import LedgerError
+    from ledger.wiring import open_ledger
+
+    try:
+        ledger = open_ledger(settings, app.recorder)
+        latest = ledger.latest_checkpoint()
+        newest = max(int(i.erasure["notification_id"]) for i in erased)
+        if latest is None or latest.tree_size < newest:
+            latest = ledger.checkpoint()
+    except LedgerError as error:
+        return {i.item_id: {"error": str(error)} for i in erased}
+    proofs: dict[str, Any] = {}
+    for item in erased:
+        try:
+            proof, row = ledger.prove_inclusion(
+                int(item.erasure["notification_id"]), latest.tree_size
+            )
+            check_row_inclusion(proof, row, latest, ledger.trusted)
+            proofs[item.item_id] = {
+                "inclusion": proof.to_json(),
+                "event": row_to_json(row),
+                "checkpoint": latest.to_json(),
+                "verified": True,
+            }
+        except Exception as error:  # shown as an unproven erasure, never hidden
+            proofs[item.item_id] = {"error": f"{type(error).__name__}: {error}"}
+    return proofs
+
+
+def erasure_proof(settings: Any, services: Any, subject_id: Any) -> dict[str, Any]:
+    """One item's retention record with, once erased, the ledger proof of its erasure event and
+    whether its data key is destroyed (`services`: a `runtime.bootstrap.Services`)."""
+    from domain.errors import NotFound
+    from runtime.sweeper import rules_from
+
+    view = retention_view(services.lfr, rules_from(settings), services.lfr.clock())
+    item = next((i for i in view.items if i.item_id == str(subject_id)), None)
+    if item is None:
+        raise NotFound(f"no personal data is recorded under {subject_id}")
+    document = item.to_json()
+    document["key_destroyed"] = services.vault.is_destroyed(item.item_id)
+    document["erasure_proof"] = prove_erasures(settings, services.lfr, [item]).get(item.item_id)
+    return document

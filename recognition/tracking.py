@@ -1,0 +1,93 @@
+"""Follows faces across frames so one passage of one person is one track.
+
+A track that goes unseen for `ttl_s` seconds ends; the same person coming back later
+gets a new track, and so may alert again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from recognition.engines.base import Face
+
+
+@dataclass
+class Track:
+    """One person's passage in front of one camera."""
+
+    track_id: str
+    box: tuple[float, float, float, float]
+    last_seen: float
+    alerted: bool = False
+    searches: int = 0
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    w = min(ax2, bx2) - max(a[0], b[0])
+    h = min(ay2, by2) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _centre_distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Distance between box centres, in units of the larger box's width."""
+    dx = (a[0] + a[2] / 2) - (b[0] + b[2] / 2)
+    dy = (a[1] + a[3] / 2) - (b[1] + b[3] / 2)
+    return float((dx * dx + dy * dy) ** 0.5 / max(a[2], b[2], 1.0))
+
+
+class Tracker:
+    """Greedy box association: best overlap first, then nearest centre for fast movers.
+
+    Track ids are `<session>-<n>`: a new worker run (new session) never reuses an id,
+    so deterministic event ids of different runs do not collide.
+    """
+
+    def __init__(self, session: str, ttl_s: float = 1.0, min_iou: float = 0.2) -> None:
+        self.session = session
+        self.ttl_s = ttl_s
+        self.min_iou = min_iou
+        self._ids = itertools.count(1)
+        self.tracks: dict[str, Track] = {}
+
+    def update(self, faces: list[Face], now: float) -> list[Track]:
+        """The track of each face, in the order of `faces`; expires stale tracks first."""
+        self.tracks = {k: t for k, t in self.tracks.items() if now - t.last_seen <= self.ttl_s}
+        free = dict(self.tracks)
+        assigned: list[Track | None] = [None] * len(faces)
+        pairs = sorted(
+            (
+                (self._affinity(f.box, t.box), i, k)
+                for i, f in enumerate(faces)
+                for k, t in free.items()
+            ),
+            reverse=True,
+        )
+        for affinity, i, key in pairs:
+            if affinity <= 0 or assigned[i] is not None or key not in free:
+                continue
+            assigned[i] = free.pop(key)
+        result = []
+        for face, track in zip(faces, assigned, strict=True):
+            if track is None:
+                track = Track(f"{self.session}-{next(self._ids)}", face.box, now)
+                self.tracks[track.track_id] = track
+            track.box, track.last_seen = face.box, now
+            result.append(track)
+        return result
+
+    def _affinity(self, a: tuple[float, ...], b: tuple[float, ...]) -> float:
+        overlap = iou(a, b)
+        if overlap >= self.min_iou:
+            return 1.0 + overlap
+        # No overlap (a fast mover or a dropped frame): accept a close centre, ranked lower.
+        distance = _centre_distance(a, b)
+        return 1.0 - distance if distance < 1.0 else 0.0
+
+    def clear(self) -> None:
+        self.tracks.clear()

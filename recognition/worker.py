@@ -1,0 +1,248 @@
+"""The recognition worker: frames in, match events and faces-seen counts out.
+
+For each frame: detect, track, quality-gate, and for tracks that have not alerted yet,
+embed and search the watchlist. A score at or above the authorised threshold emits one
+`MatchEvent` per track. Everything else about a face (crop, embedding, box, time) stays
+in local variables of one frame and is gone after it: only counts are emitted.
+
+The watchlist exists in memory only while the deployment is live: the worker polls
+the provider and loads templates at `live`, empties the index at `paused`, and empties
+it and stops at `ended`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import cv2
+
+from recognition.capture import Frame, VideoSource, is_live
+from recognition.engines.base import Face, FaceEngine, Image, crop_around
+from recognition.events import FacesSeenCount, MatchEvent, utc_iso
+from recognition.index import Template, WatchlistIndex
+from recognition.quality import QualityGate
+from recognition.tracking import Track, Tracker
+from recognition.transport import EventSink
+
+
+class WatchlistProvider(Protocol):
+    """What the worker needs from the deployment process (implemented over the domain)."""
+
+    def templates(self, deployment_id: str) -> list[Template]: ...
+
+    def status(self, deployment_id: str) -> str:
+        """One of planned, live, paused, ended."""
+        ...
+
+    def threshold(self, deployment_id: str) -> float:
+        """The authorised match threshold (0..1 score)."""
+        ...
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    deployment_id: str
+    camera_id: str = "camera-1"
+    status_poll_s: float = 1.0  # wall-clock seconds between status checks
+    count_interval_s: float = 10.0  # video seconds per faces-seen count
+    track_ttl_s: float = 1.0  # a face unseen this long ends its track
+    progress_every_s: float = 5.0
+
+
+@dataclass
+class WorkerStats:
+    """Running totals; `summary()` is what `lfr worker --json` prints."""
+
+    frames: int = 0
+    frames_idle: int = 0
+    faces_seen: int = 0
+    faces_passed_quality: int = 0
+    searches: int = 0
+    alerts: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def rates(self) -> dict[str, float]:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return {
+            "frames_per_s": self.frames / elapsed,
+            "faces_per_s": self.faces_seen / elapsed,
+            "alerts_per_s": self.alerts / elapsed,
+        }
+
+    def summary(self) -> dict[str, object]:
+        values = {k: v for k, v in asdict(self).items() if k != "started"}
+        return {**values, **{k: round(v, 3) for k, v in self.rates().items()}}
+
+
+class RecognitionWorker:
+    """Runs one camera for one deployment; see the module docstring."""
+
+    def __init__(
+        self,
+        engine: FaceEngine,
+        provider: WatchlistProvider,
+        sink: EventSink,
+        config: WorkerConfig,
+        gate: QualityGate | None = None,
+        progress: Callable[[WorkerStats], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.provider = provider
+        self.sink = sink
+        self.config = config
+        self.gate = gate or QualityGate()
+        self.progress = progress
+        self.index = WatchlistIndex(engine.model_id, engine.embedder.dimension)
+        self.tracker = Tracker(uuid.uuid4().hex[:8], ttl_s=config.track_ttl_s)
+        self.stats = WorkerStats()
+        self.status = "planned"
+        self.threshold = 1.0
+        self._started_at = datetime.now(UTC)
+        self._next_poll = 0.0
+        self._next_progress = time.monotonic() + config.progress_every_s
+        self._interval = (0.0, 0, 0)  # start (video s), faces seen, faces passed
+        self._last_time = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def run(self, source: VideoSource) -> WorkerStats:
+        """Process `source` until it ends or the deployment ends; returns the totals."""
+        try:
+            for frame in source.frames():
+                if not self._live_for(frame, wait=not is_live(source.source)):
+                    if self.status == "ended":
+                        source.stop()
+                        break
+                    self.stats.frames_idle += 1
+                    continue
+                self.process(frame)
+                self._report(frame)
+            if self.stats.frames:
+                self._emit_count(end_s=self._last_time)
+        finally:
+            self._drop_watchlist()
+            self.sink.flush()
+        return self.stats
+
+    def _live_for(self, frame: Frame, wait: bool) -> bool:
+        """Whether to process this frame; a file source waits out planned and paused."""
+        while True:
+            self._poll_status()
+            if self.status == "live" or self.status == "ended" or not wait:
+                return self.status == "live"
+            time.sleep(self.config.status_poll_s)
+            self._next_poll = 0.0
+
+    def _poll_status(self) -> None:
+        if time.monotonic() < self._next_poll:
+            return
+        self._next_poll = time.monotonic() + self.config.status_poll_s
+        status = self.provider.status(self.config.deployment_id)
+        if status == self.status:
+            return
+        if status == "live":
+            self._load_watchlist()
+        else:
+            self._drop_watchlist()
+        self.status = status
+
+    def _load_watchlist(self) -> None:
+        self.index.clear()
+        self.index.add(self.provider.templates(self.config.deployment_id))
+        self.threshold = float(self.provider.threshold(self.config.deployment_id))
+
+    def _drop_watchlist(self) -> None:
+        # Templates and tracks go: nothing of the watchlist outlives a pause or the end.
+        self.index.clear()
+        self.tracker.clear()
+
+    # -- one frame -------------------------------------------------------------------
+
+    def process(self, frame: Frame) -> None:
+        """Detect, track, gate and search the faces of one frame."""
+        self.stats.frames += 1
+        faces = self.engine.detect(frame.image)
+        tracks = self.tracker.update(faces, frame.time_s)
+        passed = 0
+        for face, track in zip(faces, tracks, strict=True):
+            if not self.gate.check(frame.image, face).passed:
+                continue
+            passed += 1
+            if not track.alerted:
+                self._search(frame, face, track)
+        self.stats.faces_seen += len(faces)
+        self.stats.faces_passed_quality += passed
+        self._count(frame, len(faces), passed)
+
+    def _search(self, frame: Frame, face: Face, track: Track) -> None:
+        probe = self.engine.embed(frame.image, face)
+        self.stats.searches += 1
+        hits = self.index.search(probe, self.engine.model_id)[0]
+        if not hits:
+            return
+        score = self.engine.score(hits[0].cosine)
+        if score < self.threshold:
+            return
+        track.alerted = True
+        self.stats.alerts += 1
+        self.sink.send(self._match(frame, face, track, hits[0].entry_id, score))
+
+    def _match(
+        self, frame: Frame, face: Face, track: Track, entry_id: str, score: float
+    ) -> MatchEvent:
+        return MatchEvent.create(
+            deployment_id=self.config.deployment_id,
+            camera_id=self.config.camera_id,
+            observed_at=utc_iso(self._started_at + timedelta(seconds=frame.time_s)),
+            entry_id=entry_id,
+            score=round(score, 6),
+            threshold=self.threshold,
+            model_id=self.engine.model_id,
+            model_version=self.engine.model_version,
+            watchlist_version=self.index.version,
+            track_id=track.track_id,
+            probe_jpeg=probe_jpeg(frame.image, face),
+        )
+
+    # -- counts and progress ---------------------------------------------------------
+
+    def _count(self, frame: Frame, seen: int, passed: int) -> None:
+        self._last_time = frame.time_s
+        start, total_seen, total_passed = self._interval
+        if frame.time_s - start >= self.config.count_interval_s:
+            self._emit_count(end_s=frame.time_s)
+            start, total_seen, total_passed = self._interval
+        self._interval = (start, total_seen + seen, total_passed + passed)
+
+    def _emit_count(self, end_s: float) -> None:
+        start, seen, passed = self._interval
+        self.sink.send(
+            FacesSeenCount(
+                deployment_id=self.config.deployment_id,
+                camera_id=self.config.camera_id,
+                interval_start=utc_iso(self._started_at + timedelta(seconds=start)),
+                interval_end=utc_iso(self._started_at + timedelta(seconds=end_s)),
+                faces_seen=seen,
+                faces_passed_quality=passed,
+            )
+        )
+        self._interval = (end_s, 0, 0)
+
+    def _report(self, frame: Frame) -> None:
+        if self.progress is not None and time.monotonic() >= self._next_progress:
+            self._next_progress = time.monotonic() + self.config.progress_every_s
+            self.progress(self.stats)
+
+
+def probe_jpeg(image: Image, face: Face, margin: float = 0.25) -> bytes:
+    """The JPEG of the face with a margin: the probe crop an alert carries."""
+    crop, _, _ = crop_around(image, face.box, margin)
+    ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise ValueError("could not encode the probe crop")
+    return bytes(data)

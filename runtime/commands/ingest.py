@@ -1,0 +1,42 @@
+"""`lfr ingest`: the worker's Kafka topics into the store, offsets kept with the events."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any
+
+from runtime.errors import UserError
+from runtime.settings import Settings
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Consumes until SIGINT or SIGTERM; a restart resumes after the stored offsets."""
+    if not settings.kafka_bootstrap:
+        raise UserError("LFR_KAFKA_BOOTSTRAP is not set: without Kafka the embedded default "
+                        "ingests in-process (lfr demo)")
+    from projections.ingest import IngestReport, open_ingest
+    from projections.kafka_ingest import KafkaIngest
+
+    ingest = open_ingest(settings)
+    try:
+        consumer = KafkaIngest(ingest, settings.kafka_bootstrap)
+    except ConnectionError as error:
+        raise UserError(str(error)) from None
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def progress(total: IngestReport) -> Any:
+        print(f"ingest: {total.alerts} alerts, {total.tallies} tallies, "
+              f"{len(total.rejected)} rejected", file=sys.stderr, flush=True)
+
+    print(f"ingest: reading {settings.kafka_bootstrap}", file=sys.stderr, flush=True)
+    try:
+        consumer.run(stop, progress=progress)
+    finally:
+        consumer.close()
+        ingest.close()
+    return 0

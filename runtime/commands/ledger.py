@@ -1,0 +1,142 @@
+"""`lfr ledger verify | checkpoint | prove SEQ | consistency OLD NEW | export --parquet PATH`."""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ledger.checkpoint import Checkpoint, CheckpointError, read_checkpoint
+from ledger.service import Ledger, LedgerError
+from ledger.wiring import open_ledger
+from runtime.errors import UserError
+from runtime.settings import Settings
+
+
+@contextmanager
+def _ledger(settings: Settings, *, read_only: bool = True) -> Iterator[Ledger]:
+    """The configured store's ledger; its errors become one-line user errors."""
+    ledger: Ledger | None = None
+    try:
+        ledger = open_ledger(settings, read_only=read_only)
+        yield ledger
+    except (LedgerError, CheckpointError) as error:
+        raise UserError(str(error)) from None
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+def _emit(args: Namespace, document: dict[str, Any], lines: list[str]) -> None:
+    print(json.dumps(document, indent=2) if getattr(args, "json", False) else "\n".join(lines))
+
+
+def _checkpoint_lines(checkpoint: Checkpoint) -> list[str]:
+    signers = ", ".join(f"{s.signer} ({s.key_id})" for s in checkpoint.signatures)
+    return [
+        f"checkpoint of {checkpoint.origin}: {checkpoint.tree_size} entries",
+        f"  root hash  {checkpoint.root_hash.hex()}",
+        f"  time       {checkpoint.timestamp.isoformat()}",
+        f"  signed by  {signers}",
+    ]
+
+
+def verify(args: Namespace, settings: Settings) -> int:
+    """Recompute the ledger (or an export) and check every checkpoint; exit 1 if it fails."""
+    extra = [_read(Path(args.checkpoint))] if args.checkpoint else []
+    if args.parquet:
+        report = _verify_export(Path(args.parquet), settings, extra)
+    else:
+        with _ledger(settings) as ledger:
+            report = ledger.verify(extra)
+    _emit(args, report.to_json(), [report.summary()])
+    return 0 if report.ok else 1
+
+
+def _verify_export(folder: Path, settings: Settings, extra: list[Checkpoint]) -> Any:
+    from ledger.export import ParquetSource
+    from ledger.verify import verify_source
+
+    try:
+        source = ParquetSource(folder)
+    except (FileNotFoundError, OSError) as error:
+        raise UserError(str(error)) from None
+    from ledger.wiring import ledger_keys
+
+    _, trusted, log_key = ledger_keys(settings, read_only=True)
+    keys = [*trusted, *([log_key] if log_key else [])]
+    return verify_source(source, keys, log_key.key_id if log_key else None, extra)
+
+
+def _read(path: Path) -> Checkpoint:
+    try:
+        return read_checkpoint(path)
+    except CheckpointError as error:
+        raise UserError(str(error)) from None
+
+
+def checkpoint(args: Namespace, settings: Settings) -> int:
+    """Sign, store and publish a checkpoint of every entry now in the ledger."""
+    with _ledger(settings, read_only=False) as ledger:
+        made = ledger.checkpoint()
+    _emit(args, made.to_json(), _checkpoint_lines(made))
+    return 0
+
+
+def prove(args: Namespace, settings: Settings) -> int:
+    """The inclusion proof of the event with notification id SEQ in the latest checkpoint."""
+    from ledger.proofs import row_to_json
+
+    with _ledger(settings) as ledger:
+        proof, row = ledger.prove_inclusion(args.seq)
+        checkpoint = _checkpoint_of_size(ledger, proof.tree_size)
+    document = {
+        "leaf": row_to_json(row),
+        "proof": proof.to_json(),
+        "checkpoint": checkpoint.to_json(),
+    }
+    lines = [
+        f"notification {row.notification_id} of {row.log} is entry {proof.index} "
+        f"of the tree of {proof.tree_size} entries",
+        *[f"  {step.hex()}" for step in proof.path],
+        *_checkpoint_lines(checkpoint),
+    ]
+    _emit(args, document, lines)
+    return 0
+
+
+def consistency(args: Namespace, settings: Settings) -> int:
+    """The proof that the tree of NEW entries extends the tree of OLD entries."""
+    with _ledger(settings) as ledger:
+        proof = ledger.prove_consistency(args.old, args.new)
+        known = {c.tree_size: c for c in ledger.checkpoints()}
+    document = {
+        "proof": proof.to_json(),
+        "old_checkpoint": known[args.old].to_json() if args.old in known else None,
+        "new_checkpoint": known[args.new].to_json() if args.new in known else None,
+    }
+    lines = [
+        f"the tree of {proof.new_size} entries extends the tree of {proof.old_size}",
+        *[f"  {step.hex()}" for step in proof.path],
+    ]
+    _emit(args, document, lines)
+    return 0
+
+
+def export(args: Namespace, settings: Settings) -> int:
+    """Write the events with their leaf hashes, and the checkpoints, to a Parquet folder."""
+    folder = Path(args.parquet)
+    with _ledger(settings) as ledger:
+        counts = ledger.export_parquet(folder)
+    print(f"exported {counts['events']} events and {counts['checkpoints']} checkpoints to {folder}")
+    return 0
+
+
+def _checkpoint_of_size(ledger: Ledger, size: int) -> Checkpoint:
+    for candidate in reversed(ledger.checkpoints()):
+        if candidate.tree_size == size:
+            return candidate
+    raise UserError(f"no checkpoint of size {size}")

@@ -1,0 +1,189 @@
+"""`lfr worker` and `lfr eval faces`: the recognition commands, wired to settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from runtime.errors import UserError
+from runtime.settings import Settings
+
+
+def load_engine_or_fail(settings: Settings) -> Any:
+    """The configured face engine; a missing model is a one-line user error."""
+    from recognition.engines import EngineUnavailable, load_engine
+
+    try:
+        return load_engine(settings)
+    except EngineUnavailable as error:
+        raise UserError(f"face engine {settings.face_engine}: {error}") from error
+
+
+def quality_policy(settings: Settings) -> Any:
+    from recognition.quality import QualityPolicy
+
+    return QualityPolicy(
+        min_face_px=settings.quality_min_face_px,
+        min_sharpness=settings.quality_min_sharpness,
+        max_yaw=settings.quality_max_yaw,
+    )
+
+
+def print_progress(stats: Any) -> None:
+    rates = stats.rates()
+    print(
+        f"lfr worker: {stats.frames} frames ({rates['frames_per_s']:.1f}/s), "
+        f"{stats.faces_seen} faces ({rates['faces_per_s']:.1f}/s), "
+        f"{stats.alerts} alerts ({rates['alerts_per_s']:.2f}/s)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def open_source(source: str) -> Any:
+    """The video source, or a one-line user error saying why it cannot be read."""
+    from recognition.capture import SourceError, VideoSource
+
+    try:
+        return VideoSource(source)
+    except SourceError as error:
+        raise UserError(str(error)) from error
+
+
+def recognise(
+    settings: Settings,
+    provider: Any,
+    sink: Any,
+    deployment_id: str,
+    source: Any,
+    camera_id: str = "camera-1",
+    engine: Any = None,
+) -> Any:
+    """Run the worker over `source` (a path, URL or `VideoSource`) until it ends or the
+    deployment ends; returns the `WorkerStats`. `lfr demo` calls this with its
+    in-process broker's sink and its own provider.
+    """
+    from recognition.capture import SourceError
+    from recognition.quality import QualityGate
+    from recognition.worker import RecognitionWorker, WorkerConfig
+
+    engine = engine or load_engine_or_fail(settings)
+    video = open_source(source) if isinstance(source, str) else source
+    config = WorkerConfig(deployment_id=deployment_id, camera_id=camera_id)
+    gate = QualityGate(quality_policy(settings))
+    worker = RecognitionWorker(engine, provider, sink, config, gate, progress=print_progress)
+    try:
+        return worker.run(video)
+    except SourceError as error:
+        raise UserError(str(error)) from error
+
+
+def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """`lfr worker --deployment ID --source FILE|URL [--camera C] [--json]`.
+
+    With LFR_KAFKA_BOOTSTRAP the events go to Kafka for `lfr ingest`; without it (the embedded
+    default) the ingest runs in this process and writes the alerts straight into the store."""
+    from recognition.transport import KafkaSink
+    from runtime.bootstrap import open_services
+    from runtime.live import run_worker_in_process
+    from runtime.worker_link import DomainWatchlistProvider
+
+    engine = load_engine_or_fail(settings)
+    video = open_source(args.source)  # a bad source fails before anything else starts
+    deployment = parse_deployment_id(args.deployment)
+    services = open_services(settings)
+    if settings.kafka_bootstrap:
+        try:
+            sink: Any = KafkaSink(settings.kafka_bootstrap)
+        except ConnectionError as error:
+            raise UserError(str(error)) from error
+        provider = DomainWatchlistProvider(services.lfr)
+        try:
+            stats = recognise(settings, provider, sink, str(deployment), video, args.camera, engine)
+        finally:
+            sink.close()
+        totals = stats.summary()
+    else:
+        totals = run_worker_in_process(services, deployment, video, args.camera, engine=engine)
+    summary = {
+        "deployment_id": args.deployment,
+        "camera_id": args.camera,
+        "model_id": engine.model_id,
+        "model_version": engine.model_version,
+        "quality_policy": quality_policy(settings).as_record(),
+        **totals,
+    }
+    _print(summary, args.json)
+    return 0
+
+
+def parse_deployment_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise UserError(f"--deployment: {text!r} is not a deployment id") from None
+
+
+def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
+    """`lfr eval faces DIR [--distractors DIR] [--watchlist-size N] [--plot PNG] [--json]`."""
+    from recognition.evaluation import evaluate, plot
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise UserError(f"{root} is not a folder of identity folders")
+    distractors = Path(args.distractors) if args.distractors else None
+    if distractors is not None and not distractors.is_dir():
+        raise UserError(f"{distractors} is not a folder of images")
+    engine = load_engine_or_fail(settings)
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if done % 50 == 0 or done == total:
+            rate = done / max(time.monotonic() - started, 1e-9)
+            print(f"lfr eval: {done}/{total} images ({rate:.1f}/s)", file=sys.stderr, flush=True)
+
+    try:
+        result = evaluate(engine, root, distractors, args.watchlist_size, progress)
+    except ValueError as error:
+        raise UserError(str(error)) from error
+    if args.plot:
+        plot(result, Path(args.plot))
+    if args.json:
+        print(json.dumps(result.__dict__))
+    else:
+        _print_table(result)
+    return 0
+
+
+def _print_table(result: Any) -> None:
+    print(f"engine {result.model_id} ({result.model_version})")
+    print(
+        f"{result.watchlisted} enrolled, {result.mated_probes} mated probes, "
+        f"{result.nonmated_probes} non-mated probes, {result.no_face} images without a face"
+    )
+    print("threshold   TPIR     FPIR")
+    for threshold in (0.3, 0.4, 0.5, 0.55, 0.6, 0.62, 0.64, 0.7, 0.8, 0.9):
+        tpir, fpir = result.at(threshold)
+        print(f"  {threshold:5.2f}   {tpir:6.3f}   {fpir:.5f}")
+    if result.operating_threshold is None:
+        print("no threshold reaches FPIR <= 1/6000")
+    else:
+        print(
+            f"FPIR <= 1/6000 from threshold {result.operating_threshold:.3f}, "
+            f"TPIR {result.operating_tpir:.3f}"
+        )
+    for note in result.notes:
+        print(f"note: {note}")
+
+
+def _print(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            print(f"{key}: {value}")

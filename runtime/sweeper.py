@@ -1,0 +1,184 @@
+"""The retention sweeper: erases what the rules of DOMAIN.md §c make due, through the domain.
+
+It finds what is due from the stored events (`projections.retention`), erases each item with the
+actor `retention-sweeper` (role system) and the rule's name, and destroys the data keys in
+batches. It is idempotent and safe to run in several processes at once: an item another
+sweeper erased first is refused by the domain (already erased, or a concurrent-change conflict)
+and counted as already done. It also repairs an erasure whose key outlived its event (a crash
+between the two), closes the watchlist record of a deployment whose entries are all erased, and
+purges destroyed keys from the database files (see `runtime.vault`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.errors import ConcurrentChange, DomainError
+from domain.values import Actor, Role
+from projections.retention import Item, RetentionRules, RetentionView, retention_view
+from runtime.bootstrap import Services
+from runtime.settings import Settings
+
+SWEEPER = Actor("retention-sweeper", Role.SYSTEM)
+BATCH = 500
+log = logging.getLogger(__name__)
+
+
+def rules_from(settings: Settings) -> RetentionRules:
+    return RetentionRules(
+        alert_retention=timedelta(days=settings.alert_retention_days),
+        watchlist_retention=timedelta(hours=settings.watchlist_retention_hours),
+        margin=timedelta(minutes=settings.retention_margin_minutes),
+    )
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    as_of: datetime
+    erased: list[str] = field(default_factory=list)
+    already_done: int = 0
+    refused: dict[str, str] = field(default_factory=dict)
+    watchlists_closed: list[str] = field(default_factory=list)
+    keys_repaired: int = 0
+    keys_purged: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "erased": len(self.erased),
+            "erased_ids": self.erased,
+            "already_done": self.already_done,
+            "refused": self.refused,
+            "watchlists_closed": self.watchlists_closed,
+            "keys_repaired": self.keys_repaired,
+            "keys_purged": self.keys_purged,
+        }
+
+
+def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
+    """Erase everything due as of `as_of` (default: the service's clock)."""
+    now = as_of or services.lfr.clock()
+    view = retention_view(services.lfr, rules_from(services.settings), now)
+    result = SweepResult(as_of=now)
+    due = view.due()
+    with services.vault.deferred_destruction():
+        for kind, rule in {(item.kind, item.rule) for item in due}:
+            ids = [UUID(i.item_id) for i in due if i.kind == kind and i.rule == rule]
+            for start in range(0, len(ids), BATCH):
+                _erase_batch(services, kind, ids[start : start + BATCH], rule, result)
+    erased_before = [item.item_id for item in view.by_status("erased")]
+    result.keys_repaired = services.vault.destroy_many(services.vault.live_among(erased_before))
+    _close_watchlists(services, view, result)
+    result.keys_purged = services.vault.purge()
+    return result
+
+
+def _erase_batch(
+    services: Services, kind: str, ids: list[UUID], rule: str, result: SweepResult
+) -> None:
+    lfr = services.lfr
+    batch = lfr.erase_alerts_data_batch if kind == "alert" else lfr.erase_watchlist_entries_batch
+    try:
+        erased = batch(SWEEPER, ids, rule)
+    except ConcurrentChange:  # someone else got there first: one by one, to see which
+        for item_id in ids:
+            _erase_one(services, kind, item_id, rule, result)
+        return
+    result.erased += [str(i) for i in erased]
+    result.already_done += len(ids) - len(erased)
+
+
+def _erase_one(
+    services: Services, kind: str, item_id: UUID, rule: str, result: SweepResult
+) -> None:
+    lfr = services.lfr
+    erase = lfr.erase_alert_data if kind == "alert" else lfr.erase_watchlist_entry
+    try:
+        erase(SWEEPER, item_id, rule)
+        result.erased.append(str(item_id))
+    except DomainError as refusal:
+        if _is_erased(services, kind, item_id):
+            result.already_done += 1
+        else:  # e.g. a legal hold placed since the view was read
+            result.refused[str(item_id)] = str(refusal)
+
+
+def _is_erased(services: Services, kind: str, item_id: UUID) -> bool:
+    from domain.alert import Alert
+    from domain.watchlist import WatchlistEntry
+
+    cls: Any = Alert if kind == "alert" else WatchlistEntry
+    return bool(services.lfr.load(cls, item_id).erased)
+
+
+def _close_watchlists(services: Services, view: RetentionView, result: SweepResult) -> None:
+    """Record the whole watchlist erased once every entry of an ended deployment is."""
+    from domain.deployment import Deployment
+
+    entries: dict[str, list[Item]] = {}
+    for item in view.items:
+        if item.kind == "watchlist_entry" and item.deadline is not None:
+            entries.setdefault(item.deployment_id, []).append(item)
+    erased = set(result.erased)
+    for deployment_id, items in entries.items():
+        if not all(i.status == "erased" or i.item_id in erased for i in items):
+            continue
+        deployment = services.lfr.load(Deployment, UUID(deployment_id))
+        if deployment.watchlist_state == "erased":
+            continue
+        try:
+            services.lfr.erase_watchlist(SWEEPER, deployment.id, items[0].rule)
+            result.watchlists_closed.append(deployment_id)
+        except DomainError:
+            result.already_done += 1  # closed by a concurrent sweeper
+
+
+def run_periodically(
+    services: Services,
+    interval_s: float,
+    stop: threading.Event,
+    on_result: Callable[[SweepResult], None] | None = None,
+) -> None:
+    """Sweep every `interval_s` seconds until `stop` is set; a failed sweep is logged and
+    retried at the next interval, never fatal to the service running it."""
+    while not stop.is_set():
+        try:
+            result = sweep(services)
+            if on_result is not None:
+                on_result(result)
+            if result.erased or result.refused:
+                log.info(
+                    "retention sweep: %d erased, %d refused",
+                    len(result.erased),
+                    len(result.refused),
+                )
+        except Exception:
+            log.exception("retention sweep failed; retrying in %.0f s", interval_s)
+        stop.wait(interval_s)
+
+
+def start_sweeper(
+    services: Services,
+    interval_s: float | None = None,
+) -> tuple[threading.Thread, threading.Event]:
+    """Run `run_periodically` in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    interval = (
+        interval_s if interval_s is not None else services.settings.retention_sweep_interval_s
+    )
+    thread = threading.Thread(
+        target=run_periodically,
+        args=(services, interval, stop),
+        name="retention-sweeper",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop

@@ -1,0 +1,93 @@
+"""Tokens and roles: who may call what."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.auth import TokenError, issue_token, read_token
+from runtime.cli import main
+from runtime.settings import Settings
+
+
+def test_a_route_without_a_token_is_refused_401(client: TestClient) -> None:
+    answer = client.post("/applications", json={"objective": "x", "use_case": "Crime Hotspot"})
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == "a bearer token is required"
+
+
+def test_an_expired_token_is_refused_401(client: TestClient, settings: Settings) -> None:
+    old = issue_token(
+        settings.secret("token_secret"),
+        "insp-a",
+        ["applicant"],
+        hours=1,
+        now=datetime.now(UTC) - timedelta(hours=2),
+    )
+    answer = client.get("/alerts", headers={"Authorization": f"Bearer {old}"})
+    assert answer.status_code == 401 and "expired" in answer.json()["detail"]
+
+
+def test_a_token_signed_with_another_key_is_refused_401(client: TestClient) -> None:
+    forged = issue_token(b"not the server's key" * 2, "insp-a", ["operator"])
+    assert client.get("/alerts", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_a_role_the_route_does_not_admit_is_refused_403(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    answer = client.get("/alerts", headers=headers["applicant"])
+    assert answer.status_code == 403
+    assert "engagement_officer or operator" in answer.json()["detail"]
+
+
+def test_public_routes_need_no_token(client: TestClient) -> None:
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_tokens_for_unknown_roles_or_the_system_role_are_not_issued() -> None:
+    with pytest.raises(TokenError, match="unknown role"):
+        issue_token(b"k" * 32, "u", ["superuser"])
+    with pytest.raises(TokenError, match="unknown role"):
+        issue_token(b"k" * 32, "u", ["system"])
+
+
+def test_token_issue_command_prints_a_token_the_server_accepts(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LFR_DATA_DIR", str(tmp_path))
+    assert main(["token", "issue", "--user", "pc-1", "--role", "operator", "--role", "gold"]) == 0
+    token = capsys.readouterr().out.strip()
+    secret = Settings(data_dir=tmp_path).secret("token_secret")
+    assert read_token(secret, token) == ("pc-1", ("operator", "gold"))
+
+
+def test_token_issue_command_refuses_an_unknown_role_in_one_line(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LFR_DATA_DIR", str(tmp_path))
+    assert main(["token", "issue", "--user", "pc-1", "--role", "chief"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lfr: unknown role") and err.count("\n") == 1
+
+
+def test_token_issue_in_production_without_a_secret_is_refused(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LFR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LFR_ENV", "production")
+    monkeypatch.delenv("LFR_TOKEN_SECRET", raising=False)
+    assert main(["token", "issue", "--user", "pc-1", "--role", "operator"]) == 2
+    assert "LFR_TOKEN_SECRET must be set in production" in capsys.readouterr().err
+
+
+def test_every_route_states_its_roles_a_tag_and_a_response_model(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert operation["tags"], (method, path)
+            assert "x-roles" in operation and operation["description"].startswith("Roles:")
+            ok = next(v for k, v in operation["responses"].items() if k.startswith("2"))
+            assert ok.get("content"), (method, path)

@@ -1,0 +1,122 @@
+"""The ledger is written with the events: no window, gap-free, for every recorder kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+
+from ledger.service import Ledger
+from ledger.wiring import open_ledger
+from tests.ledger.conftest import LOG_KEY, Database
+from tests.ledger.notebook import Notebook, notebook_for
+
+
+def test_an_event_is_in_the_ledger_as_soon_as_save_returns(store_url: str) -> None:
+    app = notebook_for(store_url)
+    store = app.recorder.ledger_store
+    for i in range(5):
+        app.write(f"note {i}")
+        assert store.size() == app.recorder.max_notification_id()
+    app.close()
+
+
+def test_a_failed_insert_leaves_neither_event_nor_leaf(database: Database) -> None:
+    """The leaf rows share the events' transaction: a ledger failure stores no event."""
+    before = database.ledger.store.size()
+    if database.kind == "sqlite":
+        database.sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON ledger_leaves "
+            "BEGIN SELECT RAISE(ABORT, 'ledger refused'); END"
+        )
+    else:
+        database.sql(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'ledger refused'; END $$"
+        )
+        database.sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON ledger_leaves EXECUTE FUNCTION refuse()"
+        )
+    with pytest.raises(Exception, match="ledger refused"):
+        database.app.write("never stored")
+    assert database.ledger.store.size() == before
+    assert database.app.recorder.max_notification_id() == 15
+    assert database.ledger.verify().ok
+
+
+def test_a_concurrency_conflict_stores_nothing_and_keeps_the_ledger_dense(
+    database: Database,
+) -> None:
+    note = database.app.write("shared")
+    first: Notebook = database.app
+    copy = first.repository.get(note)
+    first.edit(note, "officer A")
+    copy.edit("officer B")
+    with pytest.raises(IntegrityError):
+        first.save(copy)
+    first.edit(note, "officer A again")
+    report = database.ledger.verify()
+    assert report.ok, report.summary()
+    assert report.size == 18
+
+
+def test_events_and_tracking_from_a_process_recorder_are_ledgered(store_url: str) -> None:
+    from eventsourcing.persistence import InfrastructureFactory
+    from eventsourcing.utils import Environment
+
+    from runtime.settings import StoreLocation
+
+    factory = InfrastructureFactory.construct(
+        Environment("ingest", StoreLocation.parse(store_url).eventsourcing_env())
+    )
+    recorder = factory.process_recorder()
+    event = StoredEvent(uuid4(), 1, "kafka:Match", b"{}")
+    recorder.insert_events([event], tracking=Tracking("kafka-matches-0", 41))
+    ledger = Ledger(recorder.ledger_store, "lfr-ledger", LOG_KEY)  # type: ignore[attr-defined]
+    assert recorder.max_tracking_id("kafka-matches-0") == 41
+    assert ledger.verify().ok and ledger.verify().size == 1
+    factory.close()
+
+
+def test_two_applications_in_one_database_share_one_ledger(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    notebook = notebook_for(postgres_url)
+
+    class Diary(Notebook):
+        pass
+
+    diary = Diary(env=notebook.env)
+    notebook.write("in the notebook")
+    diary.write("in the diary")
+    notebook.write("notebook again")
+    ledger = Ledger(notebook.recorder.ledger_store, "lfr-ledger", LOG_KEY)
+    report = ledger.verify()
+    assert report.ok and report.size == 3
+    assert sorted(ledger.store.log_names()) == ["diary_events", "notebook_events"]
+    with pytest.raises(Exception, match="several logs"):
+        ledger.prove_inclusion(1)
+
+
+def test_open_ledger_takes_the_key_from_the_settings(tmp_path: Path) -> None:
+    from runtime.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, database_url="memory:")
+    app = notebook_for("memory:")
+    app.write("a note")
+    ledger = open_ledger(settings, app.recorder)
+    checkpoint = ledger.checkpoint()
+    assert checkpoint.tree_size == 1
+    assert (tmp_path / "ledger" / "published" / "checkpoint-000000000001.json").exists()
+    assert ledger.verify().ok
+
+
+def test_production_refuses_a_missing_signing_key(tmp_path: Path) -> None:
+    from runtime.errors import ConfigurationError
+    from runtime.settings import Settings
+
+    settings = Settings(env="production", data_dir=tmp_path, database_url="memory:")
+    with pytest.raises(ConfigurationError, match="LEDGER_SIGNING_KEY"):
+        open_ledger(settings, notebook_for("memory:").recorder)

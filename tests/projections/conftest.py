@@ -1,0 +1,58 @@
+"""A live deployment on each store, with its services, read models and ingest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from projections import ReadModels, open_read_models
+from projections.ingest import IngestService, open_ingest
+from recognition.events import MatchEvent, utc_iso
+from runtime.bootstrap import Services, open_services
+from runtime.settings import Settings
+from tests.scenario import Clock, Scenario, start_clock
+
+
+@dataclass
+class World:
+    settings: Settings
+    services: Services
+    clock: Clock
+    scenario: Scenario
+    models: ReadModels
+    ingest: IngestService
+
+    def match_event(self, n: int = 0, track: str = "t1", score: float = 0.9,
+                    deployment: str | None = None) -> MatchEvent:
+        return MatchEvent.create(
+            probe_jpeg=b"\xff\xd8probe-face", deployment_id=deployment or str(self.scenario.deployment),
+            camera_id="camera-1", observed_at=utc_iso(self.clock.now),
+            entry_id=str(self.scenario.entry_ids[n]), score=score, threshold=0.64,
+            model_id="dlib-r1", model_version="1", watchlist_version="v", track_id=track)
+
+
+def make_world(url: str, data_dir: Path) -> World:
+    settings = Settings(database_url=url, data_dir=data_dir)
+    clock = start_clock()
+    services = open_services(settings, clock=clock)
+    scenario = Scenario(services.lfr, clock)
+    return World(settings, services, clock, scenario, open_read_models(settings, services),
+                 open_ingest(settings, services))
+
+
+@pytest.fixture
+def world(store_url: str, tmp_path: Path) -> Iterator[World]:
+    """A world on each of the three stores."""
+    made = make_world(store_url, tmp_path)
+    yield made
+    made.models.close()
+
+
+@pytest.fixture
+def memory_world(tmp_path: Path) -> Iterator[World]:
+    made = make_world("memory:", tmp_path)
+    yield made
+    made.models.close()

@@ -1,0 +1,111 @@
+"""The ingest: one alert per match message, offsets with the events, bad messages recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from projections.ingest import Message, drain_broker, ingest_batch
+from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
+from recognition.transport import InProcessBroker
+from tests.projections.conftest import World
+
+
+def matches(world: World, count: int, start: int = 0) -> list[Message]:
+    return [Message(MATCHES_TOPIC, 0, start + n,
+                    world.match_event(n % 2, track=f"track-{start + n}").to_json())
+            for n in range(count)]
+
+
+def alert_count(world: World) -> int:
+    world.models.catch_up()
+    row = world.models.register_row(world.scenario.deployment)
+    return row["alerts"] if row else 0
+
+
+def test_each_match_message_raises_one_alert_and_a_replay_is_a_no_op(world: World) -> None:
+    world.scenario.live()
+    messages = matches(world, 5)
+
+    first = ingest_batch(world.ingest, messages)
+    replay = ingest_batch(world.ingest, messages)
+
+    assert (first.alerts, replay.alerts, replay.messages) == (5, 0, 0)
+    assert world.ingest.offset(MATCHES_TOPIC, 0) == 4
+    assert alert_count(world) == 5
+
+
+def test_a_message_redelivered_at_a_new_offset_still_raises_no_second_alert(
+        memory_world: World) -> None:
+    memory_world.scenario.live()
+    message = matches(memory_world, 1)[0]
+    ingest_batch(memory_world.ingest, [message])
+    report = ingest_batch(memory_world.ingest, [Message(MATCHES_TOPIC, 0, 7, message.value)])
+    assert (report.alerts, report.already_stored) == (0, 1)
+    assert memory_world.ingest.offset(MATCHES_TOPIC, 0) == 7
+    assert alert_count(memory_world) == 1
+
+
+def test_malformed_messages_are_rejected_with_their_reason_and_the_ingest_goes_on(
+        world: World) -> None:
+    world.scenario.live()
+    good = matches(world, 2)
+    bad = [Message(MATCHES_TOPIC, 0, 2, b"{not json"),
+           Message(MATCHES_TOPIC, 0, 3, b'{"event_id": "x", "surprise": 1}'),
+           Message(FACES_SEEN_TOPIC, 0, 0, b"[]")]
+    after = Message(MATCHES_TOPIC, 0, 4, world.match_event(0, track="after").to_json())
+
+    report = ingest_batch(world.ingest, [*good, *bad, after])
+
+    assert report.alerts == 3
+    assert [(t, o) for t, _, o, _ in report.rejected] == [(FACES_SEEN_TOPIC, 0), (MATCHES_TOPIC, 2),
+                                                          (MATCHES_TOPIC, 3)]
+    assert all(reason.startswith("malformed") for *_, reason in report.rejected)
+    assert "unknown fields ['surprise']" in report.rejected[2][3]
+    world.models.catch_up()
+    stored = [n.topic for n in world.services.lfr.recorder.select_notifications(1, 10_000)]
+    assert sum(t.endswith("MessageRejected") for t in stored) == 3
+    assert world.ingest.offset(MATCHES_TOPIC, 0) == 4
+
+
+def test_a_match_for_a_deployment_not_live_is_refused_and_recorded(world: World) -> None:
+    world.scenario.prepared()  # watchlist imported, deployment not started
+    message = Message(MATCHES_TOPIC, 0, 0, world.match_event(0).to_json())
+
+    report = ingest_batch(world.ingest, [message])
+
+    assert report.alerts == 0
+    assert report.rejected[0][3].startswith("refused: alerts are raised only while")
+    world.models.catch_up()
+    timeline = world.models.timeline(world.scenario.deployment)
+    assert timeline[-1]["event"] == "MessageRejected"
+    assert timeline[-1]["detail"]["reason"].startswith("refused")
+
+
+def test_faces_seen_counts_add_to_the_register(memory_world: World) -> None:
+    w = memory_world
+    w.scenario.live()
+    counts = [FacesSeenCount(str(w.scenario.deployment), "camera-1",
+                             utc_iso(w.clock.now + timedelta(seconds=10 * n)),
+                             utc_iso(w.clock.now + timedelta(seconds=10 * n + 10)), 100, 90)
+              for n in range(3)]
+    messages = [Message(FACES_SEEN_TOPIC, 0, n, c.to_json()) for n, c in enumerate(counts)]
+    report = ingest_batch(w.ingest, messages + messages)
+    w.models.catch_up()
+    assert report.tallies == 3
+    row = w.models.register_row(w.scenario.deployment)
+    assert row is not None and row["faces_seen"] == 300
+
+
+def test_the_in_process_broker_drains_into_the_store(world: World) -> None:
+    world.scenario.live()
+    broker = InProcessBroker()
+    for n in range(4):
+        broker.publish(world.match_event(n % 2, track=f"b{n}"))
+    broker.publish(world.match_event(0, track="b0"))  # the worker sent one twice
+
+    report = drain_broker(world.ingest, broker)
+
+    assert (report.alerts, report.already_stored) == (4, 1)
+    assert world.ingest.offset(MATCHES_TOPIC, 0) == 4
+    assert alert_count(world) == 4
+    assert drain_broker(world.ingest, broker).messages == 0

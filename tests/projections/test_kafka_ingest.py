@@ -1,0 +1,105 @@
+"""`lfr ingest` against the real broker and PostgreSQL: killed at random, exactly once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from projections.kafka_ingest import KafkaIngest
+from recognition.events import MATCHES_TOPIC
+from recognition.transport import KafkaSink
+from tests.projections.conftest import World, make_world
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def publish(world: World, bootstrap: str, count: int, prefix: str) -> None:
+    sink = KafkaSink(bootstrap)
+    for n in range(count):
+        sink.send(world.match_event(n % 2, track=f"{prefix}-{n}"))
+    sink.flush()
+    sink.close()
+
+
+def alerts_raised(world: World) -> list[str]:
+    notifications = world.services.lfr.recorder.select_notifications(1, 1_000_000)
+    return [str(n.originator_id) for n in notifications if n.topic.endswith("AlertRaised")]
+
+
+def wait_for_offset(world: World, offset: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (world.ingest.offset(MATCHES_TOPIC, 0) or -1) < offset:
+        assert time.monotonic() < deadline, f"offset {offset} not reached"
+        time.sleep(0.1)
+
+
+def test_kafka_messages_become_alerts_resuming_after_the_stored_offset(
+        postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> None:
+    world = make_world(postgres_url, tmp_path)
+    world.scenario.live()
+    base = (world.ingest.offset(MATCHES_TOPIC, 0) or -1) + 1  # the broker is shared
+    publish(world, kafka_bootstrap, 20, "first")
+    consumer = KafkaIngest(world.ingest, kafka_bootstrap)
+    total = consumer.run(threading.Event(), idle_exit_s=2.0)
+    consumer.close()
+    publish(world, kafka_bootstrap, 5, "second")
+
+    resumed = KafkaIngest(world.ingest, kafka_bootstrap)
+    again = resumed.run(threading.Event(), idle_exit_s=2.0)
+    resumed.close()
+
+    assert total.alerts == 20 and again.alerts == 5 and again.already_stored == 0
+    assert world.ingest.offset(MATCHES_TOPIC, 0) == base + 24
+    assert len(alerts_raised(world)) == 25
+
+
+def start_ingest(world: World, bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LFR_DATABASE_URL": world.settings.database_url,
+           "LFR_KAFKA_BOOTSTRAP": bootstrap, "LFR_DATA_DIR": str(data_dir),
+           "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "runtime.cli", "ingest"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_ingest_killed_at_random_points_leaves_exactly_one_alert_per_message(
+        postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> None:
+    world = make_world(postgres_url, tmp_path)
+    world.scenario.live()
+    base = (world.ingest.offset(MATCHES_TOPIC, 0) or -1) + 1
+    count = 3000
+    producer = threading.Thread(target=publish, args=(world, kafka_bootstrap, count, "load"))
+    producer.start()
+    rng = random.Random(2026)
+    stored_at_kill = []
+    for _ in range(4):
+        process = start_ingest(world, kafka_bootstrap, tmp_path)
+        time.sleep(rng.uniform(1.5, 3.5))  # start-up takes about 1.5 s: kill while it works
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        stored_at_kill.append((world.ingest.offset(MATCHES_TOPIC, 0) or -1) - base + 1)
+    producer.join()
+    process = start_ingest(world, kafka_bootstrap, tmp_path)
+    try:
+        wait_for_offset(world, base + count - 1, timeout_s=60)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+    raised = alerts_raised(world)
+    print("messages stored at each kill:", stored_at_kill)
+    assert any(0 < stored < count for stored in stored_at_kill), "no kill hit the ingest at work"
+    assert process.returncode == 0
+    assert len(raised) == count == len(set(raised))
+    world.models.catch_up()
+    row = world.models.register_row(world.scenario.deployment)
+    assert row is not None and row["alerts"] == count

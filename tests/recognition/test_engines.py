@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from recognition.engines import EngineUnavailable, FaceEngine, load_engine
+from recognition.enrol import central_face
+from tests.support.faces import photos
+from tests.support.onnx_models import embedder_model, scrfd_model
+
+SAME, OTHER = "Ari_Fleischer", "Arnold_Schwarzenegger"
+
+
+def _cosine(engine: FaceEngine, first: Path, second: Path) -> float:
+    vectors = []
+    for path in (first, second):
+        image = cv2.imread(str(path))
+        face = central_face(image, engine.detect(image))
+        assert face is not None, path
+        vectors.append(engine.embed(image, face))
+    return float(vectors[0] @ vectors[1])
+
+
+def test_the_dlib_engine_scores_the_same_person_above_a_different_person(
+    dlib_engine: FaceEngine, faces_dir: Path
+) -> None:
+    same = photos(faces_dir, SAME)
+    other = photos(faces_dir, OTHER)
+    assert _cosine(dlib_engine, same[0], same[1]) > _cosine(dlib_engine, same[0], other[0])
+    assert dlib_engine.model_id == "dlib-resnet-v1"
+    assert dlib_engine.embedder.dimension == 128
+
+
+def test_the_dlib_engine_uses_the_five_point_landmark_model_only() -> None:
+    from recognition.engines import dlib_engine
+
+    landmarks, _ = dlib_engine._models()
+    assert "5_face_landmarks" in landmarks.name
+
+
+def test_yunet_from_the_shared_models_finds_the_labelled_face(
+    shared_dir: Path, faces_dir: Path
+) -> None:
+    from recognition.engines.opencv_engine import YuNetDetector, find_model
+
+    path = find_model(shared_dir / "models", "yunet", "face_detection_yunet*.onnx")
+    image = cv2.imread(str(photos(faces_dir, SAME)[0]))
+    face = central_face(image, YuNetDetector(path).detect(image))
+    assert face is not None and face.landmarks is not None
+    assert face.landmarks.shape == (5, 2)
+    assert face.landmarks[0, 0] < face.landmarks[1, 0]  # image-left eye first
+    assert abs(face.centre[0] - 125) < 30 and abs(face.centre[1] - 125) < 40
+
+
+@pytest.fixture
+def opencv_models(tmp_path: Path, shared_dir: Path) -> Path:
+    """YuNet (real file) and an SFace-shaped model built here (no SFace file is staged)."""
+    yunet = next((shared_dir / "models" / "yunet").glob("*.onnx"))
+    (tmp_path / "yunet").mkdir()
+    shutil.copy(yunet, tmp_path / "yunet" / yunet.name)
+    embedder_model(tmp_path / "sface" / "face_recognition_sface_2021dec.onnx", 128)
+    return tmp_path
+
+
+def test_the_opencv_engine_aligns_and_embeds_with_an_sface_shaped_model(
+    opencv_models: Path, faces_dir: Path
+) -> None:
+    engine = load_engine(SimpleNamespace(face_engine="opencv", model_dir=opencv_models))
+    image = cv2.imread(str(photos(faces_dir, SAME)[0]))
+    face = central_face(image, engine.detect(image))
+    assert face is not None
+    vector = engine.embed(image, face)
+    assert vector.shape == (128,)
+    assert float(np.linalg.norm(vector)) == pytest.approx(1.0, abs=1e-5)
+    assert np.allclose(vector, engine.embed(image, face))
+
+
+@pytest.fixture
+def insightface_pack(tmp_path: Path) -> Path:
+    """A pack folder laid out like InsightFace's: a detector and a recogniser."""
+    pack = tmp_path / "insightface" / "tiny_pack"
+    scrfd_model(pack / "det_tiny.onnx")
+    embedder_model(pack / "w600k_tiny.onnx", 512)
+    return tmp_path
+
+
+def test_the_insightface_detector_decodes_boxes_where_the_model_fires(
+    insightface_pack: Path,
+) -> None:
+    engine = load_engine(SimpleNamespace(face_engine="insightface", model_dir=insightface_pack))
+    image = np.zeros((960, 1280, 3), np.uint8)
+    image[320:448, 640:768] = 255  # the tiny detector fires on bright cells
+    faces = engine.detect(image)
+    best = max(faces, key=lambda f: f.score)
+    assert best.score > 0.9
+    assert abs(best.centre[0] - 704) <= 64 and abs(best.centre[1] - 384) <= 64
+    assert best.landmarks is not None and best.landmarks.shape == (5, 2)
+    assert engine.model_id == "insightface-tiny_pack-w600k_tiny"
+
+
+def test_the_insightface_recogniser_embeds_an_aligned_face(
+    insightface_pack: Path, faces_dir: Path, shared_dir: Path
+) -> None:
+    from recognition.engines.opencv_engine import YuNetDetector, find_model
+
+    engine = load_engine(SimpleNamespace(face_engine="insightface", model_dir=insightface_pack))
+    detector = YuNetDetector(find_model(shared_dir / "models", "yunet", "*.onnx"))
+    image = cv2.imread(str(photos(faces_dir, SAME)[0]))
+    face = central_face(image, detector.detect(image))
+    assert face is not None
+    vector = engine.embed(image, face)
+    assert vector.shape == (512,)
+    assert float(np.linalg.norm(vector)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_real_insightface_pack_when_present_matches_the_same_person(
+    shared_dir: Path, faces_dir: Path
+) -> None:
+    models = shared_dir / "models"
+    if not any((models / "insightface").glob("*/*.onnx")):
+        pytest.skip("no InsightFace pack in the shared models (none can be downloaded)")
+    engine = load_engine(SimpleNamespace(face_engine="insightface", model_dir=models))
+    same = photos(faces_dir, SAME)
+    assert _cosine(engine, same[0], same[1]) > _cosine(engine, same[0], photos(faces_dir, OTHER)[0])
+
+
+@pytest.mark.parametrize("engine", ["insightface", "opencv"])
+def test_an_engine_without_its_model_files_says_what_is_missing(
+    engine: str, tmp_path: Path
+) -> None:
+    with pytest.raises(EngineUnavailable, match="onnx"):
+        load_engine(SimpleNamespace(face_engine=engine, model_dir=tmp_path))
+    with pytest.raises(EngineUnavailable, match="LFR_MODEL_DIR"):
+        load_engine(SimpleNamespace(face_engine=engine, model_dir=None))

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import queue
+
+import pytest
+
+from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
+from recognition.transport import InProcessBroker, KafkaSink
+from tests.support.broker import read_topic
+
+
+def _count(deployment: str = "dep-1") -> FacesSeenCount:
+    return FacesSeenCount(deployment, "cam", "t0", "t1", 3, 2)
+
+
+def test_the_in_process_broker_hands_events_to_its_reader_in_order() -> None:
+    broker = InProcessBroker()
+    sink = broker.sink()
+    for seen in range(3):
+        sink.send(FacesSeenCount("dep-1", "cam", "t0", "t1", seen, 0))
+    delivered = broker.poll()
+    assert [FacesSeenCount.from_json(m.value).faces_seen for m in delivered] == [0, 1, 2]
+    assert {m.topic for m in delivered} == {FACES_SEEN_TOPIC} and delivered[0].key == b"dep-1"
+
+
+def test_the_in_process_broker_is_bounded_and_says_so_when_nobody_reads() -> None:
+    broker = InProcessBroker(maxsize=2)
+    broker.publish(_count())
+    broker.publish(_count())
+    with pytest.raises(queue.Full):
+        broker.publish(_count(), timeout_s=0.05)
+
+
+@pytest.mark.kafka
+def test_the_kafka_sink_writes_each_kind_to_its_topic_keyed_by_deployment(
+    kafka_bootstrap: str,
+) -> None:
+    sink = KafkaSink(kafka_bootstrap)
+    match = MatchEvent.create(
+        probe_jpeg=b"jpg", deployment_id="dep-kafka", camera_id="c", observed_at="t",
+        entry_id="e", score=0.7, threshold=0.6, model_id="m", model_version="v",
+        watchlist_version="w", track_id="t1",
+    )  # fmt: skip
+    sink.send(match)
+    sink.send(_count("dep-kafka"))
+    sink.close()
+    matches = [v for k, v in read_topic(kafka_bootstrap, MATCHES_TOPIC) if k == b"dep-kafka"]
+    counts = [v for k, v in read_topic(kafka_bootstrap, FACES_SEEN_TOPIC) if k == b"dep-kafka"]
+    assert [MatchEvent.from_json(v) for v in matches] == [match]
+    assert [FacesSeenCount.from_json(v) for v in counts] == [_count("dep-kafka")]

@@ -1,0 +1,181 @@
+"""The worker end to end on real faces: video made from real photos, the dlib engine,
+the real Kafka-protocol broker."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from recognition.capture import VideoSource
+from recognition.engines.base import FaceEngine
+from recognition.enrol import template_from_image
+from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
+from recognition.index import Template
+from recognition.transport import InProcessBroker, KafkaSink
+from recognition.worker import RecognitionWorker, WorkerConfig
+from tests.support.broker import read_topic
+from tests.support.faces import photos
+from tests.support.video import Walk, face_patch, write_video
+
+WANTED, PASSER_BY, OTHER = "Ari_Fleischer", "Arnold_Schwarzenegger", "Cherie_Blair"
+THRESHOLD = 0.6
+FPS = 10
+
+
+class StaticProvider:
+    """A deployment whose status follows a script of (calls, status) steps."""
+
+    def __init__(self, templates: list[Template], script: list[tuple[int, str]]) -> None:
+        self._templates = templates
+        self._script = script
+        self.calls = 0
+
+    def templates(self, deployment_id: str) -> list[Template]:
+        return list(self._templates)
+
+    def status(self, deployment_id: str) -> str:
+        self.calls += 1
+        for until, status in self._script:
+            if self.calls <= until:
+                return status
+        return self._script[-1][1]
+
+    def threshold(self, deployment_id: str) -> float:
+        return THRESHOLD
+
+
+def _two_passages(faces_dir: Path, path: Path) -> Path:
+    """The wanted person walks past with a passer-by, is gone for 1.5 s, then walks past
+    again with someone else. The video uses a different photo from the enrolled one."""
+    wanted = face_patch(photos(faces_dir, WANTED)[1])
+    walks = [
+        Walk(wanted, 20, 0, 20),
+        Walk(face_patch(photos(faces_dir, PASSER_BY)[0]), 290, 0, 20, leftwards=True),
+        Walk(wanted, 290, 35, 20),
+        Walk(face_patch(photos(faces_dir, OTHER)[0]), 20, 35, 20, leftwards=True),
+    ]
+    return write_video(path, walks, frames=55, fps=FPS)
+
+
+@pytest.fixture
+def watchlist(dlib_engine: FaceEngine, faces_dir: Path) -> list[Template]:
+    template = template_from_image(dlib_engine, photos(faces_dir, WANTED)[0], entry_id="entry-w")
+    return [template]
+
+
+def _messages(bootstrap: str, topic: str, deployment: str) -> list[bytes]:
+    return [value for key, value in read_topic(bootstrap, topic) if key == deployment.encode()]
+
+
+@pytest.mark.slow
+@pytest.mark.kafka
+def test_one_passage_of_a_watchlisted_person_makes_one_alert_and_others_make_none(
+    dlib_engine: FaceEngine,
+    faces_dir: Path,
+    watchlist: list[Template],
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    video = _two_passages(faces_dir, tmp_path / "street.avi")
+    monkeypatch.chdir(tmp_path)  # anything the worker wrote to its working folder shows here
+    before = sorted(tmp_path.rglob("*"))
+    deployment = f"dep-{uuid.uuid4().hex[:8]}"
+    sink = KafkaSink(kafka_bootstrap)
+    provider = StaticProvider(watchlist, [(1, "live")])
+    worker = RecognitionWorker(dlib_engine, provider, sink, WorkerConfig(deployment, "cam-a"))
+    stats = worker.run(VideoSource(str(video)))
+    sink.close()
+
+    matches = [
+        MatchEvent.from_json(m) for m in _messages(kafka_bootstrap, MATCHES_TOPIC, deployment)
+    ]
+    assert [m.entry_id for m in matches] == ["entry-w", "entry-w"]
+    assert len({m.track_id for m in matches}) == 2  # one alert per passage
+    first, second = sorted(m.observed_at for m in matches)
+    assert first < second
+    for match in matches:
+        assert match.score >= THRESHOLD and match.threshold == THRESHOLD
+        assert match.model_id == dlib_engine.model_id
+        assert match.watchlist_version == worker.index.version or len(worker.index) == 0
+        crop = cv2.imdecode(np.frombuffer(match.probe_bytes(), np.uint8), cv2.IMREAD_COLOR)
+        assert crop is not None and crop.shape[0] > 40
+    assert stats.alerts == 2 and stats.faces_seen > 60
+
+    # Nothing about the faces that did not match leaves the process: the only other
+    # messages are counts, and no file was written.
+    counts = [json.loads(m) for m in _messages(kafka_bootstrap, FACES_SEEN_TOPIC, deployment)]
+    assert counts and all(set(c) == set(FacesSeenCount.__dataclass_fields__) for c in counts)
+    assert sum(c["faces_seen"] for c in counts) == stats.faces_seen
+    assert sorted(tmp_path.rglob("*")) == before
+    assert len(worker.index) == 0  # the watchlist went with the end of the run
+
+
+@pytest.mark.slow
+def test_no_embedding_or_crop_of_a_face_that_does_not_match_is_emitted(
+    dlib_engine: FaceEngine, faces_dir: Path, tmp_path: Path
+) -> None:
+    walks = [Walk(face_patch(photos(faces_dir, PASSER_BY)[0]), 100, 0, 15)]
+    video = write_video(tmp_path / "passer.avi", walks, frames=15, fps=FPS)
+    broker = InProcessBroker()
+    wanted = template_from_image(dlib_engine, photos(faces_dir, WANTED)[0], entry_id="w")
+    provider = StaticProvider([wanted], [(1, "live")])
+    worker = RecognitionWorker(dlib_engine, provider, broker.sink(), WorkerConfig("dep-1"))
+    stats = worker.run(VideoSource(str(video)))
+    delivered = broker.poll()
+    assert stats.searches > 0 and stats.alerts == 0
+    assert {m.topic for m in delivered} == {FACES_SEEN_TOPIC}
+    for message in delivered:
+        payload = json.loads(message.value)
+        assert set(payload) == set(FacesSeenCount.__dataclass_fields__)
+        assert all(not isinstance(v, list | dict) for v in payload.values())
+    raw = b"".join(m.value for m in delivered)
+    assert b"jpeg" not in raw.lower() and base64.b64encode(b"\xff\xd8")[:3] not in raw
+
+
+def test_an_ended_deployment_stops_the_worker_and_drops_the_watchlist(
+    dlib_engine: FaceEngine, faces_dir: Path, watchlist: list[Template], tmp_path: Path
+) -> None:
+    walks = [Walk(face_patch(photos(faces_dir, OTHER)[0]), 40, 0, 30)]
+    video = write_video(tmp_path / "v.avi", walks, frames=30, size=(320, 240), fps=FPS)
+    provider = StaticProvider(watchlist, [(5, "live"), (6, "ended")])
+    config = WorkerConfig("dep-1", status_poll_s=0.0)
+    worker = RecognitionWorker(dlib_engine, provider, InProcessBroker().sink(), config)
+    loaded: list[int] = []
+    original = worker._load_watchlist
+
+    def spy() -> None:
+        original()
+        loaded.append(len(worker.index))
+
+    worker._load_watchlist = spy  # type: ignore[method-assign]
+    stats = worker.run(VideoSource(str(video)))
+    assert loaded == [1]
+    assert stats.frames == 5  # one status poll per frame: five said "live", the sixth "ended"
+    assert len(worker.index) == 0 and worker.status == "ended"
+
+
+def test_a_paused_deployment_holds_no_templates(
+    dlib_engine: FaceEngine, watchlist: list[Template], tmp_path: Path, faces_dir: Path
+) -> None:
+    walks = [Walk(face_patch(photos(faces_dir, OTHER)[0]), 30, 0, 10)]
+    video = write_video(tmp_path / "v.avi", walks, frames=10, size=(320, 240), fps=FPS)
+    sizes: list[int] = []
+
+    class Watching(StaticProvider):
+        def status(self, deployment_id: str) -> str:
+            sizes.append(len(worker.index))
+            return super().status(deployment_id)
+
+    provider = Watching(watchlist, [(2, "live"), (3, "paused"), (4, "ended")])
+    config = WorkerConfig("dep-1", status_poll_s=0.0)
+    worker = RecognitionWorker(dlib_engine, provider, InProcessBroker().sink(), config)
+    worker.run(VideoSource(str(video)))
+    # polls: live (loads), live (1 entry), paused (drops), ended
+    assert sizes == [0, 1, 1, 0]

@@ -1,0 +1,143 @@
+"""After a whole lifecycle with real faces, no face image or template is anywhere in plaintext."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from domain.service import Match
+from domain.values import Adjudication, Disposal, EngagementOutcome, PreDeploymentCheck
+from runtime.bootstrap import open_services
+from runtime.settings import Settings
+from runtime.sweeper import sweep
+from tests.retention.plaintext import findings, postgres_cells, sqlite_cells
+from tests.scenario import (
+    APPLICANT,
+    DPO,
+    ENGAGER,
+    GOLD,
+    OPERATOR,
+    WORKER,
+    Clock,
+    Scenario,
+    entry,
+)
+
+
+def faces(shared_dir: Path, people: int = 3) -> list[tuple[bytes, bytes]]:
+    """(watchlist image, probe image) of a few real people."""
+    folders = sorted(p for p in (shared_dir / "faces" / "dev").iterdir() if p.is_dir())
+    pairs = []
+    for folder in folders:
+        images = sorted(folder.glob("*.jpg"))
+        if len(images) >= 2:
+            pairs.append((images[0].read_bytes(), images[1].read_bytes()))
+        if len(pairs) == people:
+            return pairs
+    pytest.skip("not enough identities with two images in the shared faces")
+
+
+def template(n: int) -> bytes:
+    return np.random.default_rng(n).standard_normal(128).astype(np.float32).tobytes()
+
+
+def whole_lifecycle(
+    url: str, data_dir: Path, clock: Clock, people: list[tuple[bytes, bytes]]
+) -> None:
+    """Application to register, alerts adjudicated, one held, then the retention sweeps."""
+    services = open_services(Settings(database_url=url, data_dir=data_dir), clock=clock)
+    s = services.lfr
+    scenario = Scenario(s, clock).granted()
+    d = scenario.deployment
+    s.appoint_command(GOLD, d, {"operators": [OPERATOR.id], "engagement": [ENGAGER.id]})
+    for check in PreDeploymentCheck:
+        s.record_pre_deployment(GOLD, d, check, "done")
+    ids = [
+        s.add_watchlist_entry(APPLICANT, d, entry(f"WL-{n}"), image, template(n), "dlib-r1")
+        for n, (image, _) in enumerate(people)
+    ]
+    s.compile_watchlist(APPLICANT, d, ids)
+    s.review_watchlist(GOLD, d, "reviewed")
+    s.import_watchlist(OPERATOR, d, "encrypted USB 1")
+    clock.advance(hours=1, minutes=5)
+    s.start_deployment(GOLD, d, "Oxford Circus")
+    s.count_faces(WORKER, d, "camera-1", clock.now, clock.now, 5000, 4100)
+    alerts = [
+        s.raise_alert(
+            WORKER,
+            Match(
+                f"m-{n}",
+                d,
+                ids[n],
+                "camera-1",
+                clock.now,
+                0.9,
+                {"id": "dlib-r1"},
+                "v",
+                f"t{n}",
+                probe,
+            ),
+        )
+        for n, (_, probe) in enumerate(people)
+    ]
+    s.consult_probe_image(ENGAGER, alerts[0], "adjudication")
+    s.adjudicate_alert(ENGAGER, alerts[0], Adjudication.ENGAGE)
+    s.record_engagement(ENGAGER, alerts[0], EngagementOutcome.CONFIRMED_TRUE, 120)
+    s.record_outcome(ENGAGER, alerts[0], Disposal.ARREST, "Wanted by courts")
+    s.place_legal_hold(DPO, alerts[0], "Arrest: proceedings", "DCI Reid", date(2027, 6, 1))
+    s.adjudicate_alert(ENGAGER, alerts[1], Adjudication.FALSE_ALERT)
+    s.end_deployment(GOLD, d, "Operation complete")
+    s.submit_cancellation_report(GOLD, d, {"evaluation": "ok", "learning": "none"})
+    s.publish_register_entry(GOLD, d, {"alerts": len(alerts)})
+    clock.advance(days=1)
+    sweep(services)  # the watchlist
+    clock.advance(days=31)
+    sweep(services)  # the alerts not held
+
+
+def secrets_of(people: list[tuple[bytes, bytes]]) -> dict[str, bytes]:
+    named = {}
+    for n, (image, probe) in enumerate(people):
+        named |= {f"image {n}": image, f"probe {n}": probe, f"template {n}": template(n)}
+    return named
+
+
+def test_the_scanner_finds_a_face_hidden_as_base64_inside_text(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    import base64
+
+    image = faces(shared_dir, 1)[0][0]
+    path = tmp_path / "x.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (doc TEXT)")
+        hidden = base64.b64encode(b"." + image[1000:1200]).decode()
+        conn.execute("INSERT INTO t VALUES (?)", (f'{{"note": "{hidden}"}}',))
+    assert "image in t.doc" in findings(sqlite_cells(path), {"image": image})
+
+
+def test_no_face_or_template_in_plaintext_in_sqlite_after_a_whole_lifecycle(
+    tmp_path: Path, shared_dir: Path, clock: Clock
+) -> None:
+    people = faces(shared_dir)
+    path = tmp_path / "lfr.db"
+    whole_lifecycle(f"sqlite:///{path}", tmp_path, clock, people)
+    assert findings(sqlite_cells(path), secrets_of(people)) == []
+
+
+@pytest.mark.postgres
+def test_no_face_or_template_in_plaintext_in_postgres_after_a_whole_lifecycle(
+    postgres_url: str,
+    tmp_path: Path,
+    shared_dir: Path,
+    clock: Clock,
+    settings_for: Callable[[str], Settings],
+) -> None:
+    people = faces(shared_dir)
+    whole_lifecycle(postgres_url, tmp_path, clock, people)
+    assert findings(postgres_cells(postgres_url), secrets_of(people)) == []
