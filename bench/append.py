@@ -33,8 +33,9 @@ class Tally(Aggregate):
 
 def domain_rate(url: str, data_dir: Path, events: int) -> float:
     clock = start_clock()
-    scenario = Scenario(open_services(Settings(database_url=url, data_dir=data_dir), clock).lfr,
-                        clock).live()
+    scenario = Scenario(
+        open_services(Settings(database_url=url, data_dir=data_dir), clock).lfr, clock
+    ).live()
     started = time.perf_counter()
     for n in range(events):
         scenario.alert(track=f"bench-{time.time_ns()}-{n}")
@@ -42,8 +43,11 @@ def domain_rate(url: str, data_dir: Path, events: int) -> float:
 
 
 def baseline_rate(url: str, events: int) -> float:
-    env = {**StoreLocation.parse(url).eventsourcing_env(), "PERSISTENCE_MODULE": "eventsourcing.postgres",
-           "CREATE_TABLE": "y"}
+    env = {
+        **StoreLocation.parse(url).eventsourcing_env(),
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "CREATE_TABLE": "y",
+    }
     app: Application = Application(env)
     payload = {"probe": "x" * 400, "score": 0.9, "camera": "camera-1"}
     started = time.perf_counter()

@@ -23,10 +23,22 @@ class Alert(Aggregate):
         return uuid5(NAMESPACE_URL, f"lfr:alert:{match_id}")
 
     @event("AlertRaised")
-    def __init__(self, audit: Audit, match_id: str, deployment_id: UUID, authority_id: UUID,
-                 entry_id: UUID, camera_id: str, observed_at: datetime, score: float,
-                 threshold: float, model: dict[str, str], watchlist_version: str, track_id: str,
-                 sealed_probe: bytes) -> None:
+    def __init__(
+        self,
+        audit: Audit,
+        match_id: str,
+        deployment_id: UUID,
+        authority_id: UUID,
+        entry_id: UUID,
+        camera_id: str,
+        observed_at: datetime,
+        score: float,
+        threshold: float,
+        model: dict[str, str],
+        watchlist_version: str,
+        track_id: str,
+        sealed_probe: bytes,
+    ) -> None:
         self.match_id = match_id
         self.deployment_id = deployment_id
         self.authority_id = authority_id
@@ -46,50 +58,95 @@ class Alert(Aggregate):
         self.erased = False
 
     @classmethod
-    def raise_alert(cls, audit: Audit, deployment: Deployment, match_id: str, entry_id: UUID,
-                    camera_id: str, observed_at: datetime, score: float, model: dict[str, str],
-                    watchlist_version: str, track_id: str, sealed_probe: bytes) -> Alert:
+    def raise_alert(
+        cls,
+        audit: Audit,
+        deployment: Deployment,
+        match_id: str,
+        entry_id: UUID,
+        camera_id: str,
+        observed_at: datetime,
+        score: float,
+        model: dict[str, str],
+        watchlist_version: str,
+        track_id: str,
+        sealed_probe: bytes,
+    ) -> Alert:
         require_role(audit, Role.WORKER, Role.SYSTEM, doing="raise an alert")
-        require(deployment.accepts_alert_at(observed_at),
-                f"alerts are raised only while the deployment is live; it is {deployment.status}")
-        require(str(entry_id) in deployment.watchlist.get("entry_ids", []),
-                "the alert names an entry that is not on this deployment's watchlist")
-        require(score >= deployment.threshold,
-                f"score {score:.3f} is below the authorised threshold {deployment.threshold}")
-        return cls(audit=audit.tied_to(deployment.id, deployment.authority_id), match_id=match_id,
-                   deployment_id=deployment.id, authority_id=deployment.authority_id,
-                   entry_id=entry_id, camera_id=camera_id, observed_at=observed_at, score=score,
-                   threshold=deployment.threshold, model=model, watchlist_version=watchlist_version,
-                   track_id=track_id, sealed_probe=sealed_probe)
+        require(
+            deployment.accepts_alert_at(observed_at),
+            f"alerts are raised only while the deployment is live; it is {deployment.status}",
+        )
+        require(
+            str(entry_id) in deployment.watchlist.get("entry_ids", []),
+            "the alert names an entry that is not on this deployment's watchlist",
+        )
+        require(
+            score >= deployment.threshold,
+            f"score {score:.3f} is below the authorised threshold {deployment.threshold}",
+        )
+        return cls(
+            audit=audit.tied_to(deployment.id, deployment.authority_id),
+            match_id=match_id,
+            deployment_id=deployment.id,
+            authority_id=deployment.authority_id,
+            entry_id=entry_id,
+            camera_id=camera_id,
+            observed_at=observed_at,
+            score=score,
+            threshold=deployment.threshold,
+            model=model,
+            watchlist_version=watchlist_version,
+            track_id=track_id,
+            sealed_probe=sealed_probe,
+        )
 
-    def adjudicate(self, audit: Audit, deployment: Deployment, decision: Adjudication,
-                   notes: str) -> None:
+    def adjudicate(
+        self, audit: Audit, deployment: Deployment, decision: Adjudication, notes: str
+    ) -> None:
         require_role(audit, *ADJUDICATORS, doing="adjudicate an alert")
         require(not self.adjudication, "the alert has already been adjudicated")
-        require(deployment.status in {"live", "paused"},
-                f"an alert cannot be adjudicated once the deployment is {deployment.status}")
+        require(
+            deployment.status in {"live", "paused"},
+            f"an alert cannot be adjudicated once the deployment is {deployment.status}",
+        )
         self._adjudicated(audit=audit, decision=decision.value, notes=notes)
 
     @event("AlertAdjudicated")
     def _adjudicated(self, audit: Audit, decision: str, notes: str) -> None:
-        self.adjudication = {"decision": decision, "officer": audit.actor_id,
-                             "role": audit.actor_role, "at": audit.at, "notes": notes}
+        self.adjudication = {
+            "decision": decision,
+            "officer": audit.actor_id,
+            "role": audit.actor_role,
+            "at": audit.at,
+            "notes": notes,
+        }
 
-    def record_engagement(self, audit: Audit, outcome: EngagementOutcome, duration_s: float,
-                          notes: str) -> None:
+    def record_engagement(
+        self, audit: Audit, outcome: EngagementOutcome, duration_s: float, notes: str
+    ) -> None:
         require_role(audit, Role.ENGAGEMENT_OFFICER, doing="record an engagement")
         require(bool(self.adjudication), "no action may follow an alert before it is adjudicated")
-        require(self.adjudication["decision"] == Adjudication.ENGAGE.value,
-                "the alert was adjudicated as a false alert: no engagement may follow")
+        require(
+            self.adjudication["decision"] == Adjudication.ENGAGE.value,
+            "the alert was adjudicated as a false alert: no engagement may follow",
+        )
         require(not self.engagement, "the engagement has already been recorded")
         require(duration_s >= 0, "the engagement's duration cannot be negative")
-        self._engagement_concluded(audit=audit, outcome=outcome.value, duration_s=duration_s,
-                                   notes=notes)
+        self._engagement_concluded(
+            audit=audit, outcome=outcome.value, duration_s=duration_s, notes=notes
+        )
 
     @event("EngagementConcluded")
-    def _engagement_concluded(self, audit: Audit, outcome: str, duration_s: float, notes: str) -> None:
-        self.engagement = {"outcome": outcome, "officer": audit.actor_id, "at": audit.at,
-                           "duration_s": duration_s}
+    def _engagement_concluded(
+        self, audit: Audit, outcome: str, duration_s: float, notes: str
+    ) -> None:
+        self.engagement = {
+            "outcome": outcome,
+            "officer": audit.actor_id,
+            "at": audit.at,
+            "duration_s": duration_s,
+        }
 
     def record_outcome(self, audit: Audit, disposal: Disposal, reason: str) -> None:
         require_role(audit, Role.ENGAGEMENT_OFFICER, doing="record an outcome")
@@ -97,8 +154,10 @@ class Alert(Aggregate):
         require(bool(self.engagement), "an outcome follows an engagement")
         require(not self.outcome, "the outcome has already been recorded")
         if disposal is not Disposal.NO_FURTHER_ACTION:
-            require(self.engagement["outcome"] == EngagementOutcome.CONFIRMED_TRUE.value,
-                    f"{disposal.value} needs a confirmed true alert")
+            require(
+                self.engagement["outcome"] == EngagementOutcome.CONFIRMED_TRUE.value,
+                f"{disposal.value} needs a confirmed true alert",
+            )
         require_text(reason, "the reason for the outcome")
         self._outcome_recorded(audit=audit, disposal=disposal.value, reason=reason)
 
@@ -114,8 +173,9 @@ class Alert(Aggregate):
         require_text(reason, "the reason for the hold")
         require_text(approver, "the hold's approver")
         require(review_on > audit.at.date(), "the hold's review date must be in the future")
-        self._legal_hold_placed(audit=audit, reason=reason, approver=approver,
-                                review_on=review_on.isoformat())
+        self._legal_hold_placed(
+            audit=audit, reason=reason, approver=approver, review_on=review_on.isoformat()
+        )
 
     @event("LegalHoldPlaced")
     def _legal_hold_placed(self, audit: Audit, reason: str, approver: str, review_on: str) -> None:
@@ -134,7 +194,9 @@ class Alert(Aggregate):
     def erase(self, audit: Audit, rule: str) -> None:
         require_role(audit, Role.SYSTEM, Role.DPO, doing="erase alert data")
         require(not self.erased, "the alert data is already erased")
-        require(not self.legal_hold, f"the alert is under a legal hold: {self.legal_hold.get('reason')}")
+        require(
+            not self.legal_hold, f"the alert is under a legal hold: {self.legal_hold.get('reason')}"
+        )
         require_text(rule, "the retention rule applied")
         self._erased(audit=audit, rule=rule)
 

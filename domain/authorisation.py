@@ -69,8 +69,10 @@ class DeploymentApplication(Aggregate):
 
     def submit_intelligence_case(self, audit: Audit, reference: str, summary: str) -> None:
         require_role(audit, Role.APPLICANT, doing="submit the intelligence case (Form 3)")
-        require(self.status in {"need_identified", "amendments_requested"},
-                f"the intelligence case cannot change once the application is {self.status}")
+        require(
+            self.status in {"need_identified", "amendments_requested"},
+            f"the intelligence case cannot change once the application is {self.status}",
+        )
         require_text(reference, "the intelligence case reference")
         require_text(summary, "the intelligence case summary")
         self._intelligence_case_submitted(audit=audit, reference=reference, summary=summary)
@@ -83,17 +85,29 @@ class DeploymentApplication(Aggregate):
 
     def submit(self, audit: Audit, sections: dict[str, str], proposal: Proposal) -> None:
         require_role(audit, Role.APPLICANT, doing="submit an application")
-        require(audit.actor_id == self.applicant_id, "only the applicant who identified the need may submit")
-        require(self.status in {"need_identified", "amendments_requested"},
-                f"an application that is {self.status} cannot be submitted")
-        require(bool(self.intelligence_case), "the intelligence case (Form 3) must be submitted first")
-        absent = missing([s.value for s in ApplicationSection],
-                         [k for k, v in sections.items() if v.strip()])
-        require(not absent, f"every section of the application must be completed; missing: {absent}")
+        require(
+            audit.actor_id == self.applicant_id,
+            "only the applicant who identified the need may submit",
+        )
+        require(
+            self.status in {"need_identified", "amendments_requested"},
+            f"an application that is {self.status} cannot be submitted",
+        )
+        require(
+            bool(self.intelligence_case), "the intelligence case (Form 3) must be submitted first"
+        )
+        absent = missing(
+            [s.value for s in ApplicationSection], [k for k, v in sections.items() if v.strip()]
+        )
+        require(
+            not absent, f"every section of the application must be completed; missing: {absent}"
+        )
         require(proposal.starts_at < proposal.ends_at, "the deployment must end after it starts")
         require(proposal.watchlist_max_size > 0, "the proposed watchlist size must be positive")
         require(bool(proposal.watchlist_categories), "the watchlist categories must be proposed")
-        require(0.0 < proposal.threshold < 1.0, "the face-match threshold is a score between 0 and 1")
+        require(
+            0.0 < proposal.threshold < 1.0, "the face-match threshold is a score between 0 and 1"
+        )
         self._submitted(audit=audit, sections=dict(sections), proposal=proposal_as_dict(proposal))
 
     @event("ApplicationSubmitted")
@@ -106,9 +120,13 @@ class DeploymentApplication(Aggregate):
 
     def _require_ao_may_decide(self, audit: Audit) -> None:
         require_role(audit, Role.AUTHORISING_OFFICER, doing="decide on an application")
-        require(audit.actor_id != self.applicant_id,
-                "the Authorising Officer cannot be the applicant")
-        require(self.status == "submitted", f"an application that is {self.status} is not awaiting a decision")
+        require(
+            audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant"
+        )
+        require(
+            self.status == "submitted",
+            f"an application that is {self.status} is not awaiting a decision",
+        )
 
     def request_amendments(self, audit: Audit, notes: str) -> None:
         self._require_ao_may_decide(audit)
@@ -129,38 +147,75 @@ class DeploymentApplication(Aggregate):
     def _rejected(self, audit: Audit, reasons: str) -> None:
         self.status = "rejected"
 
-    def grant(self, audit: Audit, decisions: dict[str, str], document_versions: dict[str, str],
-              gold_id: str, sensitive_rationale: dict[str, str], threshold_floor: float) -> None:
-        self._require_authority_content(audit, decisions, document_versions, gold_id,
-                                        sensitive_rationale, threshold_floor)
-        self._authority_granted(audit=audit, decisions=dict(decisions),
-                                document_versions=dict(document_versions), gold_id=gold_id,
-                                sensitive_rationale=dict(sensitive_rationale))
+    def grant(
+        self,
+        audit: Audit,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str],
+        threshold_floor: float,
+    ) -> None:
+        self._require_authority_content(
+            audit, decisions, document_versions, gold_id, sensitive_rationale, threshold_floor
+        )
+        self._authority_granted(
+            audit=audit,
+            decisions=dict(decisions),
+            document_versions=dict(document_versions),
+            gold_id=gold_id,
+            sensitive_rationale=dict(sensitive_rationale),
+        )
 
     @event("AuthorityGranted")
-    def _authority_granted(self, audit: Audit, decisions: dict[str, str],
-                           document_versions: dict[str, str], gold_id: str,
-                           sensitive_rationale: dict[str, str]) -> None:
+    def _authority_granted(
+        self,
+        audit: Audit,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str],
+    ) -> None:
         self._take_authority(audit, decisions, document_versions, gold_id, sensitive_rationale)
         self.status = "granted"
 
-    def grant_urgent(self, audit: Audit, urgency: str, decisions: dict[str, str],
-                     document_versions: dict[str, str], gold_id: str,
-                     sensitive_rationale: dict[str, str], threshold_floor: float,
-                     confirm_within: timedelta) -> None:
+    def grant_urgent(
+        self,
+        audit: Audit,
+        urgency: str,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str],
+        threshold_floor: float,
+        confirm_within: timedelta,
+    ) -> None:
         """The urgent route (Policy s.4): in force at once, lapses unless confirmed in time."""
         require_text(urgency, "the reason this is urgent")
-        self._require_authority_content(audit, decisions, document_versions, gold_id,
-                                        sensitive_rationale, threshold_floor)
-        self._urgent_authority_granted(audit=audit, urgency=urgency, decisions=dict(decisions),
-                                       document_versions=dict(document_versions), gold_id=gold_id,
-                                       sensitive_rationale=dict(sensitive_rationale),
-                                       confirm_by=audit.at + confirm_within)
+        self._require_authority_content(
+            audit, decisions, document_versions, gold_id, sensitive_rationale, threshold_floor
+        )
+        self._urgent_authority_granted(
+            audit=audit,
+            urgency=urgency,
+            decisions=dict(decisions),
+            document_versions=dict(document_versions),
+            gold_id=gold_id,
+            sensitive_rationale=dict(sensitive_rationale),
+            confirm_by=audit.at + confirm_within,
+        )
 
     @event("UrgentAuthorityGranted")
-    def _urgent_authority_granted(self, audit: Audit, urgency: str, decisions: dict[str, str],
-                                  document_versions: dict[str, str], gold_id: str,
-                                  sensitive_rationale: dict[str, str], confirm_by: datetime) -> None:
+    def _urgent_authority_granted(
+        self,
+        audit: Audit,
+        urgency: str,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str],
+        confirm_by: datetime,
+    ) -> None:
         self._take_authority(audit, decisions, document_versions, gold_id, sensitive_rationale)
         self.urgent_deadline = confirm_by
         self.status = "urgent"
@@ -168,9 +223,13 @@ class DeploymentApplication(Aggregate):
     def confirm_urgent(self, audit: Audit, rationale: str) -> None:
         require_role(audit, Role.AUTHORISING_OFFICER, doing="confirm an urgent authority")
         require(self.status == "urgent", "only an urgent authority awaits confirmation")
-        require(audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant")
-        require(self.urgent_deadline is not None and audit.at <= self.urgent_deadline,
-                "the urgent authority lapsed before it was confirmed")
+        require(
+            audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant"
+        )
+        require(
+            self.urgent_deadline is not None and audit.at <= self.urgent_deadline,
+            "the urgent authority lapsed before it was confirmed",
+        )
         require_text(rationale, "the confirmation's rationale")
         self._urgent_confirmed(audit=audit, rationale=rationale)
 
@@ -179,26 +238,50 @@ class DeploymentApplication(Aggregate):
         self.status = "granted"
         self.urgent_deadline = None
 
-    def _require_authority_content(self, audit: Audit, decisions: dict[str, str],
-                                   document_versions: dict[str, str], gold_id: str,
-                                   sensitive_rationale: dict[str, str], floor: float) -> None:
+    def _require_authority_content(
+        self,
+        audit: Audit,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str],
+        floor: float,
+    ) -> None:
         self._require_ao_may_decide(audit)
-        absent = missing([a.value for a in DecisionArea],
-                         [k for k, v in decisions.items() if v.strip()])
-        require(not absent, f"the authority must record all 7 decisions with rationale; missing: {absent}")
-        require(bool(document_versions) and all(v.strip() for v in document_versions.values()),
-                "the authority must record the versions of the MPS LFR documents it was granted under")
+        absent = missing(
+            [a.value for a in DecisionArea], [k for k, v in decisions.items() if v.strip()]
+        )
+        require(
+            not absent,
+            f"the authority must record all 7 decisions with rationale; missing: {absent}",
+        )
+        require(
+            bool(document_versions) and all(v.strip() for v in document_versions.values()),
+            "the authority must record the versions of the MPS LFR documents it was granted under",
+        )
         require_text(gold_id, "the LFR Gold")
-        require(self.proposal["threshold"] >= floor,
-                f"the threshold {self.proposal['threshold']} is below the authorised floor {floor}")
-        unexplained = [f for f in self.proposal["sensitive_inclusions"]
-                       if not sensitive_rationale.get(f, "").strip()]
-        require(not unexplained,
-                f"sensitive watchlist inclusions need the AO's rationale; none for: {unexplained}")
+        require(
+            self.proposal["threshold"] >= floor,
+            f"the threshold {self.proposal['threshold']} is below the authorised floor {floor}",
+        )
+        unexplained = [
+            f
+            for f in self.proposal["sensitive_inclusions"]
+            if not sensitive_rationale.get(f, "").strip()
+        ]
+        require(
+            not unexplained,
+            f"sensitive watchlist inclusions need the AO's rationale; none for: {unexplained}",
+        )
 
-    def _take_authority(self, audit: Audit, decisions: dict[str, str],
-                        document_versions: dict[str, str], gold_id: str,
-                        sensitive_rationale: dict[str, str]) -> None:
+    def _take_authority(
+        self,
+        audit: Audit,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str],
+    ) -> None:
         self.decisions = {area: {"rationale": text} for area, text in decisions.items()}
         self.document_versions = document_versions
         self.gold_id = gold_id
@@ -209,9 +292,14 @@ class DeploymentApplication(Aggregate):
 
     # -- authorised changes ------------------------------------------------------------------
 
-    def change_threshold(self, audit: Audit, threshold: float, rationale: str, floor: float) -> None:
+    def change_threshold(
+        self, audit: Audit, threshold: float, rationale: str, floor: float
+    ) -> None:
         self._require_ao_may_change(audit)
-        require(floor <= threshold < 1.0, f"the threshold {threshold} is below the authorised floor {floor}")
+        require(
+            floor <= threshold < 1.0,
+            f"the threshold {threshold} is below the authorised floor {floor}",
+        )
         require_text(rationale, "the rationale for the threshold change")
         self._threshold_changed(audit=audit, threshold=threshold, rationale=rationale)
 
@@ -231,7 +319,9 @@ class DeploymentApplication(Aggregate):
 
     def _require_ao_may_change(self, audit: Audit) -> None:
         require_role(audit, Role.AUTHORISING_OFFICER, doing="change an authorised value")
-        require(audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant")
+        require(
+            audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant"
+        )
         require(self.status in {"granted", "urgent"}, "only a granted authority can be changed")
 
     # -- queries -----------------------------------------------------------------------------
@@ -243,11 +333,18 @@ class DeploymentApplication(Aggregate):
     def in_force(self, at: datetime) -> bool:
         if self.status == "granted":
             return True
-        return self.status == "urgent" and self.urgent_deadline is not None and at <= self.urgent_deadline
+        return (
+            self.status == "urgent"
+            and self.urgent_deadline is not None
+            and at <= self.urgent_deadline
+        )
 
     def authorises_window(self, at: datetime) -> bool:
-        return datetime.fromisoformat(self.proposal["starts_at"]) <= at <= datetime.fromisoformat(
-            self.proposal["ends_at"])
+        return (
+            datetime.fromisoformat(self.proposal["starts_at"])
+            <= at
+            <= datetime.fromisoformat(self.proposal["ends_at"])
+        )
 
     def approves_sensitive(self, flag: SensitiveFlag) -> bool:
         return bool(self.sensitive_rationale.get(flag.value, "").strip())

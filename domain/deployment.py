@@ -23,8 +23,16 @@ class Deployment(Aggregate):
         return uuid5(NAMESPACE_URL, f"lfr:deployment:{authority_id}")
 
     @event("DeploymentPlanned")
-    def __init__(self, audit: Audit, authority_id: UUID, location: dict[str, Any], use_case: str,
-                 starts_at: datetime, ends_at: datetime, cameras: list[str]) -> None:
+    def __init__(
+        self,
+        audit: Audit,
+        authority_id: UUID,
+        location: dict[str, Any],
+        use_case: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        cameras: list[str],
+    ) -> None:
         self.authority_id = authority_id
         self.location = location
         self.use_case = use_case
@@ -45,21 +53,30 @@ class Deployment(Aggregate):
     @classmethod
     def plan(cls, audit: Audit, authority: DeploymentApplication) -> Deployment:
         proposal = authority.proposal
-        return cls(audit=audit.tied_to(cls.create_id(authority.id), authority.id),
-                   authority_id=authority.id, location=proposal["location"],
-                   use_case=proposal["use_case"],
-                   starts_at=datetime.fromisoformat(proposal["starts_at"]),
-                   ends_at=datetime.fromisoformat(proposal["ends_at"]), cameras=proposal["cameras"])
+        return cls(
+            audit=audit.tied_to(cls.create_id(authority.id), authority.id),
+            authority_id=authority.id,
+            location=proposal["location"],
+            use_case=proposal["use_case"],
+            starts_at=datetime.fromisoformat(proposal["starts_at"]),
+            ends_at=datetime.fromisoformat(proposal["ends_at"]),
+            cameras=proposal["cameras"],
+        )
 
     # -- stage 3-4: command structure and pre-deployment --------------------------------------
 
-    def appoint_command(self, audit: Audit, authority: DeploymentApplication,
-                        members: dict[str, list[str]]) -> None:
+    def appoint_command(
+        self, audit: Audit, authority: DeploymentApplication, members: dict[str, list[str]]
+    ) -> None:
         require_role(audit, Role.GOLD, doing="appoint the command structure")
-        require(audit.actor_id == authority.gold_id,
-                f"only the Gold named by the AO ({authority.gold_id}) may appoint the command")
+        require(
+            audit.actor_id == authority.gold_id,
+            f"only the Gold named by the AO ({authority.gold_id}) may appoint the command",
+        )
         require(self.status in {"planned", "ready"}, "the command is appointed before deployment")
-        require(bool(members) and all(members.values()), "the command structure must name its members")
+        require(
+            bool(members) and all(members.values()), "the command structure must name its members"
+        )
         self._command_appointed(audit=audit, members=members)
 
     @event("CommandStructureAppointed")
@@ -68,7 +85,9 @@ class Deployment(Aggregate):
 
     def record_pre_deployment(self, audit: Audit, check: PreDeploymentCheck, detail: str) -> None:
         require_role(audit, *GOLD_TEAM, doing="record pre-deployment activity")
-        require(self.status == "planned", "pre-deployment activity is recorded before the deployment")
+        require(
+            self.status == "planned", "pre-deployment activity is recorded before the deployment"
+        )
         require_text(detail, f"the detail of the {check.value} check")
         self._pre_deployment_recorded(audit=audit, check=check.value, detail=detail)
 
@@ -78,14 +97,17 @@ class Deployment(Aggregate):
 
     # -- the watchlist -----------------------------------------------------------------------
 
-    def compile_watchlist(self, audit: Audit, entry_ids: list[str], version: str,
-                          authority: DeploymentApplication) -> None:
+    def compile_watchlist(
+        self, audit: Audit, entry_ids: list[str], version: str, authority: DeploymentApplication
+    ) -> None:
         require_role(audit, Role.APPLICANT, Role.GOLD, doing="compile the watchlist")
         require(self.status == "planned", "the watchlist is compiled before the deployment starts")
         require(bool(entry_ids), "a watchlist needs at least one entry")
-        require(len(entry_ids) <= authority.watchlist_max_size,
-                f"the watchlist of {len(entry_ids)} entries exceeds the authorised size "
-                f"{authority.watchlist_max_size}")
+        require(
+            len(entry_ids) <= authority.watchlist_max_size,
+            f"the watchlist of {len(entry_ids)} entries exceeds the authorised size "
+            f"{authority.watchlist_max_size}",
+        )
         self._watchlist_compiled(audit=audit, entry_ids=entry_ids, version=version)
 
     @event("WatchlistCompiled")
@@ -103,27 +125,40 @@ class Deployment(Aggregate):
     def _watchlist_reviewed(self, audit: Audit, notes: str) -> None:
         self.watchlist_state = "reviewed"
 
-    def import_watchlist(self, audit: Audit, authority: DeploymentApplication, medium: str,
-                         model_id: str) -> None:
+    def import_watchlist(
+        self, audit: Audit, authority: DeploymentApplication, medium: str, model_id: str
+    ) -> None:
         require_role(audit, Role.OPERATOR, doing="import the watchlist")
         require(self.watchlist_state == "reviewed", "the watchlist must be reviewed before import")
         size = len(self.watchlist["entry_ids"])
-        require(size <= authority.watchlist_max_size,
-                f"the watchlist of {size} entries exceeds the authorised size {authority.watchlist_max_size}")
+        require(
+            size <= authority.watchlist_max_size,
+            f"the watchlist of {size} entries exceeds the authorised size "
+            f"{authority.watchlist_max_size}",
+        )
         require_text(medium, "the import medium")
-        self._watchlist_imported(audit=audit, size=size, threshold=authority.threshold,
-                                 medium=medium, model_id=model_id, version=self.watchlist["version"])
+        self._watchlist_imported(
+            audit=audit,
+            size=size,
+            threshold=authority.threshold,
+            medium=medium,
+            model_id=model_id,
+            version=self.watchlist["version"],
+        )
 
     @event("WatchlistImported")
-    def _watchlist_imported(self, audit: Audit, size: int, threshold: float, medium: str,
-                            model_id: str, version: str) -> None:
+    def _watchlist_imported(
+        self, audit: Audit, size: int, threshold: float, medium: str, model_id: str, version: str
+    ) -> None:
         self.watchlist_state = "imported"
         self.watchlist.update(size=size, model_id=model_id)
         self.threshold = threshold
 
     def apply_threshold(self, audit: Audit, authority: DeploymentApplication) -> None:
         """Carries an authorised threshold change into the running deployment."""
-        require(authority.threshold != self.threshold, "the threshold is already the authorised one")
+        require(
+            authority.threshold != self.threshold, "the threshold is already the authorised one"
+        )
         self._threshold_applied(audit=audit, threshold=authority.threshold)
 
     @event("ThresholdApplied")
@@ -132,8 +167,10 @@ class Deployment(Aggregate):
 
     def erase_watchlist(self, audit: Audit, rule: str) -> None:
         require_role(audit, Role.SYSTEM, Role.DPO, doing="erase the watchlist")
-        require(self.status in {"ended", "reported", "published"},
-                "the watchlist is erased after the deployment ends")
+        require(
+            self.status in {"ended", "reported", "published"},
+            "the watchlist is erased after the deployment ends",
+        )
         require(self.watchlist_state != "erased", "the watchlist is already erased")
         self._watchlist_erased(audit=audit, rule=rule)
 
@@ -147,8 +184,10 @@ class Deployment(Aggregate):
         require_role(audit, *GOLD_TEAM, doing="start a deployment")
         require(self.status == "planned", f"a deployment that is {self.status} cannot start")
         self._require_authority_covers(audit.at, authority)
-        require(location_name == self.location["name"],
-                f"the authority covers {self.location['name']!r}, not {location_name!r}")
+        require(
+            location_name == self.location["name"],
+            f"the authority covers {self.location['name']!r}, not {location_name!r}",
+        )
         absent = missing([c.value for c in PreDeploymentCheck], self.checks)
         require(not absent, f"pre-deployment activity not recorded: {absent}")
         require(bool(self.command), "the Gold must appoint the command structure first")
@@ -192,10 +231,14 @@ class Deployment(Aggregate):
         self.ended_at = audit.at
 
     def _require_authority_covers(self, at: datetime, authority: DeploymentApplication) -> None:
-        require(authority.in_force(at), "no granted, in-date authority is in force for this deployment")
-        require(self.starts_at <= at <= self.ends_at,
-                f"{at.isoformat()} is outside the authorised window "
-                f"{self.starts_at.isoformat()} to {self.ends_at.isoformat()}")
+        require(
+            authority.in_force(at), "no granted, in-date authority is in force for this deployment"
+        )
+        require(
+            self.starts_at <= at <= self.ends_at,
+            f"{at.isoformat()} is outside the authorised window "
+            f"{self.starts_at.isoformat()} to {self.ends_at.isoformat()}",
+        )
 
     def accepts_alert_at(self, at: datetime) -> bool:
         return self.status == "live" and self.starts_at <= at <= self.ends_at
@@ -216,7 +259,10 @@ class Deployment(Aggregate):
 
     def publish_register_entry(self, audit: Audit, entry: dict[str, Any]) -> None:
         require_role(audit, Role.GOLD, Role.SYSTEM, doing="publish the register entry")
-        require(self.status == "reported", "the register entry is published after the cancellation report")
+        require(
+            self.status == "reported",
+            "the register entry is published after the cancellation report",
+        )
         self._register_entry_published(audit=audit, entry=entry)
 
     @event("RegisterEntryPublished")

@@ -19,28 +19,52 @@ class FacesSeenTally(Aggregate):
     Its id comes from deployment, camera and interval, so a replayed count is a no-op."""
 
     @staticmethod
-    def create_id(deployment_id: UUID, camera_id: str, interval_start: datetime,
-                  **_: Any) -> UUID:  # type: ignore[override]
-        return uuid5(NAMESPACE_URL, f"lfr:faces:{deployment_id}:{camera_id}:{interval_start.isoformat()}")
+    def create_id(deployment_id: UUID, camera_id: str, interval_start: datetime, **_: Any) -> UUID:  # type: ignore[override]
+        return uuid5(
+            NAMESPACE_URL, f"lfr:faces:{deployment_id}:{camera_id}:{interval_start.isoformat()}"
+        )
 
     @event("FacesSeenCounted")
-    def __init__(self, audit: Audit, deployment_id: UUID, camera_id: str, interval_start: datetime,
-                 interval_end: datetime, faces_seen: int, faces_passed_quality: int) -> None:
+    def __init__(
+        self,
+        audit: Audit,
+        deployment_id: UUID,
+        camera_id: str,
+        interval_start: datetime,
+        interval_end: datetime,
+        faces_seen: int,
+        faces_passed_quality: int,
+    ) -> None:
         self.deployment_id = deployment_id
         self.faces_seen = faces_seen
 
     @classmethod
-    def count(cls, audit: Audit, deployment: Deployment, camera_id: str, interval_start: datetime,
-              interval_end: datetime, faces_seen: int, faces_passed_quality: int) -> FacesSeenTally:
+    def count(
+        cls,
+        audit: Audit,
+        deployment: Deployment,
+        camera_id: str,
+        interval_start: datetime,
+        interval_end: datetime,
+        faces_seen: int,
+        faces_passed_quality: int,
+    ) -> FacesSeenTally:
         require_role(audit, Role.WORKER, Role.SYSTEM, doing="count faces seen")
-        require(deployment.status in {"live", "paused", "ended"} and deployment.started_at is not None,
-                "faces are counted only for a deployment that has started")
+        require(
+            deployment.status in {"live", "paused", "ended"} and deployment.started_at is not None,
+            "faces are counted only for a deployment that has started",
+        )
         require(interval_start <= interval_end, "the interval must end after it starts")
         require(0 <= faces_passed_quality <= faces_seen, "counts must be whole and consistent")
-        return cls(audit=audit.tied_to(deployment.id, deployment.authority_id),
-                   deployment_id=deployment.id, camera_id=camera_id, interval_start=interval_start,
-                   interval_end=interval_end, faces_seen=faces_seen,
-                   faces_passed_quality=faces_passed_quality)
+        return cls(
+            audit=audit.tied_to(deployment.id, deployment.authority_id),
+            deployment_id=deployment.id,
+            camera_id=camera_id,
+            interval_start=interval_start,
+            interval_end=interval_end,
+            faces_seen=faces_seen,
+            faces_passed_quality=faces_passed_quality,
+        )
 
 
 class Consultation(Aggregate):
@@ -55,5 +79,7 @@ class Consultation(Aggregate):
 
     @classmethod
     def log(cls, audit: Audit, data_class: str, item_id: str) -> Consultation:
-        require_text(audit.justification, "a justification for reading personal data (DPA 2018 s.62)")
+        require_text(
+            audit.justification, "a justification for reading personal data (DPA 2018 s.62)"
+        )
         return cls(audit=audit, data_class=data_class, item_id=item_id)

@@ -11,7 +11,9 @@ from domain.values import Audit, Role
 def require_role(audit: Audit, *roles: Role, doing: str) -> None:
     if audit.actor_role not in {role.value for role in roles}:
         allowed = " or ".join(role.value for role in roles)
-        raise NotPermitted(f"only {allowed} may {doing}; {audit.actor_id} acts as {audit.actor_role}")
+        raise NotPermitted(
+            f"only {allowed} may {doing}; {audit.actor_id} acts as {audit.actor_role}"
+        )
 
 
 def require(condition: bool, message: str) -> None:

@@ -30,14 +30,18 @@ class EntryDetails:
 def check_entry(details: EntryDetails, authority: DeploymentApplication, today: date) -> None:
     """The rules an entry must meet to join the watchlist of this authority."""
     require_text(details.reference, "the entry's reference")
-    require(details.category.value in authority.proposal["watchlist_categories"],
-            f"category {details.category.value!r} is not authorised for this deployment")
+    require(
+        details.category.value in authority.proposal["watchlist_categories"],
+        f"category {details.category.value!r} is not authorised for this deployment",
+    )
     require_text(details.source, "the image's source")
     require_text(details.legal_basis, "the legal basis for holding the image")
     require(details.image_date <= today, "the image date cannot be in the future")
     for flag in details.sensitive_flags:
-        require(authority.approves_sensitive(flag),
-                f"the authority gives no AO rationale for {flag.value} entries")
+        require(
+            authority.approves_sensitive(flag),
+            f"the authority gives no AO rationale for {flag.value} entries",
+        )
     if details.sensitive_flags:
         require_text(details.ao_rationale, "the AO's rationale for this sensitive entry")
 
@@ -51,10 +55,22 @@ class WatchlistEntry(Aggregate):
         return uuid5(NAMESPACE_URL, f"lfr:watchlist-entry:{deployment_id}:{reference}")
 
     @event("WatchlistEntryAdded")
-    def __init__(self, audit: Audit, deployment_id: UUID, authority_id: UUID, reference: str,
-                 category: str, source: str, legal_basis: str, image_date: str,
-                 sensitive_flags: list[str], ao_rationale: str, model_id: str,
-                 sealed_image: bytes, sealed_template: bytes) -> None:
+    def __init__(
+        self,
+        audit: Audit,
+        deployment_id: UUID,
+        authority_id: UUID,
+        reference: str,
+        category: str,
+        source: str,
+        legal_basis: str,
+        image_date: str,
+        sensitive_flags: list[str],
+        ao_rationale: str,
+        model_id: str,
+        sealed_image: bytes,
+        sealed_template: bytes,
+    ) -> None:
         self.deployment_id = deployment_id
         self.authority_id = authority_id
         self.reference = reference
@@ -71,19 +87,37 @@ class WatchlistEntry(Aggregate):
         self.erasure: dict[str, str] = {}
 
     @classmethod
-    def add(cls, audit: Audit, authority: DeploymentApplication, deployment_id: UUID,
-            details: EntryDetails, model_id: str, sealed_image: bytes,
-            sealed_template: bytes) -> WatchlistEntry:
+    def add(
+        cls,
+        audit: Audit,
+        authority: DeploymentApplication,
+        deployment_id: UUID,
+        details: EntryDetails,
+        model_id: str,
+        sealed_image: bytes,
+        sealed_template: bytes,
+    ) -> WatchlistEntry:
         require_role(audit, Role.APPLICANT, Role.GOLD, doing="compile watchlist entries")
-        require(authority.in_force(audit.at), "entries join a watchlist only under an authority in force")
+        require(
+            authority.in_force(audit.at),
+            "entries join a watchlist only under an authority in force",
+        )
         check_entry(details, authority, audit.at.date())
-        return cls(audit=audit.tied_to(deployment_id, authority.id), deployment_id=deployment_id,
-                   authority_id=authority.id, reference=details.reference,
-                   category=details.category.value, source=details.source,
-                   legal_basis=details.legal_basis, image_date=details.image_date.isoformat(),
-                   sensitive_flags=[f.value for f in details.sensitive_flags],
-                   ao_rationale=details.ao_rationale, model_id=model_id,
-                   sealed_image=sealed_image, sealed_template=sealed_template)
+        return cls(
+            audit=audit.tied_to(deployment_id, authority.id),
+            deployment_id=deployment_id,
+            authority_id=authority.id,
+            reference=details.reference,
+            category=details.category.value,
+            source=details.source,
+            legal_basis=details.legal_basis,
+            image_date=details.image_date.isoformat(),
+            sensitive_flags=[f.value for f in details.sensitive_flags],
+            ao_rationale=details.ao_rationale,
+            model_id=model_id,
+            sealed_image=sealed_image,
+            sealed_template=sealed_template,
+        )
 
     def erase(self, audit: Audit, rule: str) -> None:
         require_role(audit, Role.SYSTEM, Role.DPO, doing="erase a watchlist entry")

@@ -19,8 +19,10 @@ class Services:
 
 
 def policy_from(settings: Settings) -> Policy:
-    return Policy(threshold_floor=settings.threshold_floor,
-                  urgent_confirmation=timedelta(hours=settings.urgent_confirmation_hours))
+    return Policy(
+        threshold_floor=settings.threshold_floor,
+        urgent_confirmation=timedelta(hours=settings.urgent_confirmation_hours),
+    )
 
 
 def open_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
@@ -31,4 +33,3 @@ def open_services(settings: Settings, clock: Callable[[], datetime] | None = Non
     vault = Vault(keys, settings.secret("key_encryption_key"))
     lfr = LfrService(env, sealer=vault, policy=policy_from(settings), clock=clock)
     return Services(settings=settings, lfr=lfr, vault=vault)
-

@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lfr", description="Accountable Live Facial Recognition")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    demo = commands.add_parser("demo", help="a complete deployment lifecycle on the configured stores")
+    demo = commands.add_parser(
+        "demo", help="a complete deployment lifecycle on the configured stores"
+    )
     demo.add_argument("--video", help="a video file to run the recognition worker over")
     demo.add_argument("--watchlist", help="a folder holding one folder of images per person")
     demo.add_argument("--threshold", type=float, help="the face-match threshold to authorise")
@@ -65,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ledger = commands.add_parser("ledger", help="the tamper-evident audit ledger")
     ledger_cmds = ledger.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
-    verify = ledger_cmds.add_parser("verify", help="recompute the ledger and check every checkpoint")
+    verify = ledger_cmds.add_parser(
+        "verify", help="recompute the ledger and check every checkpoint"
+    )
     verify.add_argument("--json", action="store_true")
     verify.add_argument("--parquet", help="verify an export folder instead of the store")
     verify.add_argument("--checkpoint", help="also check against a published checkpoint file")
@@ -88,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     reg_export.add_argument("--out", help="a file to write (default: standard output)")
 
     retention = commands.add_parser("retention", help="retention and erasure")
-    retention_cmds = retention.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    retention_cmds = retention.add_subparsers(
+        dest="subcommand", required=True, parser_class=_Parser
+    )
     sweep = retention_cmds.add_parser("sweep", help="erase what is due")
     sweep.add_argument("--as-of", help="ISO time to sweep as of (development only)")
     sweep.add_argument("--json", action="store_true")
@@ -120,7 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         args = build_parser().parse_args(argv)
-        key = (args.command, args.subcommand) if getattr(args, "subcommand", None) else (args.command,)
+        key = (
+            (args.command, args.subcommand)
+            if getattr(args, "subcommand", None)
+            else (args.command,)
+        )
         module_name, function_name = HANDLERS[key]
         from runtime.settings import Settings
 
@@ -132,8 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lfr: {error}", file=sys.stderr)
         return 2
     except ValidationError as error:
-        problems = "; ".join(f"LFR_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
-                             for e in error.errors())
+        problems = "; ".join(
+            f"LFR_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
+        )
         print(f"lfr: bad setting: {problems}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

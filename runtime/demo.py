@@ -75,8 +75,12 @@ def run(services: Services, options: DemoOptions, narrative: Narrative) -> dict[
         summary = _live(services, deployment_id, video, narrative)
         alerts = _adjudicate(services, deployment_id, narrative)
         _close(services, deployment_id, narrative)
-    return {"deployment_id": str(deployment_id), "recognition": summary, "alerts": alerts,
-            "steps": narrative.steps}
+    return {
+        "deployment_id": str(deployment_id),
+        "recognition": summary,
+        "alerts": alerts,
+        "steps": narrative.steps,
+    }
 
 
 def _watchlist_people(options: DemoOptions, work: Path) -> tuple[list[Person], Path | None]:
@@ -91,35 +95,63 @@ def _watchlist_people(options: DemoOptions, work: Path) -> tuple[list[Person], P
 
 def _authorise(services: Services, options: DemoOptions, narrative: Narrative, size: int) -> UUID:
     lfr, now = services.lfr, services.lfr.clock()
-    application = lfr.identify_need(APPLICANT, "Locate wanted offenders linked to West End robberies",
-                                    UseCase.CRIME_HOTSPOT.value)
-    lfr.submit_intelligence_case(APPLICANT, application, "F3-DEMO", "Robbery hotspot; offenders linked")
+    application = lfr.identify_need(
+        APPLICANT,
+        "Locate wanted offenders linked to West End robberies",
+        UseCase.CRIME_HOTSPOT.value,
+    )
+    lfr.submit_intelligence_case(
+        APPLICANT, application, "F3-DEMO", "Robbery hotspot; offenders linked"
+    )
     proposal = Proposal(
-        location=LOCATION, starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=8),
+        location=LOCATION,
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=8),
         use_case=UseCase.CRIME_HOTSPOT,
         watchlist_categories=(WatchlistCategory.WANTED_BY_COURTS,),
-        watchlist_max_size=max(size, 1), threshold=options.threshold or 0.64)
-    sections = {s.value: f"{s.name.replace('_', ' ').title()}: set out for the AO." for s in ApplicationSection}
+        watchlist_max_size=max(size, 1),
+        threshold=options.threshold or 0.64,
+    )
+    sections = {
+        s.value: f"{s.name.replace('_', ' ').title()}: set out for the AO."
+        for s in ApplicationSection
+    }
     lfr.submit_application(APPLICANT, application, sections, proposal)
-    narrative.step("application", f"{APPLICANT.id} submitted the 8-section application for "
-                   f"{LOCATION.name} ({LOCATION.borough}), threshold {proposal.threshold}")
-    decisions = {a.value: f"{a.name.replace('_', ' ').title()}: approved with reasons." for a in DecisionArea}
+    narrative.step(
+        "application",
+        f"{APPLICANT.id} submitted the 8-section application for "
+        f"{LOCATION.name} ({LOCATION.borough}), threshold {proposal.threshold}",
+    )
+    decisions = {
+        a.value: f"{a.name.replace('_', ' ').title()}: approved with reasons." for a in DecisionArea
+    }
     versions = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
     deployment = lfr.grant_authority(AO, application, decisions, versions, GOLD.id)
-    narrative.step("authority", f"{AO.id} granted the Written Authority (7 decisions); Gold {GOLD.id}",
-                   authority_id=str(application), deployment_id=str(deployment))
+    narrative.step(
+        "authority",
+        f"{AO.id} granted the Written Authority (7 decisions); Gold {GOLD.id}",
+        authority_id=str(application),
+        deployment_id=str(deployment),
+    )
     return deployment
 
 
-def _prepare(services: Services, deployment: UUID, people: list[Person], narrative: Narrative) -> None:
+def _prepare(
+    services: Services, deployment: UUID, people: list[Person], narrative: Narrative
+) -> None:
     from recognition.engines import load_engine
     from recognition.enrol import EnrolmentError, template_from_image
 
     lfr = services.lfr
-    lfr.appoint_command(GOLD, deployment, {"silver": ["insp-silver"], "operators": [OPERATOR.id],
-                                           "engagement": [ENGAGER.id]})
+    lfr.appoint_command(
+        GOLD,
+        deployment,
+        {"silver": ["insp-silver"], "operators": [OPERATOR.id], "engagement": [ENGAGER.id]},
+    )
     for check in PreDeploymentCheck:
-        lfr.record_pre_deployment(GOLD, deployment, check, f"{check.value.replace('_', ' ')} in place")
+        lfr.record_pre_deployment(
+            GOLD, deployment, check, f"{check.value.replace('_', ' ')} in place"
+        )
     engine = load_engine(services.settings)
     entries = []
     for number, person in enumerate(people):
@@ -129,27 +161,45 @@ def _prepare(services: Services, deployment: UUID, people: list[Person], narrati
         except EnrolmentError as error:
             narrative.say(f"  (skipped {person.name}: {error})")
             continue
-        details = EntryDetails(f"WL-{number:05d}", WatchlistCategory.WANTED_BY_COURTS,
-                               "PNC custody image", "PACE Code D", date(2025, 1, 1))
-        entries.append(lfr.add_watchlist_entry(APPLICANT, deployment, details, image,
-                                               template.vector.tobytes(), engine.model_id))
+        details = EntryDetails(
+            f"WL-{number:05d}",
+            WatchlistCategory.WANTED_BY_COURTS,
+            "PNC custody image",
+            "PACE Code D",
+            date(2025, 1, 1),
+        )
+        entries.append(
+            lfr.add_watchlist_entry(
+                APPLICANT, deployment, details, image, template.vector.tobytes(), engine.model_id
+            )
+        )
     if not entries:
         raise UserError("no watchlist image held a face that passed the quality gate")
     version = lfr.compile_watchlist(APPLICANT, deployment, entries)
     lfr.review_watchlist(GOLD, deployment, "Reviewed against the intelligence case")
     lfr.import_watchlist(OPERATOR, deployment, "encrypted USB")
-    narrative.step("watchlist", f"watchlist of {len(entries)} entries compiled, reviewed and imported "
-                   f"(engine {engine.model_id}, version {version[:12]})", entries=len(entries))
+    narrative.step(
+        "watchlist",
+        f"watchlist of {len(entries)} entries compiled, reviewed and imported "
+        f"(engine {engine.model_id}, version {version[:12]})",
+        entries=len(entries),
+    )
 
 
-def _live(services: Services, deployment: UUID, video: Path, narrative: Narrative) -> dict[str, Any]:
+def _live(
+    services: Services, deployment: UUID, video: Path, narrative: Narrative
+) -> dict[str, Any]:
     from runtime.live import run_worker_in_process
 
     services.lfr.start_deployment(GOLD, deployment, LOCATION.name)
     narrative.step("start", f"deployment started at {LOCATION.name}")
     summary = run_worker_in_process(services, deployment, video)
-    narrative.step("recognition", f"worker processed {summary['frames']} frames: "
-                   f"{summary['faces_seen']} faces seen, {summary['alerts']} alerts", **summary)
+    narrative.step(
+        "recognition",
+        f"worker processed {summary['frames']} frames: "
+        f"{summary['faces_seen']} faces seen, {summary['alerts']} alerts",
+        **summary,
+    )
     return summary
 
 
@@ -176,7 +226,8 @@ def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
     from domain.alert import Alert
 
     notifications = services.lfr.recorder.select_notifications(
-        start=1, limit=10**9, topics=[f"{Alert.__module__}:Alert.AlertRaised"])
+        start=1, limit=10**9, topics=[f"{Alert.__module__}:Alert.AlertRaised"]
+    )
     events = [services.lfr.mapper.to_domain_event(n) for n in notifications]
     return [e.originator_id for e in events if e.deployment_id == deployment]  # type: ignore[attr-defined]
 
@@ -186,11 +237,18 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> None:
     lfr.end_deployment(GOLD, deployment, "Operation complete")
     narrative.step("end", "deployment ended")
     erased = lfr.erase_watchlist(SWEEPER, deployment, "watchlist within 24 hours of the end")
-    narrative.step("retention", f"watchlist erased: {len(erased)} data keys destroyed",
-                   erased=len(erased))
-    lfr.submit_cancellation_report(GOLD, deployment, {
-        "evaluation": "Objectives met", "learning": "None recorded",
-        "ended_at": datetime.now(UTC).isoformat()})
+    narrative.step(
+        "retention", f"watchlist erased: {len(erased)} data keys destroyed", erased=len(erased)
+    )
+    lfr.submit_cancellation_report(
+        GOLD,
+        deployment,
+        {
+            "evaluation": "Objectives met",
+            "learning": "None recorded",
+            "ended_at": datetime.now(UTC).isoformat(),
+        },
+    )
     narrative.step("report", "cancellation report (Form 1 Part 3) submitted")
 
 

@@ -11,8 +11,13 @@ from runtime.bootstrap import Services
 from runtime.worker_link import DomainWatchlistProvider
 
 
-def run_worker_in_process(services: Services, deployment: UUID, source: Any,
-                          camera_id: str = "camera-1", engine: Any = None) -> dict[str, Any]:
+def run_worker_in_process(
+    services: Services,
+    deployment: UUID,
+    source: Any,
+    camera_id: str = "camera-1",
+    engine: Any = None,
+) -> dict[str, Any]:
     """Runs the worker over `source` (a path, URL or VideoSource); its match and faces-seen
     events reach the store as they come. Returns the worker's totals."""
     from projections.ingest import drain_broker, open_ingest
@@ -31,9 +36,15 @@ def run_worker_in_process(services: Services, deployment: UUID, source: Any,
     drainer = threading.Thread(target=drain_until_done, name="in-process-ingest", daemon=True)
     drainer.start()
     try:
-        stats = recognise(services.settings, DomainWatchlistProvider(services.lfr), broker.sink(),
-                          str(deployment), source if not hasattr(source, "is_file") else str(source),
-                          camera_id, engine)
+        stats = recognise(
+            services.settings,
+            DomainWatchlistProvider(services.lfr),
+            broker.sink(),
+            str(deployment),
+            source if not hasattr(source, "is_file") else str(source),
+            camera_id,
+            engine,
+        )
     finally:
         done.set()
         drainer.join()

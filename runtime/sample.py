@@ -54,17 +54,23 @@ def face_patch(photo: Path, height: int = 280) -> np.ndarray:
     if image is None:
         raise ValueError(f"not an image: {photo}")
     h, w = image.shape[:2]
-    crop = image[int(h * 0.1): int(h * 0.9), int(w * 0.15): int(w * 0.85)]
+    crop = image[int(h * 0.1) : int(h * 0.9), int(w * 0.15) : int(w * 0.85)]
     return cv2.resize(crop, None, fx=height / crop.shape[0], fy=height / crop.shape[0])
 
 
-def walk_past_video(path: Path, walkers: list[Path], fps: int = 10, seconds_each: float = 2.5,
-                    size: tuple[int, int] = (640, 480)) -> Path:
+def walk_past_video(
+    path: Path,
+    walkers: list[Path],
+    fps: int = 10,
+    seconds_each: float = 2.5,
+    size: tuple[int, int] = (640, 480),
+) -> Path:
     """An MJPEG video in which each photo crosses the frame in turn, with empty gaps between."""
     width, height = size
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
     background = cv2.GaussianBlur(
-        np.random.default_rng(7).integers(90, 140, (height, width, 3), dtype=np.uint8), (0, 0), 5)
+        np.random.default_rng(7).integers(90, 140, (height, width, 3), dtype=np.uint8), (0, 0), 5
+    )
     steps = int(fps * seconds_each)
     for photo in walkers:
         patch = face_patch(photo)
@@ -72,7 +78,7 @@ def walk_past_video(path: Path, walkers: list[Path], fps: int = 10, seconds_each
         for step in range(steps):
             frame = background.copy()
             x = int((width - pw) * step / max(steps - 1, 1))
-            frame[(height - ph) // 2:(height - ph) // 2 + ph, x:x + pw] = patch
+            frame[(height - ph) // 2 : (height - ph) // 2 + ph, x : x + pw] = patch
             writer.write(frame)
         for _ in range(fps):
             writer.write(background)

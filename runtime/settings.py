@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         return StoreLocation.parse(self.database_url or f"sqlite:///{self.data_dir / 'lfr.db'}")
 
     def secret(self, name: str, size: int = 32) -> bytes:
-        """The named secret's bytes; refused when missing in production, made once in development."""
+        """A secret's bytes: refused when missing in production, made once in development."""
         configured = getattr(self, name)
         if configured:
             return base64.b64decode(configured)

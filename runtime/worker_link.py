@@ -17,8 +17,10 @@ class DomainWatchlistProvider:
         self.lfr = lfr
 
     def templates(self, deployment_id: str) -> list[Template]:
-        return [Template(t.entry_id, t.model_id, np.frombuffer(t.vector, dtype=np.float32))
-                for t in self.lfr.watchlist_templates(UUID(deployment_id))]
+        return [
+            Template(t.entry_id, t.model_id, np.frombuffer(t.vector, dtype=np.float32))
+            for t in self.lfr.watchlist_templates(UUID(deployment_id))
+        ]
 
     def status(self, deployment_id: str) -> str:
         status = self.lfr.deployment_status(UUID(deployment_id))

@@ -50,18 +50,26 @@ class Clock:
 
 def proposal(start: datetime, hours: float = 8, **changes: object) -> Proposal:
     values: dict[str, object] = dict(
-        location=LOCATION, starts_at=start, ends_at=start + timedelta(hours=hours),
+        location=LOCATION,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
         use_case=UseCase.CRIME_HOTSPOT,
         watchlist_categories=(WatchlistCategory.WANTED_BY_COURTS, WatchlistCategory.SUSPECT),
-        watchlist_max_size=10, threshold=0.64)
+        watchlist_max_size=10,
+        threshold=0.64,
+    )
     values.update(changes)
     return Proposal(**values)  # type: ignore[arg-type]
 
 
 def entry(reference: str, **changes: object) -> EntryDetails:
     values: dict[str, object] = dict(
-        reference=reference, category=WatchlistCategory.WANTED_BY_COURTS,
-        source="PNC custody image", legal_basis="PACE Code D 3.30", image_date=date(2025, 3, 1))
+        reference=reference,
+        category=WatchlistCategory.WANTED_BY_COURTS,
+        source="PNC custody image",
+        legal_basis="PACE Code D 3.30",
+        image_date=date(2025, 3, 1),
+    )
     values.update(changes)
     return EntryDetails(**values)  # type: ignore[arg-type]
 
@@ -81,33 +89,51 @@ class Scenario:
 
     def submitted(self, **proposal_changes: object) -> Scenario:
         s = self.service
-        self.application_id = s.identify_need(APPLICANT, "Reduce knife crime in the West End",
-                                               UseCase.CRIME_HOTSPOT.value)
-        s.submit_intelligence_case(APPLICANT, self.application_id, "F3-2026-114",
-                                   "Robbery hotspot; 14 wanted offenders linked")
+        self.application_id = s.identify_need(
+            APPLICANT, "Reduce knife crime in the West End", UseCase.CRIME_HOTSPOT.value
+        )
+        s.submit_intelligence_case(
+            APPLICANT,
+            self.application_id,
+            "F3-2026-114",
+            "Robbery hotspot; 14 wanted offenders linked",
+        )
         start = self.clock.now + timedelta(hours=1)
-        s.submit_application(APPLICANT, self.application_id, SECTIONS,
-                             proposal(start, **proposal_changes))
+        s.submit_application(
+            APPLICANT, self.application_id, SECTIONS, proposal(start, **proposal_changes)
+        )
         return self
 
     def granted(self, **proposal_changes: object) -> Scenario:
         self.submitted(**proposal_changes)
         assert self.application_id is not None
-        self.deployment_id = self.service.grant_authority(AO, self.application_id, DECISIONS,
-                                                          VERSIONS, GOLD.id)
+        self.deployment_id = self.service.grant_authority(
+            AO, self.application_id, DECISIONS, VERSIONS, GOLD.id
+        )
         return self
 
     def prepared(self, entries: int = 2) -> Scenario:
         self.granted()
         s, d = self.service, self.deployment
-        s.appoint_command(GOLD, d, {"silver": ["insp-silver"], "operators": [OPERATOR.id],
-                                    "engagement": [ENGAGER.id]})
+        s.appoint_command(
+            GOLD,
+            d,
+            {"silver": ["insp-silver"], "operators": [OPERATOR.id], "engagement": [ENGAGER.id]},
+        )
         for check in PreDeploymentCheck:
             s.record_pre_deployment(GOLD, d, check, f"{check.value} done")
         for n in range(entries):
             template = bytes([n + 1]) * 16
-            self.entry_ids.append(s.add_watchlist_entry(
-                APPLICANT, d, entry(f"WL-{n:04d}"), b"\xff\xd8jpeg" + bytes([n]), template, "dlib-r1"))
+            self.entry_ids.append(
+                s.add_watchlist_entry(
+                    APPLICANT,
+                    d,
+                    entry(f"WL-{n:04d}"),
+                    b"\xff\xd8jpeg" + bytes([n]),
+                    template,
+                    "dlib-r1",
+                )
+            )
         s.compile_watchlist(APPLICANT, d, self.entry_ids)
         s.review_watchlist(GOLD, d, "Reviewed against the intelligence case")
         s.import_watchlist(OPERATOR, d, "encrypted USB 77")
@@ -120,10 +146,18 @@ class Scenario:
         return self
 
     def match(self, n: int = 0, score: float = 0.9, track: str = "t1") -> Match:
-        return Match(match_id=f"m-{self.deployment}-{track}-{n}", deployment_id=self.deployment,
-                     entry_id=self.entry_ids[n], camera_id="camera-1", observed_at=self.clock.now,
-                     score=score, model={"id": "dlib-r1", "version": "1"},
-                     watchlist_version="v", track_id=track, probe_jpeg=b"\xff\xd8probe")
+        return Match(
+            match_id=f"m-{self.deployment}-{track}-{n}",
+            deployment_id=self.deployment,
+            entry_id=self.entry_ids[n],
+            camera_id="camera-1",
+            observed_at=self.clock.now,
+            score=score,
+            model={"id": "dlib-r1", "version": "1"},
+            watchlist_version="v",
+            track_id=track,
+            probe_jpeg=b"\xff\xd8probe",
+        )
 
     def alert(self, n: int = 0, track: str = "t1") -> UUID:
         return self.service.raise_alert(WORKER, self.match(n, track=track))

@@ -13,9 +13,11 @@ from runtime.settings import Settings
 
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
-    options = DemoOptions(video=Path(args.video) if args.video else None,
-                          watchlist=Path(args.watchlist) if args.watchlist else None,
-                          threshold=args.threshold)
+    options = DemoOptions(
+        video=Path(args.video) if args.video else None,
+        watchlist=Path(args.watchlist) if args.watchlist else None,
+        threshold=args.threshold,
+    )
     quiet = bool(args.json)
     narrative = Narrative(say=(lambda _: None) if quiet else print)
     if not quiet:

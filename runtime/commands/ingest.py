@@ -20,14 +20,14 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from projections.ingest import IngestReport, open_ingest
     from projections.kafka_ingest import KafkaIngest
 
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     ingest = open_ingest(settings)
     try:
         consumer = KafkaIngest(ingest, settings.kafka_bootstrap)
     except ConnectionError as error:
         raise UserError(str(error)) from None
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
 
     def progress(total: IngestReport) -> Any:
         print(f"ingest: {total.alerts} alerts, {total.tallies} tallies, "

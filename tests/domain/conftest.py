@@ -28,5 +28,7 @@ class FakeSealer:
 @pytest.fixture
 def scenario() -> Scenario:
     clock = start_clock()
-    service = LfrService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, sealer=FakeSealer(), clock=clock)
+    service = LfrService(
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"}, sealer=FakeSealer(), clock=clock
+    )
     return Scenario(service, clock)

@@ -59,7 +59,9 @@ def test_no_action_is_recorded_before_adjudication(scenario: Scenario) -> None:
 def test_adjudication_records_officer_outcome_and_time(scenario: Scenario) -> None:
     scenario.live()
     alert_id = scenario.alert()
-    scenario.service.adjudicate_alert(OPERATOR, alert_id, Adjudication.FALSE_ALERT, "different person")
+    scenario.service.adjudicate_alert(
+        OPERATOR, alert_id, Adjudication.FALSE_ALERT, "different person"
+    )
     adjudication = scenario.service.repository.get(alert_id).adjudication
     assert adjudication["officer"] == OPERATOR.id
     assert adjudication["decision"] == "false_alert"
@@ -106,7 +108,11 @@ def test_reading_a_probe_image_needs_a_justification_and_is_logged(scenario: Sce
     with pytest.raises(RuleViolation, match="s.62"):
         s.consult_probe_image(OPERATOR, alert_id, "")
     assert s.consult_probe_image(OPERATOR, alert_id, "Adjudicating the alert") == b"\xff\xd8probe"
-    logs = [n for n in s.recorder.select_notifications(start=1, limit=1000) if "PersonalDataConsulted" in n.topic]
+    logs = [
+        n
+        for n in s.recorder.select_notifications(start=1, limit=1000)
+        if "PersonalDataConsulted" in n.topic
+    ]
     assert len(logs) == 1
 
 

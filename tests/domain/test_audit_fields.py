@@ -7,11 +7,15 @@ from tests.scenario import Scenario
 
 
 def test_every_event_carries_actor_role_time_and_its_deployment_and_authority(
-        scenario: Scenario) -> None:
+    scenario: Scenario,
+) -> None:
     scenario.live()
     scenario.alert()
     service = scenario.service
-    events = [service.mapper.to_domain_event(n) for n in service.recorder.select_notifications(start=1, limit=1000)]
+    events = [
+        service.mapper.to_domain_event(n)
+        for n in service.recorder.select_notifications(start=1, limit=1000)
+    ]
     assert len(events) > 15
     for event in events:
         audit = event.audit  # type: ignore[attr-defined]

@@ -11,8 +11,9 @@ def test_authorising_officer_cannot_be_the_applicant(scenario: Scenario) -> None
     scenario.submitted()
     applicant_as_ao = Actor(APPLICANT.id, Role.AUTHORISING_OFFICER)
     with pytest.raises(RuleViolation, match="cannot be the applicant"):
-        scenario.service.grant_authority(applicant_as_ao, scenario.application_id, DECISIONS,
-                                         VERSIONS, GOLD.id)
+        scenario.service.grant_authority(
+            applicant_as_ao, scenario.application_id, DECISIONS, VERSIONS, GOLD.id
+        )
 
 
 def test_authority_needs_all_seven_decisions_with_rationale(scenario: Scenario) -> None:
@@ -38,7 +39,9 @@ def test_authority_records_the_document_versions(scenario: Scenario) -> None:
 def test_only_an_authorising_officer_may_grant(scenario: Scenario) -> None:
     scenario.submitted()
     with pytest.raises(NotPermitted, match="authorising_officer"):
-        scenario.service.grant_authority(GOLD, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
+        scenario.service.grant_authority(
+            GOLD, scenario.application_id, DECISIONS, VERSIONS, GOLD.id
+        )
 
 
 def test_application_needs_all_eight_sections_and_the_intelligence_case(scenario: Scenario) -> None:
@@ -63,8 +66,14 @@ def test_sensitive_inclusions_need_the_ao_rationale(scenario: Scenario) -> None:
     scenario.submitted(sensitive_inclusions=(SensitiveFlag.UNDER_18,))
     with pytest.raises(RuleViolation, match="under_18"):
         scenario.service.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
-    scenario.service.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id,
-                                     {"under_18": "Missing 16-year-old at risk of exploitation"})
+    scenario.service.grant_authority(
+        AO,
+        scenario.application_id,
+        DECISIONS,
+        VERSIONS,
+        GOLD.id,
+        {"under_18": "Missing 16-year-old at risk of exploitation"},
+    )
 
 
 def test_amendments_return_the_application_to_the_applicant(scenario: Scenario) -> None:
@@ -87,8 +96,14 @@ def test_rejected_application_cannot_be_granted(scenario: Scenario) -> None:
 def test_urgent_authority_lapses_unless_confirmed_in_time(scenario: Scenario) -> None:
     scenario.submitted()
     s = scenario.service
-    s.grant_urgent_authority(AO, scenario.application_id, "Credible threat at today's event",
-                             DECISIONS, VERSIONS, GOLD.id)
+    s.grant_urgent_authority(
+        AO,
+        scenario.application_id,
+        "Credible threat at today's event",
+        DECISIONS,
+        VERSIONS,
+        GOLD.id,
+    )
     authority = s.repository.get(scenario.application_id)
     assert authority.in_force(scenario.clock.now)
     scenario.clock.advance(hours=49)

@@ -42,7 +42,9 @@ def test_no_deployment_at_another_location(scenario: Scenario) -> None:
 def test_no_deployment_on_a_lapsed_urgent_authority(scenario: Scenario) -> None:
     scenario.submitted()
     s = scenario.service
-    d = s.grant_urgent_authority(AO, scenario.application_id, "Threat", DECISIONS, VERSIONS, GOLD.id)
+    d = s.grant_urgent_authority(
+        AO, scenario.application_id, "Threat", DECISIONS, VERSIONS, GOLD.id
+    )
     scenario.deployment_id = d
     scenario.clock.advance(hours=49)
     with pytest.raises(RuleViolation):
@@ -69,41 +71,61 @@ def test_watchlist_entry_from_an_unauthorised_category_is_refused(scenario: Scen
     scenario.granted()
     details = entry("WL-9", category=WatchlistCategory.VICTIM_OR_WITNESS)
     with pytest.raises(RuleViolation, match="not authorised"):
-        scenario.service.add_watchlist_entry(APPLICANT, scenario.deployment, details, b"i", b"t", "m")
+        scenario.service.add_watchlist_entry(
+            APPLICANT, scenario.deployment, details, b"i", b"t", "m"
+        )
 
 
 @pytest.mark.parametrize("field", ["source", "legal_basis"])
 def test_watchlist_entry_needs_source_and_legal_basis(scenario: Scenario, field: str) -> None:
     scenario.granted()
     with pytest.raises(RuleViolation, match=field.replace("_", " ")):
-        scenario.service.add_watchlist_entry(APPLICANT, scenario.deployment,
-                                             entry("WL-1", **{field: ""}), b"i", b"t", "m")
+        scenario.service.add_watchlist_entry(
+            APPLICANT, scenario.deployment, entry("WL-1", **{field: ""}), b"i", b"t", "m"
+        )
 
 
 def test_watchlist_image_cannot_be_dated_in_the_future(scenario: Scenario) -> None:
     scenario.granted()
     with pytest.raises(RuleViolation, match="future"):
-        scenario.service.add_watchlist_entry(APPLICANT, scenario.deployment,
-                                             entry("WL-1", image_date=date(2030, 1, 1)), b"i", b"t", "m")
+        scenario.service.add_watchlist_entry(
+            APPLICANT,
+            scenario.deployment,
+            entry("WL-1", image_date=date(2030, 1, 1)),
+            b"i",
+            b"t",
+            "m",
+        )
 
 
 def test_sensitive_watchlist_entry_needs_the_ao_rationale(scenario: Scenario) -> None:
     scenario.granted()
     under_13 = entry("WL-1", sensitive_flags=(SensitiveFlag.UNDER_13,), ao_rationale="at risk")
     with pytest.raises(RuleViolation, match="no AO rationale for under_13"):
-        scenario.service.add_watchlist_entry(APPLICANT, scenario.deployment, under_13, b"i", b"t", "m")
+        scenario.service.add_watchlist_entry(
+            APPLICANT, scenario.deployment, under_13, b"i", b"t", "m"
+        )
 
 
 def test_sensitive_entry_joins_when_the_authority_explains_it(scenario: Scenario) -> None:
     scenario.submitted(sensitive_inclusions=(SensitiveFlag.NON_POLICE_IMAGE,))
     s = scenario.service
-    d = s.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id,
-                          {"non_police_image": "Family photo of a missing person"})
+    d = s.grant_authority(
+        AO,
+        scenario.application_id,
+        DECISIONS,
+        VERSIONS,
+        GOLD.id,
+        {"non_police_image": "Family photo of a missing person"},
+    )
     bare = entry("WL-1", sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,))
     with pytest.raises(RuleViolation, match="AO's rationale for this sensitive entry"):
         s.add_watchlist_entry(APPLICANT, d, bare, b"i", b"t", "m")
-    explained = entry("WL-1", sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,),
-                      ao_rationale="Only recent image; family consent")
+    explained = entry(
+        "WL-1",
+        sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,),
+        ao_rationale="Only recent image; family consent",
+    )
     entry_id = s.add_watchlist_entry(APPLICANT, d, explained, b"i", b"t", "m")
     assert s.repository.get(entry_id).sensitive_flags == ["non_police_image"]
 
@@ -111,7 +133,10 @@ def test_sensitive_entry_joins_when_the_authority_explains_it(scenario: Scenario
 def test_watchlist_larger_than_authorised_is_refused(scenario: Scenario) -> None:
     scenario.granted(watchlist_max_size=1)
     s, d = scenario.service, scenario.deployment
-    ids = [s.add_watchlist_entry(APPLICANT, d, entry(f"WL-{n}"), b"i", bytes([n]), "m") for n in range(2)]
+    ids = [
+        s.add_watchlist_entry(APPLICANT, d, entry(f"WL-{n}"), b"i", bytes([n]), "m")
+        for n in range(2)
+    ]
     with pytest.raises(RuleViolation, match="exceeds the authorised size 1"):
         s.compile_watchlist(APPLICANT, d, ids)
     s.authorise_watchlist_size(AO, d, 2, "Two more wanted offenders linked")
@@ -158,4 +183,6 @@ def test_cancellation_report_follows_the_end_and_precedes_the_register(scenario:
 def test_pre_deployment_check_needs_its_detail(scenario: Scenario) -> None:
     scenario.granted()
     with pytest.raises(RuleViolation, match="signage"):
-        scenario.service.record_pre_deployment(GOLD, scenario.deployment, PreDeploymentCheck.SIGNAGE, "")
+        scenario.service.record_pre_deployment(
+            GOLD, scenario.deployment, PreDeploymentCheck.SIGNAGE, ""
+        )

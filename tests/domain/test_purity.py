@@ -28,4 +28,7 @@ def test_domain_imports_only_the_standard_library_and_eventsourcing() -> None:
 
 
 def test_the_purity_check_catches_a_forbidden_import() -> None:
-    assert imported_roots("import psycopg\nfrom numpy import array") - ALLOWED == {"psycopg", "numpy"}
+    assert imported_roots("import psycopg\nfrom numpy import array") - ALLOWED == {
+        "psycopg",
+        "numpy",
+    }

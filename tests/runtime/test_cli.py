@@ -19,8 +19,9 @@ def test_unknown_command_is_a_one_line_error(capsys: pytest.CaptureFixture[str])
     assert err.count("\n") == 1 and "invalid choice" in err
 
 
-def test_bad_database_url_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_database_url_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("LFR_DATABASE_URL", "mysql://nope")
     assert main(["retention", "report"]) == 2
     err = capsys.readouterr().err
@@ -32,7 +33,9 @@ def test_production_refuses_a_missing_key(monkeypatch: pytest.MonkeyPatch, tmp_p
     from runtime.settings import Settings
 
     settings = Settings(env="production", data_dir=tmp_path)
-    with pytest.raises(ConfigurationError, match="LFR_KEY_ENCRYPTION_KEY must be set in production"):
+    with pytest.raises(
+        ConfigurationError, match="LFR_KEY_ENCRYPTION_KEY must be set in production"
+    ):
         settings.secret("key_encryption_key")
     assert not any(tmp_path.iterdir())
 

@@ -33,8 +33,14 @@ def test_every_service_command_is_a_real_lfr_command() -> None:
     for name in ENTRY_POINTS:
         command = services()[name]["command"]
         assert command[0] == "lfr", name
-        args = parser.parse_args([a.replace("${LFR_DEPLOYMENT_ID:-unset}", "d") for a in command[1:]])
-        key = (args.command, args.subcommand) if getattr(args, "subcommand", None) else (args.command,)
+        args = parser.parse_args(
+            [a.replace("${LFR_DEPLOYMENT_ID:-unset}", "d") for a in command[1:]]
+        )
+        key = (
+            (args.command, args.subcommand)
+            if getattr(args, "subcommand", None)
+            else (args.command,)
+        )
         assert key in HANDLERS, name
 
 

@@ -24,8 +24,9 @@ def scenario(store_url: str, tmp_path: Path) -> Scenario:
     return Scenario(services_on(store_url, tmp_path, clock).lfr, clock)
 
 
-def test_whole_deployment_lifecycle_is_stored_and_read_back(scenario: Scenario, store_url: str,
-                                                           tmp_path: Path) -> None:
+def test_whole_deployment_lifecycle_is_stored_and_read_back(
+    scenario: Scenario, store_url: str, tmp_path: Path
+) -> None:
     scenario.live()
     s, d = scenario.service, scenario.deployment
     alert_id = scenario.alert()
@@ -48,7 +49,9 @@ def test_erased_watchlist_image_cannot_be_read_back(scenario: Scenario) -> None:
     scenario.live()
     s = scenario.service
     entry_id = scenario.entry_ids[0]
-    assert s.consult_watchlist_image(OPERATOR, entry_id, "Checking the match").startswith(b"\xff\xd8")
+    assert s.consult_watchlist_image(OPERATOR, entry_id, "Checking the match").startswith(
+        b"\xff\xd8"
+    )
     s.erase_watchlist_entry(SYSTEM, entry_id, "dpo instruction")
     with pytest.raises(DataErased):
         s.consult_watchlist_image(OPERATOR, entry_id, "Checking the match")
@@ -68,7 +71,8 @@ def test_templates_are_released_only_while_live(scenario: Scenario) -> None:
 
 @pytest.mark.postgres
 def test_two_officers_adjudicating_at_once_get_a_conflict_not_a_lost_update(
-        postgres_url: str, tmp_path: Path) -> None:
+    postgres_url: str, tmp_path: Path
+) -> None:
     clock = start_clock()
     first = Scenario(services_on(postgres_url, tmp_path, clock).lfr, clock).live()
     alert_id = first.alert()
@@ -88,9 +92,15 @@ def test_two_officers_adjudicating_at_once_get_a_conflict_not_a_lost_update(
         except ConcurrentChange as error:
             results.append(f"conflict: {error}")
 
-    threads = [threading.Thread(target=adjudicate, args=(svc, alert, decision))
-               for svc, alert, decision in zip((first.service, second), loaded,
-                                               (Adjudication.ENGAGE, Adjudication.FALSE_ALERT))]
+    threads = [
+        threading.Thread(target=adjudicate, args=(svc, alert, decision))
+        for svc, alert, decision in zip(
+            (first.service, second),
+            loaded,
+            (Adjudication.ENGAGE, Adjudication.FALSE_ALERT),
+            strict=True,
+        )
+    ]
     for t in threads:
         t.start()
     for t in threads:

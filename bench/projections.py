@@ -1,0 +1,105 @@
+"""Projection rebuild speed (target: at least 20,000 events/s), beside a plain read.
+
+Fills a fresh store (SQLite file and a PostgreSQL schema) with one live deployment's
+alerts and faces-seen counts through the ingest, then, ROUNDS times, times the plain
+baseline (reading every notification, page by page) and `ReadModels.rebuild()` (drop the
+tables, read, decode and project every event into all read models). Prints medians.
+
+    python -m bench.projections [--alerts 40000] [--rounds 3] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from projections import open_read_models
+from projections.ingest import Message, ingest_batch, open_ingest
+from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent, utc_iso
+from runtime.bootstrap import open_services
+from runtime.settings import Settings
+from tests.scenario import Scenario, start_clock
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def fill(settings: Settings, alerts: int) -> int:
+    clock = start_clock()
+    services = open_services(settings, clock=clock)
+    scenario = Scenario(services.lfr, clock).live()
+    ingest = open_ingest(settings, services)
+    d, entries = str(scenario.deployment), [str(e) for e in scenario.entry_ids]
+    for start in range(0, alerts, 2000):
+        messages = [Message(MATCHES_TOPIC, 0, n, MatchEvent.create(
+            probe_jpeg=b"\xff\xd8" + bytes(600), deployment_id=d, camera_id="camera-1",
+            observed_at=utc_iso(clock.now), entry_id=entries[n % 2], score=0.8, threshold=0.64,
+            model_id="dlib-r1", model_version="1", watchlist_version="v",
+            track_id=f"t{n}").to_json()) for n in range(start, min(alerts, start + 2000))]
+        counts = [Message(FACES_SEEN_TOPIC, 0, n, FacesSeenCount(
+            d, "camera-1", utc_iso(clock.now + timedelta(seconds=n)),
+            utc_iso(clock.now + timedelta(seconds=n + 1)), 40, 30).to_json())
+            for n in range(start // 4, min(alerts, start + 2000) // 4)]
+        ingest_batch(ingest, messages + counts)
+        print(f"  filled {min(alerts, start + 2000)} alerts", flush=True)
+    return len(services.lfr.recorder.select_notifications(1, 10_000_000))
+
+
+def measure(settings: Settings, rounds: int) -> dict[str, float]:
+    services = open_services(settings)
+    models = open_read_models(settings, services)
+    baseline, rebuild = [], []
+    total = 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        start, total = 1, 0
+        while page := services.lfr.recorder.select_notifications(start, 5000):
+            total += len(page)
+            start = page[-1].id + 1
+        baseline.append(total / (time.perf_counter() - started))
+        started = time.perf_counter()
+        read = models.rebuild()
+        rebuild.append(read / (time.perf_counter() - started))
+    models.close()
+    return {"events": total, "baseline": statistics.median(baseline),
+            "rebuild": statistics.median(rebuild)}
+
+
+def report(store: str, figures: dict[str, float]) -> None:
+    print(f"{store:10s} {figures['events']:>8.0f} events  plain read {figures['baseline']:>9,.0f}/s"
+          f"  rebuild {figures['rebuild']:>8,.0f}/s  ratio {figures['rebuild'] / figures['baseline']:.2f}"
+          f"  target 20,000/s: {'met' if figures['rebuild'] >= 20_000 else 'NOT met'}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=40_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", default=POSTGRES)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite = Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}", data_dir=folder)
+        print("SQLite: filling", flush=True)
+        fill(sqlite, args.alerts)
+        report("sqlite", measure(sqlite, args.rounds))
+        import psycopg
+
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            postgres = Settings(database_url=f"{args.postgres}?schema={schema}", data_dir=folder)
+            print("PostgreSQL: filling", flush=True)
+            fill(postgres, args.alerts)
+            report("postgres", measure(postgres, args.rounds))
+        finally:
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Alerts and counts from the worker, and the human decisions that follow an alert."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.alert import Alert
+from domain.deployment import Deployment
+from domain.records import FacesSeenTally
+from domain.service_base import ServiceBase
+from domain.values import (
+    Actor,
+    Adjudication,
+    Disposal,
+    EngagementOutcome,
+    S62Operation,
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A match the recognition worker reported, as the ingest hands it to the domain."""
+
+    match_id: str
+    deployment_id: UUID
+    entry_id: UUID
+    camera_id: str
+    observed_at: datetime
+    score: float
+    model: dict[str, str]
+    watchlist_version: str
+    track_id: str
+    probe_jpeg: bytes
+
+
+class AlertCommands(ServiceBase):
+    """Alerts and counts from the worker, and the human decisions that follow an alert."""
+
+    def raise_alert(self, actor: Actor, match: Match) -> UUID:
+        """Raises the alert for a match; a match already raised is a no-op (replay)."""
+        alert_id = Alert.create_id(match_id=match.match_id)
+        if self.exists(alert_id):
+            return alert_id
+        deployment = self.load(Deployment, match.deployment_id)
+        sealed = self.sealer.seal(str(alert_id), match.probe_jpeg)
+        alert = Alert.raise_alert(
+            self.audit(actor, s62=S62Operation.COLLECTION),
+            deployment,
+            match.match_id,
+            match.entry_id,
+            match.camera_id,
+            match.observed_at,
+            match.score,
+            match.model,
+            match.watchlist_version,
+            match.track_id,
+            sealed,
+        )
+        with self._replay_is_no_op():
+            self.commit(alert)
+        return alert.id
+
+    def count_faces(
+        self,
+        actor: Actor,
+        deployment_id: UUID,
+        camera_id: str,
+        interval_start: datetime,
+        interval_end: datetime,
+        faces_seen: int,
+        faces_passed_quality: int,
+    ) -> UUID:
+        tally_id = FacesSeenTally.create_id(deployment_id, camera_id, interval_start)
+        if self.exists(tally_id):
+            return tally_id
+        deployment = self.load(Deployment, deployment_id)
+        tally = FacesSeenTally.count(
+            self.audit(actor),
+            deployment,
+            camera_id,
+            interval_start,
+            interval_end,
+            faces_seen,
+            faces_passed_quality,
+        )
+        with self._replay_is_no_op():
+            self.commit(tally)
+        return tally.id
+
+    def adjudicate_alert(
+        self, actor: Actor, alert_id: UUID, decision: Adjudication, notes: str = ""
+    ) -> None:
+        alert = self.load(Alert, alert_id)
+        deployment = self.load(Deployment, alert.deployment_id)
+        alert.adjudicate(self._for_alert(actor, alert), deployment, decision, notes)
+        self.commit(alert)
+
+    def record_engagement(
+        self,
+        actor: Actor,
+        alert_id: UUID,
+        outcome: EngagementOutcome,
+        duration_s: float,
+        notes: str = "",
+    ) -> None:
+        alert = self.load(Alert, alert_id)
+        alert.record_engagement(self._for_alert(actor, alert), outcome, duration_s, notes)
+        self.commit(alert)
+
+    def record_outcome(self, actor: Actor, alert_id: UUID, disposal: Disposal, reason: str) -> None:
+        alert = self.load(Alert, alert_id)
+        alert.record_outcome(self._for_alert(actor, alert), disposal, reason)
+        self.commit(alert)

@@ -1,0 +1,122 @@
+"""Stages 1 to 3: the policing need, the application, the AO's authority and its changes."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.authorisation import DeploymentApplication
+from domain.deployment import Deployment
+from domain.service_base import ServiceBase
+from domain.values import (
+    Actor,
+    Proposal,
+)
+
+
+class AuthorityCommands(ServiceBase):
+    """Stages 1 to 3: the policing need, the application, the AO's authority and its changes."""
+
+    def identify_need(self, actor: Actor, objective: str, use_case: str) -> UUID:
+        application = DeploymentApplication.identify_need(self.audit(actor), objective, use_case)
+        self.commit(application)
+        return application.id
+
+    def submit_intelligence_case(
+        self, actor: Actor, application_id: UUID, reference: str, summary: str
+    ) -> None:
+        application = self.load(DeploymentApplication, application_id)
+        application.submit_intelligence_case(self._for(actor, application), reference, summary)
+        self.commit(application)
+
+    def submit_application(
+        self, actor: Actor, application_id: UUID, sections: dict[str, str], proposal: Proposal
+    ) -> None:
+        application = self.load(DeploymentApplication, application_id)
+        application.submit(self._for(actor, application), sections, proposal)
+        self.commit(application)
+
+    def request_amendments(self, actor: Actor, application_id: UUID, notes: str) -> None:
+        application = self.load(DeploymentApplication, application_id)
+        application.request_amendments(self._for(actor, application), notes)
+        self.commit(application)
+
+    def reject_application(self, actor: Actor, application_id: UUID, reasons: str) -> None:
+        application = self.load(DeploymentApplication, application_id)
+        application.reject(self._for(actor, application), reasons)
+        self.commit(application)
+
+    def grant_authority(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str] | None = None,
+    ) -> UUID:
+        """Grants the Written Authority and plans its deployment; returns the deployment id."""
+        application = self.load(DeploymentApplication, application_id)
+        audit = self._for(actor, application)
+        application.grant(
+            audit,
+            decisions,
+            document_versions,
+            gold_id,
+            sensitive_rationale or {},
+            self.policy.threshold_floor,
+        )
+        deployment = Deployment.plan(audit, application)
+        self.commit(application, deployment)
+        return deployment.id
+
+    def grant_urgent_authority(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        urgency: str,
+        decisions: dict[str, str],
+        document_versions: dict[str, str],
+        gold_id: str,
+        sensitive_rationale: dict[str, str] | None = None,
+    ) -> UUID:
+        application = self.load(DeploymentApplication, application_id)
+        audit = self._for(actor, application)
+        application.grant_urgent(
+            audit,
+            urgency,
+            decisions,
+            document_versions,
+            gold_id,
+            sensitive_rationale or {},
+            self.policy.threshold_floor,
+            self.policy.urgent_confirmation,
+        )
+        deployment = Deployment.plan(audit, application)
+        self.commit(application, deployment)
+        return deployment.id
+
+    def confirm_urgent_authority(self, actor: Actor, application_id: UUID, rationale: str) -> None:
+        application = self.load(DeploymentApplication, application_id)
+        application.confirm_urgent(self._for(actor, application), rationale)
+        self.commit(application)
+
+    def authorise_threshold_change(
+        self, actor: Actor, deployment_id: UUID, threshold: float, rationale: str
+    ) -> None:
+        """A threshold change is its own authorised decision, then applied to the deployment."""
+        deployment = self.load(Deployment, deployment_id)
+        authority = self.load(DeploymentApplication, deployment.authority_id)
+        audit = self._for(actor, authority)
+        authority.change_threshold(audit, threshold, rationale, self.policy.threshold_floor)
+        if deployment.watchlist_state == "imported":
+            deployment.apply_threshold(audit, authority)
+        self.commit(authority, deployment)
+
+    def authorise_watchlist_size(
+        self, actor: Actor, deployment_id: UUID, max_size: int, rationale: str
+    ) -> None:
+        authority = self.load(
+            DeploymentApplication, self.load(Deployment, deployment_id).authority_id
+        )
+        authority.change_watchlist_size(self._for(actor, authority), max_size, rationale)
+        self.commit(authority)

@@ -1,0 +1,127 @@
+"""The base of the LFR application service: wiring, loading, saving, and the audit of each event."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain.alert import Alert
+from domain.authorisation import DeploymentApplication
+from domain.deployment import Deployment
+from domain.errors import ConcurrentChange, NotFound
+from domain.sealing import Sealer
+from domain.transcodings import TRANSCODINGS
+from domain.values import Actor, Audit, S62Operation
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The authorised limits that settings may tighten (DOMAIN.md §b.9, §c)."""
+
+    threshold_floor: float = 0.6
+    urgent_confirmation: timedelta = timedelta(hours=48)
+
+
+class ServiceBase(Application):
+    """What every group of commands shares. Commands load, call the aggregate, save."""
+
+    name = "lfr"
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        sealer: Sealer,
+        policy: Policy | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.sealer = sealer
+        self.policy = policy or Policy()
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def audit(
+        self,
+        actor: Actor,
+        justification: str = "",
+        s62: S62Operation | None = None,
+        deployment_id: object = "",
+        authority_id: object = "",
+    ) -> Audit:
+        return Audit(
+            actor.id,
+            actor.role.value,
+            self.clock(),
+            justification,
+            s62.value if s62 else "",
+            str(deployment_id),
+            str(authority_id),
+        )
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {cls.__name__} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{aggregate_id} is not a {cls.__name__}")
+        return aggregate
+
+    def commit(self, *aggregates: Aggregate) -> None:
+        """Saves atomically; someone else's change first is a conflict, never a lost update."""
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrentChange(
+                "someone else changed this record at the same time; reload and try again"
+            ) from None
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _deployment_and_authority(
+        self, deployment_id: UUID
+    ) -> tuple[Deployment, DeploymentApplication]:
+        deployment = self.load(Deployment, deployment_id)
+        return deployment, self.load(DeploymentApplication, deployment.authority_id)
+
+    def _for(
+        self, actor: Actor, application: DeploymentApplication, s62: S62Operation | None = None
+    ) -> Audit:
+        return self.audit(
+            actor,
+            s62=s62,
+            deployment_id=Deployment.create_id(application.id),
+            authority_id=application.id,
+        )
+
+    def _for_alert(self, actor: Actor, alert: Alert, s62: S62Operation | None = None) -> Audit:
+        return self.audit(
+            actor, s62=s62, deployment_id=alert.deployment_id, authority_id=alert.authority_id
+        )
+
+    @contextmanager
+    def _replay_is_no_op(self) -> Iterator[None]:
+        # Two deliveries of one message can race: the loser's insert conflicts, and that is fine.
+        with contextlib.suppress(ConcurrentChange):
+            yield
