@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
@@ -85,13 +84,10 @@ class ApiState:
 
     def retention_report(self) -> Any:
         """The DPO's retention view (the retention engineer's `projections.retention`)."""
-        from projections.retention import RetentionRules, retention_view
+        from projections.retention import retention_view
+        from runtime.sweeper import rules_from
 
-        rules = RetentionRules(
-            alert_retention=timedelta(days=self.settings.alert_retention_days),
-            watchlist_retention=timedelta(hours=self.settings.watchlist_retention_hours),
-        )
-        return retention_view(self.lfr, rules, self.lfr.clock()).to_json()
+        return retention_view(self.lfr, rules_from(self.settings), self.lfr.clock()).to_json()
 
     def erasure_proof(self, subject_id: Any) -> Any:
         try:

@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.alert import Alert
+from domain.errors import DataErased
 from domain.records import Consultation
 from domain.service_base import ServiceBase
 from domain.values import (
@@ -55,8 +56,6 @@ class PersonalDataCommands(ServiceBase):
         authority_id: UUID,
         erased: bool,
     ) -> bytes:
-        from domain.errors import DataErased
-
         if erased:
             raise DataErased(f"the {data_class.replace('_', ' ')} of {subject} has been erased")
         audit = self.audit(

@@ -33,13 +33,16 @@ class Table:
 
     def encode(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The row's values in column order, JSON columns as text; unknown keys refused."""
-        unknown = set(row) - set(self.columns)
-        if unknown:
-            raise ValueError(f"{self.name} has no columns {sorted(unknown)}")
-        return tuple(
-            json.dumps(row.get(c), sort_keys=True) if t == "json" else row.get(c)
-            for c, t in self.columns.items()
-        )
+        if row.keys() - self.columns.keys():
+            raise ValueError(f"{self.name} has no columns {sorted(row.keys() - self.columns.keys())}")
+        values = [row.get(c) for c in self.columns]
+        for index in self._json_positions:
+            values[index] = json.dumps(values[index], sort_keys=True)
+        return tuple(values)
+
+    @property
+    def _json_positions(self) -> list[int]:
+        return [i for i, t in enumerate(self.columns.values()) if t == "json"]
 
     def decode(self, values: Iterable[Any]) -> Row:
         row = dict(zip(self.columns, values, strict=True))

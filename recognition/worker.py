@@ -43,6 +43,10 @@ class WatchlistProvider(Protocol):
         """The authorised match threshold (0..1 score)."""
         ...
 
+    def erased_entries(self, deployment_id: str) -> set[str]:
+        """Entries erased since the watchlist was loaded: they leave the index at once."""
+        ...
+
 
 @dataclass(frozen=True)
 class WorkerConfig:
@@ -144,6 +148,8 @@ class RecognitionWorker:
         self._next_poll = time.monotonic() + self.config.status_poll_s
         status = self.provider.status(self.config.deployment_id)
         if status == self.status:
+            if status == "live":
+                self._follow_changes()
             return
         if status == "live":
             self._load_watchlist()
@@ -155,6 +161,13 @@ class RecognitionWorker:
         self.index.clear()
         self.index.add(self.provider.templates(self.config.deployment_id))
         self.threshold = float(self.provider.threshold(self.config.deployment_id))
+
+    def _follow_changes(self) -> None:
+        # An authorised threshold change and a DPO's erasure both apply mid-deployment.
+        self.threshold = float(self.provider.threshold(self.config.deployment_id))
+        erased = self.provider.erased_entries(self.config.deployment_id)
+        if erased:
+            self.index.remove(sorted(erased))
 
     def _drop_watchlist(self) -> None:
         # Templates and tracks go: nothing of the watchlist outlives a pause or the end.

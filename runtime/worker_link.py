@@ -7,7 +7,10 @@ from uuid import UUID
 import numpy as np
 
 from domain.service import LfrService
+from domain.watchlist import WatchlistEntry
 from recognition.index import Template
+
+ERASED_TOPIC = f"{WatchlistEntry.__module__}:WatchlistEntry.WatchlistEntryErased"
 
 
 class DomainWatchlistProvider:
@@ -15,8 +18,10 @@ class DomainWatchlistProvider:
 
     def __init__(self, lfr: LfrService) -> None:
         self.lfr = lfr
+        self._erasures_seen = 0  # notification id up to which erasures were read
 
     def templates(self, deployment_id: str) -> list[Template]:
+        self._erasures_seen = self.lfr.recorder.max_notification_id() or 0
         return [
             Template(t.entry_id, t.model_id, np.frombuffer(t.vector, dtype=np.float32))
             for t in self.lfr.watchlist_templates(UUID(deployment_id))
@@ -29,3 +34,13 @@ class DomainWatchlistProvider:
 
     def threshold(self, deployment_id: str) -> float:
         return float(self.lfr.repository.get(UUID(deployment_id)).threshold)
+
+    def erased_entries(self, deployment_id: str) -> set[str]:
+        """Entries of this deployment erased since the last call: read incrementally, by topic."""
+        notifications = self.lfr.recorder.select_notifications(
+            start=self._erasures_seen + 1, limit=10_000, topics=[ERASED_TOPIC]
+        )
+        if notifications:
+            self._erasures_seen = notifications[-1].id
+        events = (self.lfr.mapper.to_domain_event(n) for n in notifications)
+        return {str(e.originator_id) for e in events if str(e.audit.deployment_id) == deployment_id}  # type: ignore[attr-defined]

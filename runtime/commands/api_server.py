@@ -15,6 +15,15 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a TCP port")
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    from runtime.bootstrap import open_services
+    from runtime.sweeper import start_sweeper
+
+    services = open_services(settings)
+    app = create_app(settings, services)
+    # Retention is carried out by the running service, not only by `lfr retention sweep`.
+    _, stop = start_sweeper(services)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    finally:
+        stop.set()
     return 0

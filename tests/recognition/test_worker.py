@@ -35,6 +35,8 @@ class StaticProvider:
         self._templates = templates
         self._script = script
         self.calls = 0
+        self.erased: set[str] = set()
+        self.authorised_threshold = THRESHOLD
 
     def templates(self, deployment_id: str) -> list[Template]:
         return list(self._templates)
@@ -47,7 +49,11 @@ class StaticProvider:
         return self._script[-1][1]
 
     def threshold(self, deployment_id: str) -> float:
-        return THRESHOLD
+        return self.authorised_threshold
+
+    def erased_entries(self, deployment_id: str) -> set[str]:
+        erased, self.erased = self.erased, set()
+        return erased
 
 
 def _two_passages(faces_dir: Path, path: Path) -> Path:
@@ -179,3 +185,29 @@ def test_a_paused_deployment_holds_no_templates(
     worker.run(VideoSource(str(video)))
     # polls: live (loads), live (1 entry), paused (drops), ended
     assert sizes == [0, 1, 1, 0]
+
+
+def test_an_entry_erased_mid_deployment_leaves_the_index_at_once() -> None:
+    vectors = np.eye(4, 128, dtype=np.float32)
+    templates = [Template(f"entry-{n}", "test-model", vectors[n]) for n in range(4)]
+    provider = StaticProvider(templates, [(10**6, "live")])
+    engine = FaceEngine("test-model", "1", detector=None, embedder=_Dim128(), scale=None)  # type: ignore[arg-type]
+    worker = RecognitionWorker(
+        engine,
+        provider,
+        InProcessBroker().sink(),
+        WorkerConfig(deployment_id="d", status_poll_s=0.0),
+    )
+    worker._poll_status()
+    assert len(worker.index) == 4
+    provider.erased = {"entry-2"}
+    provider.authorised_threshold = 0.7
+    worker._poll_status()
+    assert len(worker.index) == 3
+    assert worker.threshold == 0.7
+    hits = worker.index.search(vectors[2:3], "test-model")[0]
+    assert all(hit.entry_id != "entry-2" for hit in hits)
+
+
+class _Dim128:
+    dimension = 128

@@ -1,0 +1,30 @@
+"""The web pages on the API: the operator's alert queue, the application and authority,
+the DPO's retention view and the public register, for people rather than programs.
+
+Pages are server-rendered shells (Jinja2) with small vanilla scripts that call the JSON API
+with the bearer token the user pasted at sign-in (kept in `sessionStorage`); the API
+enforces every role, and each page offers only what the signed-in roles may do. The public
+register is rendered on the server in full (table and SVG charts) so it loads fast; its
+"verify" action checks a row's inclusion proofs against the signed checkpoint in the browser.
+
+`mount(app)` adds the pages under `/web`, their JSON helpers under `/web/api` and the
+static files under `/web/static`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+HERE = Path(__file__).parent
+
+
+def mount(app: FastAPI) -> None:
+    """Adds the web pages, their JSON helpers and static files to `app`."""
+    from api.web import data, pages
+
+    app.include_router(data.router)
+    app.include_router(pages.router)
+    app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")

@@ -1,0 +1,151 @@
+"""JSON helpers the pages need beyond the API's routes: who the token belongs to, the
+applications to choose from, a deployment's watchlist entries (details, never images) and
+the live alert queue as server-sent events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from api import schemas, views
+from api.auth import TOKEN_ROLES, Principal, allow
+from api.errors import REFUSALS
+from api.state import ApiState, api_state
+from domain.authorisation import DeploymentApplication
+from domain.deployment import Deployment
+from domain.values import Role
+from domain.watchlist import WatchlistEntry
+
+router = APIRouter(prefix="/web/api", tags=["web pages"], responses=REFUSALS)
+
+anyone_signed_in = allow(*(Role(r) for r in sorted(TOKEN_ROLES)))
+application_readers = allow(
+    Role.AUTHORISING_OFFICER, Role.APPLICANT, Role.GOLD, Role.AUDITOR
+)
+watchlist_readers = allow(Role.AUTHORISING_OFFICER, Role.GOLD, Role.APPLICANT)
+queue_readers = allow(Role.OPERATOR, Role.ENGAGEMENT_OFFICER)
+
+APPLICATION_OPENED = f"{DeploymentApplication.__module__}:DeploymentApplication.PolicingNeedIdentified"
+ENTRY_ADDED = f"{WatchlistEntry.__module__}:WatchlistEntry.WatchlistEntryAdded"
+POLL_S = 0.5  # how often the stream looks for new alerts
+HEARTBEAT_S = 15.0  # a comment line now and then keeps proxies from closing the stream
+
+
+@router.get("/me", response_model=schemas.Document, summary="The signed-in user and roles")
+def me(who: Principal = Depends(anyone_signed_in)) -> Any:
+    return {"user_id": who.user_id, "roles": list(who.roles)}
+
+
+def _events(api: ApiState, topic: str) -> list[Any]:
+    notifications = api.lfr.recorder.select_notifications(1, 10**9, topics=[topic])
+    return [api.lfr.mapper.to_domain_event(n) for n in notifications]
+
+
+@router.get("/applications", response_model=schemas.Rows, summary="Every application, newest first")
+def applications(
+    _: Principal = Depends(application_readers), api: ApiState = Depends(api_state)
+) -> schemas.Rows:
+    rows = []
+    for event in reversed(_events(api, APPLICATION_OPENED)):
+        application = api.lfr.load(DeploymentApplication, event.originator_id)
+        rows.append(
+            {
+                "id": str(application.id),
+                "status": application.status,
+                "objective": application.objective,
+                "use_case": application.use_case,
+                "applicant_id": application.applicant_id,
+                "deployment_id": str(Deployment.create_id(application.id)),
+            }
+        )
+    return schemas.Rows(rows=rows)
+
+
+@router.get(
+    "/deployments/{deployment_id}/watchlist",
+    response_model=schemas.Rows,
+    summary="A deployment's watchlist entries (details only), sensitive ones first",
+)
+def watchlist(
+    deployment_id: UUID,
+    _: Principal = Depends(watchlist_readers),
+    api: ApiState = Depends(api_state),
+) -> schemas.Rows:
+    api.lfr.load(Deployment, deployment_id)  # 404 for an unknown deployment
+    ids = [e.originator_id for e in _events(api, ENTRY_ADDED) if e.deployment_id == deployment_id]
+    entries = [views.entry(api.lfr.load(WatchlistEntry, i)).model_dump() for i in ids]
+    entries.sort(key=lambda e: (not e["sensitive_flags"], e["reference"]))
+    return schemas.Rows(rows=entries)
+
+
+def actionable(roles: tuple[str, ...]) -> Callable[[dict[str, Any]], bool]:
+    """Which queue rows the user can act on: operators adjudicate pending alerts;
+    engagement officers also record the engagement and then the outcome."""
+    engager = Role.ENGAGEMENT_OFFICER.value in roles
+
+    def wanted(row: dict[str, Any]) -> bool:
+        if row["state"] == "pending":
+            return True
+        if not engager or row["decision"] != "engage":
+            return False
+        awaiting_engagement = row["state"] == "adjudicated"
+        awaiting_outcome = row["state"] == "concluded" and not row.get("disposal")
+        return awaiting_engagement or awaiting_outcome
+
+    return wanted
+
+
+def _sse(kind: str, data: Any) -> str:
+    return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
+
+
+async def queue_events(
+    request: Request, api: ApiState, deployment_id: UUID | None, roles: tuple[str, ...]
+) -> AsyncIterator[str]:
+    """`alert` for each row newly actionable or changed, `gone` for rows no longer so."""
+    wanted = actionable(roles)
+    shown: dict[str, str] = {}  # alert id -> the row's JSON last sent
+    quiet = 0.0
+    yield "retry: 2000\n\n"
+    while not await request.is_disconnected():
+        rows = await run_in_threadpool(
+            lambda: api.read_models().alert_queue(deployment_id=deployment_id, pending_only=False)
+        )
+        current = {r["alert_id"]: json.dumps(views.jsonable(r)) for r in rows if wanted(r)}
+        for alert_id, row in current.items():
+            if shown.get(alert_id) != row:
+                yield _sse("alert", json.loads(row))
+        for alert_id in set(shown) - set(current):
+            yield _sse("gone", {"alert_id": alert_id})
+        changed = current != shown
+        shown = current
+        quiet = 0.0 if changed else quiet + POLL_S
+        if quiet >= HEARTBEAT_S:
+            quiet = 0.0
+            yield ": still here\n\n"
+        await asyncio.sleep(POLL_S)
+
+
+@router.get(
+    "/alerts/stream",
+    response_class=StreamingResponse,
+    include_in_schema=False,  # an endless stream: nothing a client generator could call
+)
+def alert_stream(
+    request: Request,
+    deployment_id: UUID | None = Query(None),
+    who: Principal = Depends(queue_readers),
+    api: ApiState = Depends(api_state),
+) -> StreamingResponse:
+    return StreamingResponse(
+        queue_events(request, api, deployment_id, who.roles),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import numpy as np
+
+from domain.service import LfrService
+from runtime.vault import MemoryKeyStore, Vault
+from runtime.worker_link import DomainWatchlistProvider
+from tests.scenario import AO, GOLD, SYSTEM, Scenario, start_clock
+
+
+def live_scenario() -> Scenario:
+    clock = start_clock()
+    vault = Vault(MemoryKeyStore(), b"k" * 32)
+    service = LfrService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, sealer=vault, clock=clock)
+    return Scenario(service, clock).live()
+
+
+def test_worker_gets_the_authorised_templates_threshold_and_status() -> None:
+    scenario = live_scenario()
+    provider = DomainWatchlistProvider(scenario.service)
+    deployment = str(scenario.deployment)
+    templates = provider.templates(deployment)
+    assert {t.entry_id for t in templates} == {str(e) for e in scenario.entry_ids}
+    assert all(t.vector.dtype == np.float32 for t in templates)
+    assert provider.threshold(deployment) == 0.64
+    scenario.service.authorise_threshold_change(AO, scenario.deployment, 0.7, "fewer alerts")
+    assert provider.threshold(deployment) == 0.7
+    scenario.service.end_deployment(GOLD, scenario.deployment, "done")
+    assert provider.status(deployment) == "ended"
+
+
+def test_worker_learns_of_each_erasure_once() -> None:
+    scenario = live_scenario()
+    provider = DomainWatchlistProvider(scenario.service)
+    deployment = str(scenario.deployment)
+    provider.templates(deployment)
+    assert provider.erased_entries(deployment) == set()
+    scenario.service.erase_watchlist_entry(SYSTEM, scenario.entry_ids[1], "DPO instruction")
+    assert provider.erased_entries(deployment) == {str(scenario.entry_ids[1])}
+    assert provider.erased_entries(deployment) == set()
