@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from api import errors
+from api import errors, web
 from api.routes import alerts, applications, auditor, deployments, dpo, public, watchlist
 from api.state import ApiState
 from api.watchlist_import import UploadJobs
@@ -35,6 +35,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     for module in (applications, deployments, watchlist, alerts, dpo, auditor, public):
         _state_roles(module.router)
         app.include_router(module.router)
+    _state_roles(web.data.router)
+    web.mount(app)
     return app
 
 

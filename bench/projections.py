@@ -35,15 +35,43 @@ def fill(settings: Settings, alerts: int) -> int:
     ingest = open_ingest(settings, services)
     d, entries = str(scenario.deployment), [str(e) for e in scenario.entry_ids]
     for start in range(0, alerts, 2000):
-        messages = [Message(MATCHES_TOPIC, 0, n, MatchEvent.create(
-            probe_jpeg=b"\xff\xd8" + bytes(600), deployment_id=d, camera_id="camera-1",
-            observed_at=utc_iso(clock.now), entry_id=entries[n % 2], score=0.8, threshold=0.64,
-            model_id="dlib-r1", model_version="1", watchlist_version="v",
-            track_id=f"t{n}").to_json()) for n in range(start, min(alerts, start + 2000))]
-        counts = [Message(FACES_SEEN_TOPIC, 0, n, FacesSeenCount(
-            d, "camera-1", utc_iso(clock.now + timedelta(seconds=n)),
-            utc_iso(clock.now + timedelta(seconds=n + 1)), 40, 30).to_json())
-            for n in range(start // 4, min(alerts, start + 2000) // 4)]
+        messages = [
+            Message(
+                MATCHES_TOPIC,
+                0,
+                n,
+                MatchEvent.create(
+                    probe_jpeg=b"\xff\xd8" + bytes(600),
+                    deployment_id=d,
+                    camera_id="camera-1",
+                    observed_at=utc_iso(clock.now),
+                    entry_id=entries[n % 2],
+                    score=0.8,
+                    threshold=0.64,
+                    model_id="dlib-r1",
+                    model_version="1",
+                    watchlist_version="v",
+                    track_id=f"t{n}",
+                ).to_json(),
+            )
+            for n in range(start, min(alerts, start + 2000))
+        ]
+        counts = [
+            Message(
+                FACES_SEEN_TOPIC,
+                0,
+                n,
+                FacesSeenCount(
+                    d,
+                    "camera-1",
+                    utc_iso(clock.now + timedelta(seconds=n)),
+                    utc_iso(clock.now + timedelta(seconds=n + 1)),
+                    40,
+                    30,
+                ).to_json(),
+            )
+            for n in range(start // 4, min(alerts, start + 2000) // 4)
+        ]
         ingest_batch(ingest, messages + counts)
         print(f"  filled {min(alerts, start + 2000)} alerts", flush=True)
     return len(services.lfr.recorder.select_notifications(1, 10_000_000))
@@ -65,14 +93,21 @@ def measure(settings: Settings, rounds: int) -> dict[str, float]:
         read = models.rebuild()
         rebuild.append(read / (time.perf_counter() - started))
     models.close()
-    return {"events": total, "baseline": statistics.median(baseline),
-            "rebuild": statistics.median(rebuild)}
+    return {
+        "events": total,
+        "baseline": statistics.median(baseline),
+        "rebuild": statistics.median(rebuild),
+    }
 
 
 def report(store: str, figures: dict[str, float]) -> None:
-    print(f"{store:10s} {figures['events']:>8.0f} events  plain read {figures['baseline']:>9,.0f}/s"
-          f"  rebuild {figures['rebuild']:>8,.0f}/s  ratio {figures['rebuild'] / figures['baseline']:.2f}"
-          f"  target 20,000/s: {'met' if figures['rebuild'] >= 20_000 else 'NOT met'}", flush=True)
+    ratio = figures["rebuild"] / figures["baseline"]
+    print(
+        f"{store:10s} {figures['events']:>8.0f} events  plain read {figures['baseline']:>9,.0f}/s"
+        f"  rebuild {figures['rebuild']:>8,.0f}/s  ratio {ratio:.2f}"
+        f"  target 20,000/s: {'met' if figures['rebuild'] >= 20_000 else 'NOT met'}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -82,7 +117,9 @@ def main() -> None:
     parser.add_argument("--postgres", default=POSTGRES)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        sqlite = Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}", data_dir=folder)
+        sqlite = Settings(
+            database_url=f"sqlite:///{Path(folder) / 'bench.db'}", data_dir=Path(folder)
+        )
         print("SQLite: filling", flush=True)
         fill(sqlite, args.alerts)
         report("sqlite", measure(sqlite, args.rounds))
@@ -92,7 +129,9 @@ def main() -> None:
         with psycopg.connect(args.postgres, autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA {schema}")
         try:
-            postgres = Settings(database_url=f"{args.postgres}?schema={schema}", data_dir=folder)
+            postgres = Settings(
+                database_url=f"{args.postgres}?schema={schema}", data_dir=Path(folder)
+            )
             print("PostgreSQL: filling", flush=True)
             fill(postgres, args.alerts)
             report("postgres", measure(postgres, args.rounds))

@@ -15,13 +15,28 @@ from projections.tables import Row, Table
 ALERTS_TABLE = Table(
     "rm_alerts",
     {
-        "alert_id": "text", "deployment_id": "text", "notification_id": "int",
-        "entry_id": "text", "camera_id": "text", "track_id": "text", "observed_at": "text",
-        "raised_at": "text", "score": "real", "threshold": "real", "model": "json",
-        "watchlist_version": "text", "state": "text", "decision": "text",
-        "adjudicated_at": "text", "adjudicated_by": "text", "adjudicated_role": "text",
-        "adjudication_delay_s": "real", "engagement_outcome": "text",
-        "engagement_duration_s": "real", "disposal": "text", "legal_hold": "int",
+        "alert_id": "text",
+        "deployment_id": "text",
+        "notification_id": "int",
+        "entry_id": "text",
+        "camera_id": "text",
+        "track_id": "text",
+        "observed_at": "text",
+        "raised_at": "text",
+        "score": "real",
+        "threshold": "real",
+        "model": "json",
+        "watchlist_version": "text",
+        "state": "text",
+        "decision": "text",
+        "adjudicated_at": "text",
+        "adjudicated_by": "text",
+        "adjudicated_role": "text",
+        "adjudication_delay_s": "real",
+        "engagement_outcome": "text",
+        "engagement_duration_s": "real",
+        "disposal": "text",
+        "legal_hold": "int",
         "erased": "int",
     },
     key=("alert_id",),
@@ -39,15 +54,29 @@ PENDING, ADJUDICATED, CONCLUDED, DISPOSED = "pending", "adjudicated", "concluded
 
 def _raised(event: Any, notification_id: int) -> Row:
     return {
-        "alert_id": str(event.originator_id), "deployment_id": str(event.deployment_id),
-        "notification_id": notification_id, "entry_id": str(event.entry_id),
-        "camera_id": event.camera_id, "track_id": event.track_id,
-        "observed_at": event.observed_at.isoformat(), "raised_at": event.audit.at.isoformat(),
-        "score": float(event.score), "threshold": float(event.threshold),
-        "model": dict(event.model), "watchlist_version": event.watchlist_version,
-        "state": PENDING, "decision": None, "adjudicated_at": None, "adjudicated_by": None,
-        "adjudicated_role": None, "adjudication_delay_s": None, "engagement_outcome": None,
-        "engagement_duration_s": None, "disposal": None, "legal_hold": 0, "erased": 0,
+        "alert_id": str(event.originator_id),
+        "deployment_id": str(event.deployment_id),
+        "notification_id": notification_id,
+        "entry_id": str(event.entry_id),
+        "camera_id": event.camera_id,
+        "track_id": event.track_id,
+        "observed_at": event.observed_at.isoformat(),
+        "raised_at": event.audit.at.isoformat(),
+        "score": float(event.score),
+        "threshold": float(event.threshold),
+        "model": dict(event.model),
+        "watchlist_version": event.watchlist_version,
+        "state": PENDING,
+        "decision": None,
+        "adjudicated_at": None,
+        "adjudicated_by": None,
+        "adjudicated_role": None,
+        "adjudication_delay_s": None,
+        "engagement_outcome": None,
+        "engagement_duration_s": None,
+        "disposal": None,
+        "legal_hold": 0,
+        "erased": 0,
     }
 
 
@@ -56,18 +85,32 @@ class AlertsProjection(ReadModelProjection):
 
     name = "alerts"
     tables = (ALERTS_TABLE, ENTRIES_TABLE)
-    events = frozenset({
-        "AlertRaised", "AlertAdjudicated", "EngagementConcluded", "OutcomeRecorded",
-        "LegalHoldPlaced", "LegalHoldLifted", "AlertDataErased", "WatchlistEntryAdded",
-        "WatchlistEntryErased",
-    })
+    events = frozenset(
+        {
+            "AlertRaised",
+            "AlertAdjudicated",
+            "EngagementConcluded",
+            "OutcomeRecorded",
+            "LegalHoldPlaced",
+            "LegalHoldLifted",
+            "AlertDataErased",
+            "WatchlistEntryAdded",
+            "WatchlistEntryErased",
+        }
+    )
 
     def apply(self, event: Any, notification_id: int, batch: Batch) -> None:
         kind = event_name(event)
         if kind == "WatchlistEntryAdded":
-            batch.put(ENTRIES_TABLE, {
-                "entry_id": str(event.originator_id), "deployment_id": str(event.deployment_id),
-                "reference": event.reference, "category": event.category})
+            batch.put(
+                ENTRIES_TABLE,
+                {
+                    "entry_id": str(event.originator_id),
+                    "deployment_id": str(event.deployment_id),
+                    "reference": event.reference,
+                    "category": event.category,
+                },
+            )
             return
         if kind == "WatchlistEntryErased":
             entry = batch.get(ENTRIES_TABLE, (str(event.originator_id),))
@@ -88,15 +131,23 @@ class AlertsProjection(ReadModelProjection):
         if kind == "AlertAdjudicated":
             from datetime import datetime
 
-            row.update(state=ADJUDICATED, decision=event.decision, adjudicated_at=at.isoformat(),
-                       adjudicated_by=event.audit.actor_id, adjudicated_role=event.audit.actor_role)
+            row.update(
+                state=ADJUDICATED,
+                decision=event.decision,
+                adjudicated_at=at.isoformat(),
+                adjudicated_by=event.audit.actor_id,
+                adjudicated_role=event.audit.actor_role,
+            )
             raised = datetime.fromisoformat(row["raised_at"])
             row["adjudication_delay_s"] = (at - raised).total_seconds()
             if event.decision == "false_alert":
                 row["state"] = CONCLUDED
         elif kind == "EngagementConcluded":
-            row.update(state=CONCLUDED, engagement_outcome=event.outcome,
-                       engagement_duration_s=float(event.duration_s))
+            row.update(
+                state=CONCLUDED,
+                engagement_outcome=event.outcome,
+                engagement_duration_s=float(event.duration_s),
+            )
         elif kind == "OutcomeRecorded":
             row.update(state=DISPOSED, disposal=event.disposal)
         elif kind in ("LegalHoldPlaced", "LegalHoldLifted"):

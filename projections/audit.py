@@ -23,9 +23,17 @@ from projections.tables import Table
 TIMELINE_TABLE = Table(
     "rm_timeline",
     {
-        "notification_id": "int", "deployment_id": "text", "aggregate_id": "text",
-        "aggregate_type": "text", "version": "int", "event": "text", "actor_id": "text",
-        "actor_role": "text", "at": "text", "justification": "text", "s62_operation": "text",
+        "notification_id": "int",
+        "deployment_id": "text",
+        "aggregate_id": "text",
+        "aggregate_type": "text",
+        "version": "int",
+        "event": "text",
+        "actor_id": "text",
+        "actor_role": "text",
+        "at": "text",
+        "justification": "text",
+        "s62_operation": "text",
         "detail": "json",
     },
     key=("notification_id",),
@@ -33,9 +41,26 @@ TIMELINE_TABLE = Table(
 )
 # Decision fields worth showing an auditor; anything else (and any bytes) stays in the event.
 DETAIL_FIELDS = (
-    "decision", "outcome", "disposal", "reason", "reasons", "rationale", "notes", "rule",
-    "check", "medium", "threshold", "size", "urgency", "data_class", "item_id", "approver",
-    "review_on", "duration_s", "use_case", "objective",
+    "decision",
+    "outcome",
+    "disposal",
+    "reason",
+    "reasons",
+    "rationale",
+    "notes",
+    "rule",
+    "check",
+    "medium",
+    "threshold",
+    "size",
+    "urgency",
+    "data_class",
+    "item_id",
+    "approver",
+    "review_on",
+    "duration_s",
+    "use_case",
+    "objective",
 )
 
 
@@ -64,18 +89,23 @@ class TimelineProjection(ReadModelProjection):
 
     def apply(self, event: Any, notification_id: int, batch: Batch) -> None:
         audit = getattr(event, "audit", None)
-        batch.put(TIMELINE_TABLE, {
-            "notification_id": notification_id, "deployment_id": _deployment_of(event),
-            "aggregate_id": str(event.originator_id),
-            "aggregate_type": type(event).__qualname__.split(".")[0],
-            "version": event.originator_version, "event": event_name(event),
-            "actor_id": getattr(audit, "actor_id", None),
-            "actor_role": getattr(audit, "actor_role", None),
-            "at": (audit.at if audit else event.timestamp).isoformat(),
-            "justification": getattr(audit, "justification", None),
-            "s62_operation": getattr(audit, "s62_operation", None),
-            "detail": _detail(event),
-        })
+        batch.put(
+            TIMELINE_TABLE,
+            {
+                "notification_id": notification_id,
+                "deployment_id": _deployment_of(event),
+                "aggregate_id": str(event.originator_id),
+                "aggregate_type": type(event).__qualname__.split(".")[0],
+                "version": event.originator_version,
+                "event": event_name(event),
+                "actor_id": getattr(audit, "actor_id", None),
+                "actor_role": getattr(audit, "actor_role", None),
+                "at": (audit.at if audit else event.timestamp).isoformat(),
+                "justification": getattr(audit, "justification", None),
+                "s62_operation": getattr(audit, "s62_operation", None),
+                "detail": _detail(event),
+            },
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -93,28 +123,38 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def aggregate_as_of(app: Application[Any], aggregate_id: UUID, version: int | None = None,
-                    at: datetime | None = None) -> dict[str, Any]:
+def aggregate_as_of(
+    app: Application[Any],
+    aggregate_id: UUID,
+    version: int | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
     """The aggregate's state as of a version, or as of a time (the last event at or before it).
 
     Raises `NotFound` when the aggregate does not exist or did not exist yet at `at`."""
     if at is not None:
         version = _version_at(app, aggregate_id, at, version)
     try:
-        aggregate = app.repository.get(aggregate_id, version=version)
+        aggregate: Any = app.repository.get(aggregate_id, version=version)
     except AggregateNotFoundError:
         raise NotFound(f"no aggregate {aggregate_id} at version {version}") from None
-    state = {k.lstrip("_"): _plain(v) for k, v in vars(aggregate).items()
-             if k not in ("_pending_events",)}
-    return {"aggregate_id": str(aggregate_id), "type": type(aggregate).__name__,
-            "version": aggregate.version, "state": state}
+    state = {
+        k.lstrip("_"): _plain(v)
+        for k, v in vars(aggregate).items()
+        if k not in ("_pending_events",)
+    }
+    return {
+        "aggregate_id": str(aggregate_id),
+        "type": type(aggregate).__name__,
+        "version": aggregate.version,
+        "state": state,
+    }
 
 
-def _version_at(app: Application[Any], aggregate_id: UUID, at: datetime,
-                upper: int | None) -> int:
+def _version_at(app: Application[Any], aggregate_id: UUID, at: datetime, upper: int | None) -> int:
     found = None
     for stored in app.recorder.select_events(aggregate_id, lte=upper):
-        event = app.mapper.to_domain_event(stored)
+        event: Any = app.mapper.to_domain_event(stored)
         audit = getattr(event, "audit", None)
         moment = audit.at if audit is not None else event.timestamp
         if moment > at:

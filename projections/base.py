@@ -135,8 +135,12 @@ class ReadModelProjection(Projection[Any]):
 class Projector:
     """Feeds the application's notifications to projections, in pages, exactly once each."""
 
-    def __init__(self, app: Application[Any], projections: Sequence[ReadModelProjection],
-                 page_size: int = 5000) -> None:
+    def __init__(
+        self,
+        app: Application[Any],
+        projections: Sequence[ReadModelProjection],
+        page_size: int = 5000,
+    ) -> None:
         self.app = app
         self.projections = list(projections)
         self.page_size = page_size
@@ -149,8 +153,7 @@ class Projector:
             positions = {p.name: p.position() for p in self.projections}
             start = min(positions.values(), default=0)
             while True:
-                page = self.app.recorder.select_notifications(
-                    start=start + 1, limit=self.page_size)
+                page = self.app.recorder.select_notifications(start=start + 1, limit=self.page_size)
                 if not page:
                     return read
                 self._process_page(page, positions)
@@ -171,7 +174,8 @@ class Projector:
                     event = decoded.get(notification.id)
                     if event is None:
                         event = decoded[notification.id] = self.app.mapper.to_domain_event(
-                            notification)
+                            notification
+                        )
                     projection.apply(event, notification.id, batch)
             try:
                 projection.commit(batch, page[-1].id, after)

@@ -24,19 +24,21 @@ _ARROW = {"text": pa.string(), "int": pa.int64(), "real": pa.float64()}
 
 
 def register_schema() -> pa.Schema:
-    fields = [pa.field(c, pa.list_(pa.int64()) if t == "json" else _ARROW[t])
-              for c, t in REGISTER_TABLE.columns.items()]
+    fields = [
+        pa.field(c, pa.list_(pa.int64()) if t == "json" else _ARROW[t])
+        for c, t in REGISTER_TABLE.columns.items()
+    ]
     return pa.schema(fields)
 
 
 def metrics_schema() -> pa.Schema:
-    return pa.schema([pa.field(c, pa.string() if c == "group" else pa.float64())
-                      for c in METRIC_COLUMNS])
+    return pa.schema(
+        [pa.field(c, pa.string() if c == "group" else pa.float64()) for c in METRIC_COLUMNS]
+    )
 
 
 def _parquet(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> bytes:
-    table = pa.Table.from_pylist([{c: row[c] for c in schema.names} for row in rows],
-                                 schema=schema)
+    table = pa.Table.from_pylist([{c: row[c] for c in schema.names} for row in rows], schema=schema)
     sink = io.BytesIO()
     pq.write_table(table, sink)
     return sink.getvalue()
@@ -52,7 +54,9 @@ def register_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
         writer = csv.DictWriter(text, fieldnames=REGISTER_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "notification_ids": " ".join(map(str, row["notification_ids"]))})
+            writer.writerow(
+                {**row, "notification_ids": " ".join(map(str, row["notification_ids"]))}
+            )
         return text.getvalue().encode()
     if fmt == "parquet":
         return _parquet(rows, register_schema())
@@ -61,6 +65,7 @@ def register_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
 
 def write_metrics_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
     """The metrics rows (`projections.metrics.metrics`) as a Parquet file."""
-    floats = [{c: (v if c == "group" or v is None else float(v)) for c, v in row.items()}
-              for row in rows]
+    floats = [
+        {c: (v if c == "group" or v is None else float(v)) for c, v in row.items()} for row in rows
+    ]
     path.write_bytes(_parquet(floats, metrics_schema()))

@@ -88,9 +88,14 @@ class IngestService(LfrService):
 
     name = LfrService.name  # the same events tables as the domain service
 
-    def __init__(self, env: Mapping[str, str] | None = None, *,
-                 shared_recorder: Any = None, keys: BatchKeys | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        shared_recorder: Any = None,
+        keys: BatchKeys | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._shared_recorder = shared_recorder
         super().__init__(env, **kwargs)
         self.keys = keys
@@ -161,26 +166,40 @@ class IngestService(LfrService):
 
 def _match_command(ingest: IngestService, value: bytes) -> None:
     event = MatchEvent.from_json(value)
-    ingest.raise_alert(Actor(f"worker:{event.camera_id}", Role.WORKER), Match(
-        match_id=event.event_id, deployment_id=UUID(event.deployment_id),
-        entry_id=UUID(event.entry_id), camera_id=event.camera_id,
-        observed_at=datetime.fromisoformat(event.observed_at), score=float(event.score),
-        model={"id": event.model_id, "version": event.model_version},
-        watchlist_version=event.watchlist_version, track_id=event.track_id,
-        probe_jpeg=event.probe_bytes()))
+    ingest.raise_alert(
+        Actor(f"worker:{event.camera_id}", Role.WORKER),
+        Match(
+            match_id=event.event_id,
+            deployment_id=UUID(event.deployment_id),
+            entry_id=UUID(event.entry_id),
+            camera_id=event.camera_id,
+            observed_at=datetime.fromisoformat(event.observed_at),
+            score=float(event.score),
+            model={"id": event.model_id, "version": event.model_version},
+            watchlist_version=event.watchlist_version,
+            track_id=event.track_id,
+            probe_jpeg=event.probe_bytes(),
+        ),
+    )
 
 
 def _faces_command(ingest: IngestService, value: bytes) -> None:
     count = FacesSeenCount.from_json(value)
-    ingest.count_faces(Actor(f"worker:{count.camera_id}", Role.WORKER),
-                       UUID(count.deployment_id), count.camera_id,
-                       datetime.fromisoformat(count.interval_start),
-                       datetime.fromisoformat(count.interval_end),
-                       int(count.faces_seen), int(count.faces_passed_quality))
+    ingest.count_faces(
+        Actor(f"worker:{count.camera_id}", Role.WORKER),
+        UUID(count.deployment_id),
+        count.camera_id,
+        datetime.fromisoformat(count.interval_start),
+        datetime.fromisoformat(count.interval_end),
+        int(count.faces_seen),
+        int(count.faces_passed_quality),
+    )
 
 
 COMMANDS: dict[str, Callable[[IngestService, bytes], None]] = {
-    MATCHES_TOPIC: _match_command, FACES_SEEN_TOPIC: _faces_command}
+    MATCHES_TOPIC: _match_command,
+    FACES_SEEN_TOPIC: _faces_command,
+}
 
 
 def _reject(ingest: IngestService, message: Message, reason: str) -> None:
@@ -190,9 +209,14 @@ def _reject(ingest: IngestService, message: Message, reason: str) -> None:
     except MALFORMED:
         ids = {}
     audit = ingest.audit(INGEST_ACTOR, deployment_id=str(ids.get("deployment_id", ""))[:64])
-    rejected = MessageRejected(audit=audit, topic=message.topic, partition=message.partition,
-                               offset=message.offset,
-                               message_id=str(ids.get("event_id", ""))[:64], reason=reason)
+    rejected = MessageRejected(
+        audit=audit,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        message_id=str(ids.get("event_id", ""))[:64],
+        reason=reason,
+    )
     ingest.commit(rejected)
 
 
@@ -220,8 +244,9 @@ def _handle(ingest: IngestService, message: Message, report: IngestReport) -> No
     report.rejected.append((message.topic, message.partition, message.offset, reason))
 
 
-def _store_run(ingest: IngestService, run: Sequence[Message],
-               optimistic: bool = True) -> IngestReport:
+def _store_run(
+    ingest: IngestService, run: Sequence[Message], optimistic: bool = True
+) -> IngestReport:
     """One transaction: the run's events and its last offset."""
     report = IngestReport()
     last = run[-1]
@@ -298,6 +323,11 @@ def open_ingest(settings: Any, services: Any = None) -> IngestService:
     env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
     shared = services.lfr.recorder if location.kind == "memory" else None
     keys = BatchKeys(services.vault.keys)
-    return IngestService(env, shared_recorder=shared, keys=keys,
-                         sealer=Vault(keys, services.vault.kek),  # type: ignore[arg-type]
-                         policy=services.lfr.policy, clock=services.lfr.clock)
+    return IngestService(
+        env,
+        shared_recorder=shared,
+        keys=keys,
+        sealer=Vault(keys, services.vault.kek),  # type: ignore[arg-type]
+        policy=services.lfr.policy,
+        clock=services.lfr.clock,
+    )

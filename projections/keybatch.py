@@ -62,27 +62,39 @@ class BatchKeys:
         if any(stored.get(s) != w for s, w in items):
             raise IntegrityError("a data key already existed for a subject of this batch")
 
-    def _write_sql(self, location: Any, table: str, items: Sequence[tuple[str, bytes]]
-                   ) -> dict[str, bytes | None]:
-        insert = (f"INSERT INTO {table} (subject_id, wrapped_key) VALUES (?, ?) "
-                  "ON CONFLICT (subject_id) DO NOTHING")
+    def _write_sql(
+        self, location: Any, table: str, items: Sequence[tuple[str, bytes]]
+    ) -> dict[str, bytes | None]:
+        insert = (
+            f"INSERT INTO {table} (subject_id, wrapped_key) VALUES (?, ?) "
+            "ON CONFLICT (subject_id) DO NOTHING"
+        )
         if location.kind == "sqlite":
             conn = self._conn = self._conn or sqlite3.connect(location.parts["path"], timeout=10)
             with conn:
                 conn.executemany(insert, items)
             marks = ",".join("?" * len(items))
-            rows = conn.execute(f"SELECT subject_id, wrapped_key FROM {table} "
-                                f"WHERE subject_id IN ({marks})", [s for s, _ in items])
+            rows = conn.execute(
+                f"SELECT subject_id, wrapped_key FROM {table} WHERE subject_id IN ({marks})",
+                [s for s, _ in items],
+            )
             return {s: bytes(w) if w is not None else None for s, w in rows}
         import psycopg
 
         if self._conn is None:
             p = location.parts
-            self._conn = psycopg.connect(host=p["host"], port=p["port"], user=p["user"],
-                                         password=p["password"] or None, dbname=p["dbname"],
-                                         autocommit=True)
+            self._conn = psycopg.connect(
+                host=p["host"],
+                port=p["port"],
+                user=p["user"],
+                password=p["password"] or None,
+                dbname=p["dbname"],
+                autocommit=True,
+            )
         with self._conn.transaction(), self._conn.cursor() as cursor:
             cursor.executemany(insert.replace("?", "%s"), items)
-            cursor.execute(f"SELECT subject_id, wrapped_key FROM {table} "
-                           "WHERE subject_id = ANY(%s)", ([s for s, _ in items],))
+            cursor.execute(
+                f"SELECT subject_id, wrapped_key FROM {table} WHERE subject_id = ANY(%s)",
+                ([s for s, _ in items],),
+            )
             return {s: bytes(w) if w is not None else None for s, w in cursor.fetchall()}

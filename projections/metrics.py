@@ -18,9 +18,17 @@ from projections.register import COUNTS
 Grouping = Literal["month", "use_case", "borough"]
 GROUPINGS: tuple[str, ...] = ("month", "use_case", "borough")
 METRIC_COLUMNS: tuple[str, ...] = (
-    "group", "deployments", *COUNTS, "true_alerts", "false_alerts",
-    "false_alert_rate_per_faces", "false_alert_rate_per_alerts", "adjudicated_alerts",
-    "adjudication_delay_median_s", "adjudication_delay_p95_s", "adjudication_delay_mean_s",
+    "group",
+    "deployments",
+    *COUNTS,
+    "true_alerts",
+    "false_alerts",
+    "false_alert_rate_per_faces",
+    "false_alert_rate_per_alerts",
+    "adjudicated_alerts",
+    "adjudication_delay_median_s",
+    "adjudication_delay_p95_s",
+    "adjudication_delay_mean_s",
 )
 
 
@@ -35,8 +43,9 @@ def _p95(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def metrics(register: Iterable[dict[str, Any]], alerts: Iterable[dict[str, Any]],
-            by: str) -> list[dict[str, Any]]:
+def metrics(
+    register: Iterable[dict[str, Any]], alerts: Iterable[dict[str, Any]], by: str
+) -> list[dict[str, Any]]:
     """One row per group, sorted by group, with `METRIC_COLUMNS`."""
     if by not in GROUPINGS:
         raise ValueError(f"metrics are grouped by one of {', '.join(GROUPINGS)}, not {by!r}")
@@ -45,16 +54,17 @@ def metrics(register: Iterable[dict[str, Any]], alerts: Iterable[dict[str, Any]]
     for row in register:
         group = _group_of(row, by)
         group_of_deployment[row["deployment_id"]] = group
-        totals = groups.setdefault(group, {"group": group, "deployments": 0,
-                                           **dict.fromkeys(COUNTS, 0)})
+        totals = groups.setdefault(
+            group, {"group": group, "deployments": 0, **dict.fromkeys(COUNTS, 0)}
+        )
         totals["deployments"] += 1
         for column in COUNTS:
             totals[column] += row[column] or 0
     delays: dict[str, list[float]] = defaultdict(list)
     for alert in alerts:
-        group = group_of_deployment.get(alert["deployment_id"])
-        if group is not None and alert["adjudication_delay_s"] is not None:
-            delays[group].append(float(alert["adjudication_delay_s"]))
+        alert_group = group_of_deployment.get(alert["deployment_id"])
+        if alert_group is not None and alert["adjudication_delay_s"] is not None:
+            delays[alert_group].append(float(alert["adjudication_delay_s"]))
     return [_finish(groups[g], delays.get(g, [])) for g in sorted(groups)]
 
 

@@ -41,7 +41,10 @@ from projections.views import MemoryView, PostgresView, SQLiteView, View
 from runtime.settings import StoreLocation
 
 CORE_PROJECTIONS: tuple[type[ReadModelProjection], ...] = (
-    RegisterProjection, AlertsProjection, TimelineProjection)
+    RegisterProjection,
+    AlertsProjection,
+    TimelineProjection,
+)
 # Projections other engineers own, picked up when their module exists: "module:Class".
 OPTIONAL_PROJECTIONS = ("projections.retention:RetentionProjection",)
 
@@ -92,12 +95,17 @@ class ViewFactory:
 class ReadModels:
     """The register, metrics, alert queue, timeline and history, over one event store."""
 
-    def __init__(self, app: LfrService, views: ViewFactory,
-                 classes: Sequence[type[ReadModelProjection]] | None = None) -> None:
+    def __init__(
+        self,
+        app: LfrService,
+        views: ViewFactory,
+        classes: Sequence[type[ReadModelProjection]] | None = None,
+    ) -> None:
         self.app = app
         self._views = views
-        self.projections = {c.name: c(views.view(c.tables)) for c in
-                            (classes or projection_classes())}
+        self.projections = {
+            c.name: c(views.view(c.tables)) for c in (classes or projection_classes())
+        }
         self.projector = Projector(app, list(self.projections.values()))
         self._lock = threading.Lock()
 
@@ -138,8 +146,9 @@ class ReadModels:
 
     # -- operators and auditors --------------------------------------------------------------
 
-    def alert_queue(self, deployment_id: UUID | str | None = None,
-                    pending_only: bool = True) -> list[Row]:
+    def alert_queue(
+        self, deployment_id: UUID | str | None = None, pending_only: bool = True
+    ) -> list[Row]:
         where: dict[str, Any] = {}
         if deployment_id is not None:
             where["deployment_id"] = str(deployment_id)
@@ -158,10 +167,12 @@ class ReadModels:
 
     def timeline(self, deployment_id: UUID | str) -> list[Row]:
         return self.view("timeline").select(
-            TIMELINE_TABLE, {"deployment_id": str(deployment_id)}, ("notification_id",))
+            TIMELINE_TABLE, {"deployment_id": str(deployment_id)}, ("notification_id",)
+        )
 
-    def aggregate_as_of(self, aggregate_id: UUID | str, version: int | None = None,
-                        at: datetime | None = None) -> dict[str, Any]:
+    def aggregate_as_of(
+        self, aggregate_id: UUID | str, version: int | None = None, at: datetime | None = None
+    ) -> dict[str, Any]:
         return audit.aggregate_as_of(self.app, UUID(str(aggregate_id)), version, at)
 
     def close(self) -> None:

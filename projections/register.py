@@ -23,20 +23,38 @@ from projections.base import Batch, ReadModelProjection, event_name
 from projections.tables import Row, Table
 
 COUNTS = (
-    "faces_seen", "alerts", "true_alerts_confirmed", "true_alerts_unconfirmed",
-    "false_alerts_confirmed", "false_alerts_unconfirmed", "engagements", "arrests",
+    "faces_seen",
+    "alerts",
+    "true_alerts_confirmed",
+    "true_alerts_unconfirmed",
+    "false_alerts_confirmed",
+    "false_alerts_unconfirmed",
+    "engagements",
+    "arrests",
     "other_disposals",
 )
 REGISTER_TABLE = Table(
     "rm_register",
     {
-        "deployment_id": "text", "date": "text", "location": "text", "borough": "text",
-        "use_case": "text", "starts_at": "text", "ends_at": "text", "started_at": "text",
-        "ended_at": "text", "duration_minutes": "real", "watchlist_size": "int",
-        "threshold": "real", "status": "text",
+        "deployment_id": "text",
+        "date": "text",
+        "location": "text",
+        "borough": "text",
+        "use_case": "text",
+        "starts_at": "text",
+        "ends_at": "text",
+        "started_at": "text",
+        "ended_at": "text",
+        "duration_minutes": "real",
+        "watchlist_size": "int",
+        "threshold": "real",
+        "status": "text",
         **{c: "int" for c in COUNTS},
-        "true_alerts": "int", "false_alerts": "int", "false_alert_rate_per_faces": "real",
-        "false_alert_rate_per_alerts": "real", "notification_ids": "json",
+        "true_alerts": "int",
+        "false_alerts": "int",
+        "false_alert_rate_per_faces": "real",
+        "false_alert_rate_per_alerts": "real",
+        "notification_ids": "json",
     },
     key=("deployment_id",),
     indexes=(("date",), ("borough",), ("use_case",)),
@@ -46,13 +64,22 @@ REGISTER_COLUMNS: tuple[str, ...] = tuple(REGISTER_TABLE.columns)
 
 _ALERT_EVENTS = {"AlertRaised", "AlertAdjudicated", "EngagementConcluded", "OutcomeRecorded"}
 _DEPLOYMENT_EVENTS = {
-    "DeploymentPlanned", "WatchlistImported", "ThresholdApplied", "DeploymentStarted",
-    "DeploymentPaused", "DeploymentResumed", "DeploymentEnded", "CancellationReportSubmitted",
+    "DeploymentPlanned",
+    "WatchlistImported",
+    "ThresholdApplied",
+    "DeploymentStarted",
+    "DeploymentPaused",
+    "DeploymentResumed",
+    "DeploymentEnded",
+    "CancellationReportSubmitted",
     "RegisterEntryPublished",
 }
 _STATUS = {
-    "DeploymentStarted": "live", "DeploymentPaused": "paused", "DeploymentResumed": "live",
-    "DeploymentEnded": "ended", "CancellationReportSubmitted": "reported",
+    "DeploymentStarted": "live",
+    "DeploymentPaused": "paused",
+    "DeploymentResumed": "live",
+    "DeploymentEnded": "ended",
+    "CancellationReportSubmitted": "reported",
     "RegisterEntryPublished": "published",
 }
 
@@ -80,12 +107,21 @@ def finish(row: Row) -> Row:
 def _planned_row(event: Any) -> Row:
     location = event.location
     return {
-        "deployment_id": str(event.originator_id), "date": event.starts_at.date().isoformat(),
-        "location": str(location.get("name", "")), "borough": str(location.get("borough", "")),
-        "use_case": str(event.use_case), "starts_at": _iso(event.starts_at),
-        "ends_at": _iso(event.ends_at), "started_at": None, "ended_at": None,
-        "duration_minutes": None, "watchlist_size": None, "threshold": None, "status": "planned",
-        **dict.fromkeys(COUNTS, 0), "notification_ids": [],
+        "deployment_id": str(event.originator_id),
+        "date": event.starts_at.date().isoformat(),
+        "location": str(location.get("name", "")),
+        "borough": str(location.get("borough", "")),
+        "use_case": str(event.use_case),
+        "starts_at": _iso(event.starts_at),
+        "ends_at": _iso(event.ends_at),
+        "started_at": None,
+        "ended_at": None,
+        "duration_minutes": None,
+        "watchlist_size": None,
+        "threshold": None,
+        "status": "planned",
+        **dict.fromkeys(COUNTS, 0),
+        "notification_ids": [],
     }
 
 
@@ -137,9 +173,11 @@ class RegisterProjection(ReadModelProjection):
         elif kind == "AlertAdjudicated" and event.decision == "false_alert":
             row["false_alerts_unconfirmed"] += 1
         elif kind == "EngagementConcluded":
-            column = {"confirmed_true": "true_alerts_confirmed",
-                      "confirmed_false": "false_alerts_confirmed",
-                      "not_stopped": "true_alerts_unconfirmed"}[event.outcome]
+            column = {
+                "confirmed_true": "true_alerts_confirmed",
+                "confirmed_false": "false_alerts_confirmed",
+                "not_stopped": "true_alerts_unconfirmed",
+            }[event.outcome]
             row[column] += 1
             row["engagements"] += event.outcome != "not_stopped"
         elif kind == "OutcomeRecorded" and event.disposal in ("arrest", "other_disposal"):

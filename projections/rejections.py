@@ -26,8 +26,9 @@ class MessageRejected(Aggregate):
         return uuid5(NAMESPACE_URL, f"lfr:rejected-message:{topic}:{partition}:{offset}")
 
     @event("MessageRejected")
-    def __init__(self, audit: Audit, topic: str, partition: int, offset: int, message_id: str,
-                 reason: str) -> None:
+    def __init__(
+        self, audit: Audit, topic: str, partition: int, offset: int, message_id: str, reason: str
+    ) -> None:
         self.topic = topic
         self.partition = partition
         self.offset = offset

@@ -86,5 +86,9 @@ def cancellation_report_html(read_models: Any, deployment_id: UUID | str) -> str
         raise NotFound(f"no deployment {deployment_id} in the register")
     alerts = read_models.alerts(deployment_id)
     figures = [(k.replace("_", " "), v) for k, v in row.items() if k != "notification_ids"]
-    return TEMPLATE.render(row=row, figures=figures, plots=plots(alerts, row["threshold"]),
-                           timeline=read_models.timeline(deployment_id))
+    return TEMPLATE.render(
+        row=row,
+        figures=figures,
+        plots=plots(alerts, row["threshold"]),
+        timeline=read_models.timeline(deployment_id),
+    )

@@ -34,7 +34,9 @@ class Table:
     def encode(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The row's values in column order, JSON columns as text; unknown keys refused."""
         if row.keys() - self.columns.keys():
-            raise ValueError(f"{self.name} has no columns {sorted(row.keys() - self.columns.keys())}")
+            raise ValueError(
+                f"{self.name} has no columns {sorted(row.keys() - self.columns.keys())}"
+            )
         values = [row.get(c) for c in self.columns]
         for index in self._json_positions:
             values[index] = json.dumps(values[index], sort_keys=True)

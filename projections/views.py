@@ -36,8 +36,9 @@ class View(Protocol):
 
     def get(self, table: Table, key: Key) -> Row | None: ...
 
-    def select(self, table: Table, where: Mapping[str, Any] | None = None,
-               order_by: Sequence[str] = ()) -> list[Row]: ...
+    def select(
+        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
+    ) -> list[Row]: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
@@ -46,8 +47,9 @@ class View(Protocol):
 
 def _ddl(table: Table, qualified: str, types: Mapping[str, str]) -> list[str]:
     columns = ", ".join(f"{c} {types[t]}" for c, t in table.columns.items())
-    statements = [f"CREATE TABLE IF NOT EXISTS {qualified} ({columns}, "
-                  f"PRIMARY KEY ({', '.join(table.key)}))"]
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {qualified} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
+    ]
     for index in table.indexes:
         name = f"{table.name}_{'_'.join(index)}_idx"
         statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {qualified} ({', '.join(index)})")
@@ -68,8 +70,10 @@ class _SqlTables:
         marks = ", ".join([self.mark] * len(table.columns))
         updates = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c not in table.key)
         action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-        return (f"INSERT INTO {self.qualified(table)} ({names}) VALUES ({marks}) "
-                f"ON CONFLICT ({', '.join(table.key)}) {action}")
+        return (
+            f"INSERT INTO {self.qualified(table)} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(table.key)}) {action}"
+        )
 
     def _where(self, columns: Sequence[str]) -> str:
         if not columns:
@@ -91,13 +95,17 @@ class _SqlTables:
         cursor.execute(
             f"UPDATE {self.tracking_table} SET notification_id = {self.mark} "
             f"WHERE application_name = {self.mark} AND notification_id = {self.mark} "
-            "RETURNING notification_id", (tracking.notification_id, tracking.application_name, after))
+            "RETURNING notification_id",
+            (tracking.notification_id, tracking.application_name, after),
+        )
         if cursor.fetchone() is None:
             raise IntegrityError(f"{tracking.application_name} is no longer at {after}")
 
     def _start_sql(self) -> str:
-        return (f"INSERT INTO {self.tracking_table} (application_name, notification_id) "
-                f"VALUES ({self.mark}, 0) ON CONFLICT (application_name) DO NOTHING")
+        return (
+            f"INSERT INTO {self.tracking_table} (application_name, notification_id) "
+            f"VALUES ({self.mark}, 0) ON CONFLICT (application_name) DO NOTHING"
+        )
 
     def _write_rows(self, cursor: Any, changes: Changes) -> None:
         for name, keys in changes.deletes.items():
@@ -137,8 +145,9 @@ class SQLiteView(_SqlTables, SQLiteTrackingRecorder):
         rows = self._query(self._select_sql(table, table.key, ()), key)
         return table.decode(rows[0]) if rows else None
 
-    def select(self, table: Table, where: Mapping[str, Any] | None = None,
-               order_by: Sequence[str] = ()) -> list[Row]:
+    def select(
+        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
+    ) -> list[Row]:
         where = where or {}
         sql = self._select_sql(table, list(where), order_by)
         return [table.decode(r) for r in self._query(sql, tuple(where.values()))]
@@ -153,8 +162,10 @@ class SQLiteView(_SqlTables, SQLiteTrackingRecorder):
             self._drop(c)
             for statement in self.construct_create_table_statements():
                 c.execute(statement)
-            c.execute("UPDATE tracking SET notification_id = 0 WHERE application_name = ?",
-                      (application_name,))
+            c.execute(
+                "UPDATE tracking SET notification_id = 0 WHERE application_name = ?",
+                (application_name,),
+            )
 
     def _drop(self, c: SQLiteCursor) -> None:
         for table in self.tables.values():
@@ -170,8 +181,9 @@ class PostgresView(_SqlTables, PostgresTrackingRecorder):
         self.tables = {t.name: t for t in tables}
         super().__init__(datastore, tracking_table_name=POSTGRES_TRACKING_TABLE)
         self.tracking_table = f'"{datastore.schema}".{POSTGRES_TRACKING_TABLE}'
-        self._table_ddl = [s for t in self.tables.values()
-                           for s in _ddl(t, self.qualified(t), POSTGRES_TYPES)]
+        self._table_ddl = [
+            s for t in self.tables.values() for s in _ddl(t, self.qualified(t), POSTGRES_TYPES)
+        ]
 
     def qualified(self, table: Table) -> str:
         return f'"{self.datastore.schema}".{table.name}'
@@ -195,8 +207,9 @@ class PostgresView(_SqlTables, PostgresTrackingRecorder):
         rows = self._query(self._select_sql(table, table.key, ()), key)
         return table.decode(rows[0]) if rows else None
 
-    def select(self, table: Table, where: Mapping[str, Any] | None = None,
-               order_by: Sequence[str] = ()) -> list[Row]:
+    def select(
+        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
+    ) -> list[Row]:
         where = where or {}
         sql = self._select_sql(table, list(where), order_by)
         return [table.decode(r) for r in self._query(sql, tuple(where.values()))]
@@ -213,8 +226,9 @@ class PostgresView(_SqlTables, PostgresTrackingRecorder):
             for statement in self._table_ddl:
                 curs.execute(statement)  # type: ignore[call-overload]
             curs.execute(  # type: ignore[call-overload]
-                f"UPDATE {self.tracking_table} SET notification_id = 0 "
-                "WHERE application_name = %s", (application_name,))
+                f"UPDATE {self.tracking_table} SET notification_id = 0 WHERE application_name = %s",
+                (application_name,),
+            )
 
 
 class MemoryView(POPOTrackingRecorder):
@@ -243,11 +257,15 @@ class MemoryView(POPOTrackingRecorder):
             row = self._rows[table.name].get(tuple(key))
             return dict(row) if row is not None else None
 
-    def select(self, table: Table, where: Mapping[str, Any] | None = None,
-               order_by: Sequence[str] = ()) -> list[Row]:
+    def select(
+        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
+    ) -> list[Row]:
         with self._database_lock:
-            rows = [dict(r) for r in self._rows[table.name].values()
-                    if all(r.get(c) == v for c, v in (where or {}).items())]
+            rows = [
+                dict(r)
+                for r in self._rows[table.name].values()
+                if all(r.get(c) == v for c, v in (where or {}).items())
+            ]
         for column in reversed(order_by):
             rows.sort(key=lambda r, c=column: (r[c] is not None, r[c]))  # type: ignore[misc]
         return rows

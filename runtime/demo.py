@@ -7,11 +7,10 @@ the projections, retention and the ledger.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -74,11 +73,12 @@ def run(services: Services, options: DemoOptions, narrative: Narrative) -> dict[
         _prepare(services, deployment_id, people, narrative)
         summary = _live(services, deployment_id, video, narrative)
         alerts = _adjudicate(services, deployment_id, narrative)
-        _close(services, deployment_id, narrative)
+        closing = _close(services, deployment_id, narrative)
     return {
         "deployment_id": str(deployment_id),
         "recognition": summary,
         "alerts": alerts,
+        **closing,
         "steps": narrative.steps,
     }
 
@@ -232,7 +232,10 @@ def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
     return [e.originator_id for e in events if e.deployment_id == deployment]  # type: ignore[attr-defined]
 
 
-def _close(services: Services, deployment: UUID, narrative: Narrative) -> None:
+def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[str, Any]:
+    from projections import REGISTER_COLUMNS, open_read_models
+    from projections.report import cancellation_report_html
+
     lfr = services.lfr
     lfr.end_deployment(GOLD, deployment, "Operation complete")
     narrative.step("end", "deployment ended")
@@ -240,17 +243,60 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> None:
     narrative.step(
         "retention", f"watchlist erased: {len(erased)} data keys destroyed", erased=len(erased)
     )
+    models = open_read_models(services.settings, services)
+    models.catch_up()
+    report = Path(services.settings.data_dir) / "reports" / f"cancellation-{deployment}.html"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(cancellation_report_html(models, deployment))
     lfr.submit_cancellation_report(
         GOLD,
         deployment,
-        {
-            "evaluation": "Objectives met",
-            "learning": "None recorded",
-            "ended_at": datetime.now(UTC).isoformat(),
-        },
+        {"evaluation": "Objectives met", "learning": "None recorded", "html": report.name},
     )
-    narrative.step("report", "cancellation report (Form 1 Part 3) submitted")
+    narrative.step(
+        "report", f"cancellation report (Form 1 Part 3) submitted: {report}", report=str(report)
+    )
+    models.catch_up()
+    row = models.register_row(deployment) or {}
+    entry = {c: row.get(c) for c in REGISTER_COLUMNS if c != "notification_ids"}
+    lfr.publish_register_entry(GOLD, deployment, entry)
+    narrative.step(
+        "register",
+        f"register entry published: {entry.get('alerts')} alerts, "
+        f"{entry.get('faces_seen')} faces seen",
+        entry=entry,
+    )
+    return {"register_entry": entry, **_retention_and_ledger(services, narrative)}
 
 
-def print_lines(text: str) -> None:
-    print(text, file=sys.stdout, flush=True)
+def _retention_and_ledger(services: Services, narrative: Narrative) -> dict[str, Any]:
+    from ledger.wiring import open_ledger
+    from projections.retention import retention_view
+    from runtime.sweeper import rules_from
+
+    view = retention_view(services.lfr, rules_from(services.settings), services.lfr.clock())
+    counts = view.counts()
+    narrative.step(
+        "retention-report",
+        "personal data: " + ", ".join(f"{n} {status}" for status, n in counts.items()),
+        counts=counts,
+    )
+    ledger = open_ledger(services.settings, services.lfr.recorder)
+    checkpoint = ledger.checkpoint()
+    verification = ledger.verify()
+    narrative.step(
+        "ledger",
+        f"{verification.summary()}; checkpoint {checkpoint.tree_size} "
+        f"root {checkpoint.root_hash.hex()[:16]}… signed by {services.settings.ledger_origin}",
+        verified=verification.ok,
+        tree_size=checkpoint.tree_size,
+        root_hash=checkpoint.root_hash.hex(),
+    )
+    return {
+        "retention": counts,
+        "ledger": {
+            "verified": verification.ok,
+            "tree_size": checkpoint.tree_size,
+            "root_hash": checkpoint.root_hash.hex(),
+        },
+    }

@@ -13,18 +13,14 @@ static files under `/web/static`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-HERE = Path(__file__).parent
+from api.web import data, pages
 
 
 def mount(app: FastAPI) -> None:
     """Adds the web pages, their JSON helpers and static files to `app`."""
-    from api.web import data, pages
-
     app.include_router(data.router)
     app.include_router(pages.router)
-    app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    app.mount("/web/static", StaticFiles(directory=pages.HERE / "static"), name="web-static")

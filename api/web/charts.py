@@ -18,9 +18,8 @@ def _frame(title: str, description: str, body: list[str]) -> Markup:
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="t{slug} d{slug}" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="t{slug}">{escape(title)}</title><desc id="d{slug}">{escape(description)}</desc>'
-        + "".join(body)
-        + "</svg>"
+        f'<title id="t{slug}">{escape(title)}</title>'
+        f'<desc id="d{slug}">{escape(description)}</desc>' + "".join(body) + "</svg>"
     )
 
 
@@ -33,9 +32,11 @@ def _axes(labels: Sequence[str], top: float, unit: str) -> list[str]:
     for tick in range(5):
         value = top * tick / 4
         y = TOP + plot_h - plot_h * tick / 4
-        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(value)}{unit}</text>')
-    step = max(1, len(labels) // 12)  # at most about 12 labels under the axis
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(value)}{unit}</text>'
+        )
+    step = -(-len(labels) // 7) or 1  # at most 7 labels under the axis, so none overlap
     for i, label in enumerate(labels):
         if i % step == 0:
             x = LEFT + plot_w * (i + 0.5) / max(len(labels), 1)
@@ -61,9 +62,7 @@ def _legend(names: Sequence[str]) -> list[str]:
     return parts
 
 
-def stacked_bars(
-    title: str, labels: Sequence[str], series: dict[str, Sequence[float]]
-) -> Markup:
+def stacked_bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) -> Markup:
     """Bars per label, each stacked from the series in order."""
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     top = max(totals, default=0) or 1
@@ -71,7 +70,7 @@ def stacked_bars(
     width = plot_w / max(len(labels), 1)
     body = _axes(labels, top, "")
     for i, label in enumerate(labels):
-        y = TOP + plot_h
+        y = float(TOP + plot_h)
         for colour, (name, values) in zip(COLOURS, series.items(), strict=False):
             h = plot_h * values[i] / top
             y -= h
@@ -104,12 +103,17 @@ def lines(
         ]
         if xy:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-            body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            )
             body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in xy]
     body += _legend(list(series))
+
+    def said(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3g}{unit}"
+
     summary = "; ".join(
-        f"{label}: "
-        + ", ".join(f"{n} {'n/a' if v[i] is None else f'{v[i]:.3g}{unit}'}" for n, v in series.items())
+        f"{label}: " + ", ".join(f"{n} {said(v[i])}" for n, v in series.items())
         for i, label in enumerate(labels)
     )
     return _frame(title, summary or "no data", body)

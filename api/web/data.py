@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
@@ -26,14 +27,12 @@ from domain.watchlist import WatchlistEntry
 router = APIRouter(prefix="/web/api", tags=["web pages"], responses=REFUSALS)
 
 anyone_signed_in = allow(*(Role(r) for r in sorted(TOKEN_ROLES)))
-application_readers = allow(
-    Role.AUTHORISING_OFFICER, Role.APPLICANT, Role.GOLD, Role.AUDITOR
-)
+application_readers = allow(Role.AUTHORISING_OFFICER, Role.APPLICANT, Role.GOLD, Role.AUDITOR)
 watchlist_readers = allow(Role.AUTHORISING_OFFICER, Role.GOLD, Role.APPLICANT)
 queue_readers = allow(Role.OPERATOR, Role.ENGAGEMENT_OFFICER)
 
-APPLICATION_OPENED = f"{DeploymentApplication.__module__}:DeploymentApplication.PolicingNeedIdentified"
-ENTRY_ADDED = f"{WatchlistEntry.__module__}:WatchlistEntry.WatchlistEntryAdded"
+APPLICATION_OPENED = f"{get_topic(DeploymentApplication)}.PolicingNeedIdentified"
+ENTRY_ADDED = f"{get_topic(WatchlistEntry)}.WatchlistEntryAdded"
 POLL_S = 0.5  # how often the stream looks for new alerts
 HEARTBEAT_S = 15.0  # a comment line now and then keeps proxies from closing the stream
 

@@ -15,8 +15,10 @@ from runtime.settings import Settings
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Consumes until SIGINT or SIGTERM; a restart resumes after the stored offsets."""
     if not settings.kafka_bootstrap:
-        raise UserError("LFR_KAFKA_BOOTSTRAP is not set: without Kafka the embedded default "
-                        "ingests in-process (lfr demo)")
+        raise UserError(
+            "LFR_KAFKA_BOOTSTRAP is not set: without Kafka the embedded default "
+            "ingests in-process (lfr demo)"
+        )
     from projections.ingest import IngestReport, open_ingest
     from projections.kafka_ingest import KafkaIngest
 
@@ -30,8 +32,12 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(str(error)) from None
 
     def progress(total: IngestReport) -> Any:
-        print(f"ingest: {total.alerts} alerts, {total.tallies} tallies, "
-              f"{len(total.rejected)} rejected", file=sys.stderr, flush=True)
+        print(
+            f"ingest: {total.alerts} alerts, {total.tallies} tallies, "
+            f"{len(total.rejected)} rejected",
+            file=sys.stderr,
+            flush=True,
+        )
 
     print(f"ingest: reading {settings.kafka_bootstrap}", file=sys.stderr, flush=True)
     try:

@@ -25,8 +25,11 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         read = models.rebuild(progress) if args.rebuild else models.catch_up(progress)
-        print(f"project: caught up, {read} events in {time.perf_counter() - started:.1f} s",
-              file=sys.stderr, flush=True)
+        print(
+            f"project: caught up, {read} events in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         if not args.once:
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):

@@ -25,13 +25,22 @@ class World:
     models: ReadModels
     ingest: IngestService
 
-    def match_event(self, n: int = 0, track: str = "t1", score: float = 0.9,
-                    deployment: str | None = None) -> MatchEvent:
+    def match_event(
+        self, n: int = 0, track: str = "t1", score: float = 0.9, deployment: str | None = None
+    ) -> MatchEvent:
         return MatchEvent.create(
-            probe_jpeg=b"\xff\xd8probe-face", deployment_id=deployment or str(self.scenario.deployment),
-            camera_id="camera-1", observed_at=utc_iso(self.clock.now),
-            entry_id=str(self.scenario.entry_ids[n]), score=score, threshold=0.64,
-            model_id="dlib-r1", model_version="1", watchlist_version="v", track_id=track)
+            probe_jpeg=b"\xff\xd8probe-face",
+            deployment_id=deployment or str(self.scenario.deployment),
+            camera_id="camera-1",
+            observed_at=utc_iso(self.clock.now),
+            entry_id=str(self.scenario.entry_ids[n]),
+            score=score,
+            threshold=0.64,
+            model_id="dlib-r1",
+            model_version="1",
+            watchlist_version="v",
+            track_id=track,
+        )
 
 
 def make_world(url: str, data_dir: Path) -> World:
@@ -39,8 +48,14 @@ def make_world(url: str, data_dir: Path) -> World:
     clock = start_clock()
     services = open_services(settings, clock=clock)
     scenario = Scenario(services.lfr, clock)
-    return World(settings, services, clock, scenario, open_read_models(settings, services),
-                 open_ingest(settings, services))
+    return World(
+        settings,
+        services,
+        clock,
+        scenario,
+        open_read_models(settings, services),
+        open_ingest(settings, services),
+    )
 
 
 @pytest.fixture

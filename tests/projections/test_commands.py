@@ -24,14 +24,16 @@ def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_ingest_without_a_broker_is_refused_in_one_line(
-        sqlite_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    sqlite_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["ingest"]) == 2
     err = capsys.readouterr().err
     assert "LFR_KAFKA_BOOTSTRAP is not set" in err and err.count("\n") == 1
 
 
-def test_register_export_writes_each_format(sqlite_env: str, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_register_export_writes_each_format(
+    sqlite_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["register", "export", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["alerts"] == 1 and rows[0]["borough"] == "Westminster"
@@ -43,17 +45,23 @@ def test_register_export_writes_each_format(sqlite_env: str, tmp_path: Path,
 
 
 def test_register_export_refuses_parquet_to_a_terminal_and_a_missing_folder(
-        sqlite_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sqlite_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["register", "export", "--format", "parquet"]) == 2
-    assert main(["register", "export", "--format", "csv", "--out",
-                 str(tmp_path / "nowhere" / "r.csv")]) == 2
+    assert (
+        main(
+            ["register", "export", "--format", "csv", "--out", str(tmp_path / "nowhere" / "r.csv")]
+        )
+        == 2
+    )
     assert main(["register", "export", "--format", "xml"]) == 2
     err = capsys.readouterr().err
     assert "needs --out" in err and "no folder" in err and "Traceback" not in err
 
 
 def test_project_rebuild_once_replays_every_event(
-        sqlite_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    sqlite_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["project", "--once"]) == 0
     assert main(["project", "--rebuild", "--once"]) == 0
     err = capsys.readouterr().err

@@ -11,9 +11,15 @@ from tests.projections.conftest import World
 
 
 def matches(world: World, count: int, start: int = 0) -> list[Message]:
-    return [Message(MATCHES_TOPIC, 0, start + n,
-                    world.match_event(n % 2, track=f"track-{start + n}").to_json())
-            for n in range(count)]
+    return [
+        Message(
+            MATCHES_TOPIC,
+            0,
+            start + n,
+            world.match_event(n % 2, track=f"track-{start + n}").to_json(),
+        )
+        for n in range(count)
+    ]
 
 
 def alert_count(world: World) -> int:
@@ -35,7 +41,8 @@ def test_each_match_message_raises_one_alert_and_a_replay_is_a_no_op(world: Worl
 
 
 def test_a_message_redelivered_at_a_new_offset_still_raises_no_second_alert(
-        memory_world: World) -> None:
+    memory_world: World,
+) -> None:
     memory_world.scenario.live()
     message = matches(memory_world, 1)[0]
     ingest_batch(memory_world.ingest, [message])
@@ -46,19 +53,25 @@ def test_a_message_redelivered_at_a_new_offset_still_raises_no_second_alert(
 
 
 def test_malformed_messages_are_rejected_with_their_reason_and_the_ingest_goes_on(
-        world: World) -> None:
+    world: World,
+) -> None:
     world.scenario.live()
     good = matches(world, 2)
-    bad = [Message(MATCHES_TOPIC, 0, 2, b"{not json"),
-           Message(MATCHES_TOPIC, 0, 3, b'{"event_id": "x", "surprise": 1}'),
-           Message(FACES_SEEN_TOPIC, 0, 0, b"[]")]
+    bad = [
+        Message(MATCHES_TOPIC, 0, 2, b"{not json"),
+        Message(MATCHES_TOPIC, 0, 3, b'{"event_id": "x", "surprise": 1}'),
+        Message(FACES_SEEN_TOPIC, 0, 0, b"[]"),
+    ]
     after = Message(MATCHES_TOPIC, 0, 4, world.match_event(0, track="after").to_json())
 
     report = ingest_batch(world.ingest, [*good, *bad, after])
 
     assert report.alerts == 3
-    assert [(t, o) for t, _, o, _ in report.rejected] == [(FACES_SEEN_TOPIC, 0), (MATCHES_TOPIC, 2),
-                                                          (MATCHES_TOPIC, 3)]
+    assert [(t, o) for t, _, o, _ in report.rejected] == [
+        (FACES_SEEN_TOPIC, 0),
+        (MATCHES_TOPIC, 2),
+        (MATCHES_TOPIC, 3),
+    ]
     assert all(reason.startswith("malformed") for *_, reason in report.rejected)
     assert "unknown fields ['surprise']" in report.rejected[2][3]
     world.models.catch_up()
@@ -84,10 +97,17 @@ def test_a_match_for_a_deployment_not_live_is_refused_and_recorded(world: World)
 def test_faces_seen_counts_add_to_the_register(memory_world: World) -> None:
     w = memory_world
     w.scenario.live()
-    counts = [FacesSeenCount(str(w.scenario.deployment), "camera-1",
-                             utc_iso(w.clock.now + timedelta(seconds=10 * n)),
-                             utc_iso(w.clock.now + timedelta(seconds=10 * n + 10)), 100, 90)
-              for n in range(3)]
+    counts = [
+        FacesSeenCount(
+            str(w.scenario.deployment),
+            "camera-1",
+            utc_iso(w.clock.now + timedelta(seconds=10 * n)),
+            utc_iso(w.clock.now + timedelta(seconds=10 * n + 10)),
+            100,
+            90,
+        )
+        for n in range(3)
+    ]
     messages = [Message(FACES_SEEN_TOPIC, 0, n, c.to_json()) for n, c in enumerate(counts)]
     report = ingest_batch(w.ingest, messages + messages)
     w.models.catch_up()

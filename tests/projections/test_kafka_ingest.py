@@ -54,7 +54,8 @@ def wait_for_offset(world: World, offset: int, timeout_s: float) -> None:
 
 
 def test_kafka_messages_become_alerts_resuming_after_the_stored_offset(
-        postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> None:
+    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
     world = make_world(postgres_url, tmp_path)
     world.scenario.live()
     base = end_offset(kafka_bootstrap)
@@ -75,16 +76,26 @@ def test_kafka_messages_become_alerts_resuming_after_the_stored_offset(
 
 
 def start_ingest(world: World, bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LFR_DATABASE_URL": world.settings.database_url,
-           "LFR_KAFKA_BOOTSTRAP": bootstrap, "LFR_DATA_DIR": str(data_dir),
-           "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "runtime.cli", "ingest"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "LFR_DATABASE_URL": world.settings.database_url,
+        "LFR_KAFKA_BOOTSTRAP": bootstrap,
+        "LFR_DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "runtime.cli", "ingest"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
 def test_ingest_killed_at_random_points_leaves_exactly_one_alert_per_message(
-        postgres_url: str, kafka_bootstrap: str, tmp_path: Path) -> None:
+    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
     world = make_world(postgres_url, tmp_path)
     world.scenario.live()
     base = end_offset(kafka_bootstrap)

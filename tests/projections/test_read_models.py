@@ -75,7 +75,8 @@ def test_two_projectors_never_apply_an_event_twice(tmp_path: Path) -> None:
 
 
 def test_alert_queue_lists_pending_alerts_with_their_entry_and_no_image(
-        memory_world: World) -> None:
+    memory_world: World,
+) -> None:
     memory_world.scenario.live()
     first = memory_world.scenario.alert(0, track="a")
     memory_world.scenario.alert(1, track="b")
@@ -87,7 +88,11 @@ def test_alert_queue_lists_pending_alerts_with_their_entry_and_no_image(
     assert [a["entry_reference"] for a in queue] == ["WL-0001"]
     alert = queue[0]
     assert (alert["score"], alert["threshold"], alert["camera_id"], alert["state"]) == (
-        0.9, 0.64, "camera-1", "pending")
+        0.9,
+        0.64,
+        "camera-1",
+        "pending",
+    )
     assert not any(isinstance(v, bytes) or "probe" in str(v) for v in alert.values())
     everything = memory_world.models.alert_queue(pending_only=False)
     assert {a["state"] for a in everything} == {"pending", "concluded"}
@@ -113,7 +118,8 @@ def test_metrics_group_deployments_by_month_use_case_and_borough(memory_world: W
 
 
 def test_timeline_lists_every_event_of_the_deployment_with_actor_and_role(
-        memory_world: World) -> None:
+    memory_world: World,
+) -> None:
     run_deployment(memory_world)
     memory_world.models.catch_up()
 
@@ -121,12 +127,21 @@ def test_timeline_lists_every_event_of_the_deployment_with_actor_and_role(
 
     events = [e["event"] for e in timeline]
     assert events[0] == "PolicingNeedIdentified"
-    assert {"AuthorityGranted", "DeploymentStarted", "AlertRaised", "AlertAdjudicated",
-            "DeploymentEnded"} <= set(events)
-    assert [e["notification_id"] for e in timeline] == sorted(e["notification_id"] for e in timeline)
+    assert {
+        "AuthorityGranted",
+        "DeploymentStarted",
+        "AlertRaised",
+        "AlertAdjudicated",
+        "DeploymentEnded",
+    } <= set(events)
+    assert [e["notification_id"] for e in timeline] == sorted(
+        e["notification_id"] for e in timeline
+    )
     adjudication = next(e for e in timeline if e["event"] == "AlertAdjudicated")
-    assert (adjudication["actor_id"], adjudication["actor_role"]) == ("pc-engager",
-                                                                      "engagement_officer")
+    assert (adjudication["actor_id"], adjudication["actor_role"]) == (
+        "pc-engager",
+        "engagement_officer",
+    )
     assert all(e["at"] and e["actor_role"] for e in timeline)
 
 

@@ -28,8 +28,15 @@ def run_deployment(world: World) -> list:
         lfr.record_engagement(ENGAGER, alert, outcome, 60)
     lfr.adjudicate_alert(ENGAGER, alerts[3], Adjudication.FALSE_ALERT, "not the same person")
     lfr.record_outcome(ENGAGER, alerts[0], Disposal.ARREST, "wanted on warrant")
-    lfr.count_faces(WORKER, s.deployment, "camera-1", clock.now - timedelta(minutes=10),
-                    clock.now, 12_120, 11_000)
+    lfr.count_faces(
+        WORKER,
+        s.deployment,
+        "camera-1",
+        clock.now - timedelta(minutes=10),
+        clock.now,
+        12_120,
+        11_000,
+    )
     clock.advance(hours=1)
     lfr.end_deployment(GOLD, s.deployment, "planned end")
     return alerts
@@ -43,16 +50,29 @@ def test_register_counts_true_and_false_alerts_from_their_adjudication(world: Wo
 
     assert row is not None
     assert tuple(row) == REGISTER_COLUMNS
-    assert (row["alerts"], row["true_alerts_confirmed"], row["false_alerts_confirmed"],
-            row["true_alerts_unconfirmed"], row["false_alerts_unconfirmed"]) == (4, 1, 1, 1, 1)
-    assert (row["true_alerts"], row["false_alerts"], row["engagements"], row["arrests"]) == (2, 2, 2, 1)
+    assert (
+        row["alerts"],
+        row["true_alerts_confirmed"],
+        row["false_alerts_confirmed"],
+        row["true_alerts_unconfirmed"],
+        row["false_alerts_unconfirmed"],
+    ) == (4, 1, 1, 1, 1)
+    assert (row["true_alerts"], row["false_alerts"], row["engagements"], row["arrests"]) == (
+        2,
+        2,
+        2,
+        1,
+    )
     assert row["faces_seen"] == 12_120
     assert row["false_alert_rate_per_faces"] == pytest.approx(2 / 12_120)
     assert row["false_alert_rate_per_alerts"] == pytest.approx(0.5)
     assert (row["watchlist_size"], row["threshold"], row["status"]) == (2, 0.64, "ended")
     assert row["duration_minutes"] == pytest.approx(61.5)
     assert (row["location"], row["borough"], row["use_case"]) == (
-        "Oxford Circus", "Westminster", "Crime Hotspot")
+        "Oxford Circus",
+        "Westminster",
+        "Crime Hotspot",
+    )
 
 
 def test_register_row_names_the_notifications_it_was_built_from(memory_world: World) -> None:
@@ -63,8 +83,13 @@ def test_register_row_names_the_notifications_it_was_built_from(memory_world: Wo
     log = memory_world.services.lfr.recorder.select_notifications(start=1, limit=1000)
     by_id = {n.id: n.topic for n in log}
     topics = {by_id[nid].rpartition(".")[2] for nid in row["notification_ids"]}
-    assert {"DeploymentPlanned", "AlertRaised", "AlertAdjudicated", "FacesSeenCounted",
-            "DeploymentEnded"} <= topics
+    assert {
+        "DeploymentPlanned",
+        "AlertRaised",
+        "AlertAdjudicated",
+        "FacesSeenCounted",
+        "DeploymentEnded",
+    } <= topics
     assert "WatchlistEntryAdded" not in topics
 
 
@@ -77,8 +102,14 @@ def test_register_has_no_personal_data_even_when_events_carry_it(memory_world: W
     w, lfr = memory_world, memory_world.services.lfr
     w.scenario.granted()
     d = w.scenario.deployment
-    lfr.add_watchlist_entry(APPLICANT, d, entry("Jane Doe PNC-99-ZZ", source="Flat 3 Acacia"),
-                            b"IMGBYTES Jane Doe", b"\x01" * 16, "dlib-r1")
+    lfr.add_watchlist_entry(
+        APPLICANT,
+        d,
+        entry("Jane Doe PNC-99-ZZ", source="Flat 3 Acacia"),
+        b"IMGBYTES Jane Doe",
+        b"\x01" * 16,
+        "dlib-r1",
+    )
     lfr.appoint_command(GOLD, d, {"silver": ["Rosalind"]})
     w.models.catch_up()
     stored = b"".join(n.state for n in lfr.recorder.select_notifications(start=1, limit=1000))
@@ -109,7 +140,8 @@ def test_register_exports_hold_exactly_the_register_columns(memory_world: World)
 
 
 def test_register_filters_by_column_and_month_and_refuses_unknown_columns(
-        memory_world: World) -> None:
+    memory_world: World,
+) -> None:
     run_deployment(memory_world)
     models = memory_world.models
     models.catch_up()
@@ -129,4 +161,5 @@ def test_erasure_and_dpo_actions_do_not_change_the_register_counts(memory_world:
     after = memory_world.models.register_row(memory_world.scenario.deployment)
     assert before is not None and after is not None
     assert {k: v for k, v in after.items() if k != "notification_ids"} == {
-        k: v for k, v in before.items() if k != "notification_ids"}
+        k: v for k, v in before.items() if k != "notification_ids"
+    }

@@ -43,7 +43,13 @@ def test_demo_runs_a_whole_deployment_on_the_embedded_default(
         assert stage in steps
     assert result["recognition"]["alerts"] == 2, "the sought person passes twice"
     assert len(result["alerts"]) == 2
+    entry = result["register_entry"]
+    assert entry["alerts"] == 2 and entry["arrests"] == 1 and entry["faces_seen"] > 0
+    assert result["ledger"]["verified"] is True
+    assert result["retention"]["erased"] >= 1 and result["retention"]["overdue"] == 0
     assert (data_dir / "lfr.db").exists()
+    report = Path(next(s["report"] for s in result["steps"] if s["step"] == "report"))
+    assert "<html" in report.read_text().lower()
 
 
 @pytest.mark.slow

@@ -1,0 +1,181 @@
+"""The HTML pages. Signed-in pages are shells their scripts fill from the JSON API with the
+user's token; the public register is rendered here in full, charts included."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from api.state import ApiState, api_state
+from api.web import charts
+from domain.values import (
+    Adjudication,
+    ApplicationSection,
+    DecisionArea,
+    Disposal,
+    EngagementOutcome,
+    SensitiveFlag,
+    UseCase,
+)
+
+HERE = Path(__file__).parent
+router = APIRouter(prefix="/web", include_in_schema=False)
+templates = Jinja2Templates(directory=HERE / "templates")
+
+# Which roles each signed-in page is for: the nav and the page's script both use it.
+PAGES = {
+    "alerts": ("Alert queue", ["operator", "engagement_officer"]),
+    "applications": ("Applications", ["authorising_officer", "applicant", "gold", "auditor"]),
+    "dpo": ("Data protection", ["dpo"]),
+}
+
+
+def _title(value: str) -> str:
+    """`3_echr_and_schedule_8` -> `ECHR and Schedule 8`-like labels for people."""
+    words = value.split("_")
+    if words[0].isdigit() or words[0] in {"i", "ii", "iii", "iv", "v", "vi", "vii"}:
+        words = words[1:]
+    text = " ".join(words)
+    for short in ("echr", "pso", "cni", "ao"):
+        text = text.replace(short, short.upper())
+    return text[:1].upper() + text[1:]
+
+
+def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, {"pages": PAGES, **context})
+
+
+@router.get("", response_class=RedirectResponse)
+def home() -> RedirectResponse:
+    return RedirectResponse("/web/register")
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in(request: Request) -> HTMLResponse:
+    return _page(request, "sign_in.html", page="sign-in", title="Sign in")
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request, deployment_id: UUID | None = None) -> HTMLResponse:
+    return _page(
+        request,
+        "alerts.html",
+        page="alerts",
+        title="Alert queue",
+        roles=PAGES["alerts"][1],
+        deployment_id=str(deployment_id or ""),
+        decisions=[a.value for a in Adjudication],
+        engagement_outcomes=[(o.value, _title(o.value)) for o in EngagementOutcome],
+        disposals=[(d.value, _title(d.value)) for d in Disposal],
+    )
+
+
+@router.get("/applications", response_class=HTMLResponse)
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+def applications(request: Request, application_id: UUID | None = None) -> HTMLResponse:
+    return _page(
+        request,
+        "applications.html",
+        page="applications",
+        title="Applications and authorities",
+        roles=PAGES["applications"][1],
+        application_id=str(application_id or ""),
+        sections=[(s.value, _title(s.value)) for s in ApplicationSection],
+        decision_areas=[(a.value, _title(a.value)) for a in DecisionArea],
+        sensitive_flags=[(f.value, _title(f.value)) for f in SensitiveFlag],
+    )
+
+
+@router.get("/dpo", response_class=HTMLResponse)
+def dpo(request: Request) -> HTMLResponse:
+    return _page(request, "dpo.html", page="dpo", title="Data protection", roles=PAGES["dpo"][1])
+
+
+def _day(name: str, text: str) -> date | None:
+    """A date filter: empty (the form's blank field) is no filter."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(422, f"{name}: not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _in_dates(row: dict[str, Any], since: date | None, until: date | None) -> bool:
+    day = str(row["date"])
+    return (since is None or day >= since.isoformat()) and (
+        until is None or day <= until.isoformat()
+    )
+
+
+def _charts(metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    months = [str(m["group"]) for m in metrics]
+
+    def rate(m: dict[str, Any], key: str, scale: float) -> float | None:
+        return None if m[key] is None else m[key] * scale
+
+    return {
+        "alerts": charts.stacked_bars(
+            "Alerts per month",
+            months,
+            {
+                "true alerts": [m["true_alerts"] for m in metrics],
+                "false alerts": [m["false_alerts"] for m in metrics],
+            },
+        ),
+        "rates": charts.lines(
+            "False alerts per alert, per month",
+            months,
+            {
+                "false alerts per alert": [
+                    rate(m, "false_alert_rate_per_alerts", 100) for m in metrics
+                ]
+            },
+            unit="%",
+        ),
+        "per_faces": charts.lines(
+            "False alerts per 1,000 faces seen, per month",
+            months,
+            {"per 1,000 faces": [rate(m, "false_alert_rate_per_faces", 1000) for m in metrics]},
+        ),
+    }
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register(
+    request: Request,
+    borough: str = Query("", max_length=200),
+    use_case: str = Query("", max_length=200),
+    since_text: str = Query("", alias="from", max_length=10, description="YYYY-MM-DD"),
+    until_text: str = Query("", alias="to", max_length=10, description="YYYY-MM-DD"),
+    api: ApiState = Depends(api_state),
+) -> HTMLResponse:
+    since, until = _day("from", since_text), _day("to", until_text)
+    models = api.read_models(public=True)
+    everything = models.register_rows()
+    filters = {k: v for k, v in {"borough": borough, "use_case": use_case}.items() if v}
+    rows = [
+        r
+        for r in everything
+        if all(r[k] == v for k, v in filters.items()) and _in_dates(r, since, until)
+    ]
+    metrics = models.metrics(by="month")
+    return _page(
+        request,
+        "register.html",
+        page="register",
+        title="Public register of LFR deployments",
+        rows=rows,
+        total=len(everything),
+        boroughs=sorted({str(r["borough"]) for r in everything}),
+        use_cases=[u.value for u in UseCase],
+        chosen={"borough": borough, "use_case": use_case, "from": since, "to": until},
+        metrics=metrics,
+        charts=_charts(metrics),
+    )

@@ -1,0 +1,136 @@
+// Applications: the list, then one application's 8 sections, the AO's 7 decisions with
+// their rationale, and the watchlist with sensitive entries flagged. The AO can decide here.
+"use strict";
+
+const page = document.getElementById("applications-page");
+const SECTIONS = JSON.parse(page.dataset.sections);
+const DECISIONS = JSON.parse(page.dataset.decisions);
+const FLAGS = Object.fromEntries(JSON.parse(page.dataset.flags));
+
+async function showList() {
+  const rows = (await lfr.api("/web/api/applications")).rows;
+  const body = document.getElementById("list-rows");
+  for (const a of rows) {
+    const link = lfr.el("a", a.objective, { href: `/web/applications/${a.id}` });
+    const cell = document.createElement("td");
+    cell.append(link);
+    body.append(lfr.row([cell, a.use_case, a.status.replaceAll("_", " "), a.applicant_id]));
+  }
+  if (!rows.length) body.append(lfr.row(["No applications yet."]));
+  document.getElementById("list").hidden = false;
+}
+
+function numbered(list, items) {
+  list.replaceChildren();
+  for (const [title, text, missing] of items) {
+    const li = document.createElement("li");
+    li.append(lfr.el("h3", title), lfr.el("p", text || missing, { class: text ? "" : "muted" }));
+    list.append(li);
+  }
+}
+
+async function showWatchlist(deploymentId) {
+  let rows;
+  try {
+    rows = (await lfr.api(`/web/api/deployments/${deploymentId}/watchlist`)).rows;
+  } catch (error) {
+    return; // not yet planned: no watchlist to show
+  }
+  const body = document.getElementById("watchlist-rows");
+  body.replaceChildren();
+  for (const e of rows) {
+    const flags = e.sensitive_flags.map((f) => FLAGS[f] || f).join(", ");
+    const tr = lfr.row([e.reference, e.category.replaceAll("_", " "), e.source,
+      flags ? `Heightened scrutiny: ${flags}` : "–", e.ao_rationale || (flags ? "none recorded" : "–")]);
+    if (flags) tr.classList.add("sensitive");
+    body.append(tr);
+  }
+  if (!rows.length) body.append(lfr.row(["No entries yet."]));
+  document.getElementById("watchlist-section").hidden = false;
+}
+
+async function showApplication(user, id, deploymentId) {
+  const a = await lfr.api(`/applications/${id}`);
+  const p = a.proposal || {};
+  const facts = document.getElementById("summary");
+  facts.replaceChildren();
+  const sensitive = (p.sensitive_inclusions || []).map((f) => FLAGS[f] || f).join(", ");
+  for (const [term, value] of [["Objective", a.objective], ["Use case", a.use_case],
+    ["Status", a.status.replaceAll("_", " ")], ["Applicant", a.applicant_id],
+    ["Location", p.location ? `${p.location.name}, ${p.location.borough}` : "–"],
+    ["From", lfr.when(p.starts_at)], ["Until", lfr.when(p.ends_at)],
+    ["Threshold", a.threshold || p.threshold || "–"], ["Watchlist size", a.watchlist_max_size || p.watchlist_max_size || "–"],
+    ["Sensitive inclusions", sensitive || "none"], ["Authorising officer", a.ao_id || "–"]]) {
+    const div = document.createElement("div");
+    div.append(lfr.el("dt", term), lfr.el("dd", value));
+    facts.append(div);
+  }
+  numbered(document.getElementById("sections"),
+    SECTIONS.map(([key, title]) => [title, a.sections[key], "Not yet written."]));
+  numbered(document.getElementById("decisions"),
+    DECISIONS.map(([key, title]) => [title, (a.decisions[key] || {}).rationale, "Not yet decided."]));
+  const rationale = document.getElementById("sensitive-rationale");
+  rationale.replaceChildren();
+  for (const [flag, text] of Object.entries(a.sensitive_rationale || {})) {
+    rationale.append(lfr.el("p", `Heightened scrutiny, ${FLAGS[flag] || flag}: ${text}`, { class: "sensitive" }));
+  }
+  document.getElementById("detail").hidden = false;
+  const ao = user.roles.includes("authorising_officer");
+  const deciding = ao && a.status === "submitted";
+  document.getElementById("authority-form").hidden = !deciding;
+  document.getElementById("amend-form").hidden = !deciding;
+  if (deciding) prepareAuthority(id, p.sensitive_inclusions || []);
+  if (user.roles.some((r) => ["authorising_officer", "gold", "applicant"].includes(r))) showWatchlist(deploymentId);
+}
+
+function prepareAuthority(id, flags) {
+  const form = document.getElementById("authority-form");
+  const holder = document.getElementById("flag-rationale");
+  holder.replaceChildren();
+  for (const flag of flags) {
+    holder.append(lfr.el("label", `Heightened scrutiny: rationale for including ${FLAGS[flag] || flag}`, { for: `r-${flag}` }));
+    holder.append(lfr.el("textarea", "", { id: `r-${flag}`, "data-flag": flag, rows: "2", required: "" }));
+  }
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const decisions = Object.fromEntries(DECISIONS.map(([key]) => [key, form.elements[key].value]));
+    const sensitive = Object.fromEntries(Array.from(holder.querySelectorAll("textarea"), (t) => [t.dataset.flag, t.value]));
+    const versions = Object.fromEntries(form.elements.versions.value.split("\n").filter((l) => l.includes("="))
+      .map((l) => l.split("=").map((s) => s.trim())));
+    try {
+      await lfr.api(`/applications/${id}/authority`, { method: "POST",
+        body: { decisions, document_versions: versions, gold_id: form.elements.gold_id.value, sensitive_rationale: sensitive } });
+      lfr.notice("The Written Authority is granted.");
+      location.reload();
+    } catch (error) {
+      lfr.notice(`Not granted: ${error.message}`, "error");
+    }
+  };
+  const amend = document.getElementById("amend-form");
+  amend.onsubmit = async (event) => {
+    event.preventDefault();
+    const act = event.submitter.dataset.act;
+    const text = document.getElementById("notes").value;
+    const body = act === "rejection" ? { reasons: text } : { notes: text };
+    try {
+      await lfr.api(`/applications/${id}/${act}`, { method: "POST", body });
+      location.reload();
+    } catch (error) {
+      lfr.notice(`Not recorded: ${error.message}`, "error");
+    }
+  };
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  const user = await lfr.forPage();
+  if (!user) return;
+  page.hidden = false;
+  const id = page.dataset.application;
+  try {
+    if (!id) return await showList();
+    const listed = (await lfr.api("/web/api/applications")).rows.find((a) => a.id === id);
+    await showApplication(user, id, listed ? listed.deployment_id : "");
+  } catch (error) {
+    lfr.notice(error.message, "error");
+  }
+});

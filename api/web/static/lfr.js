@@ -1,0 +1,95 @@
+// Shared by every page: the token (sessionStorage), API calls with it, who is signed in,
+// and showing each page and nav link only to the roles it is for.
+"use strict";
+
+const lfr = (() => {
+  const KEY = "lfr-token";
+  let who = null;
+
+  const token = () => sessionStorage.getItem(KEY);
+
+  function notice(text, kind = "info") {
+    const box = document.getElementById("notice");
+    box.textContent = text;
+    box.className = `notice ${kind}`;
+    box.hidden = !text;
+  }
+
+  async function api(path, { method = "GET", body } = {}) {
+    const headers = { Accept: "application/json" };
+    if (token()) headers.Authorization = `Bearer ${token()}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!response.ok) throw new Error((data && data.detail) || `${response.status} ${response.statusText}`);
+    return data;
+  }
+
+  // The signed-in user ({user_id, roles}) or null; an expired token is dropped.
+  async function me() {
+    if (who || !token()) return who;
+    try {
+      who = await api("/web/api/me");
+    } catch (error) {
+      sessionStorage.removeItem(KEY);
+      notice(`You are signed out: ${error.message}`, "error");
+    }
+    return who;
+  }
+
+  const holds = (user, roles) => !!user && user.roles.some((r) => roles.includes(r));
+
+  async function showNav() {
+    const user = await me();
+    for (const item of document.querySelectorAll("[data-for-roles]")) {
+      item.hidden = !holds(user, item.dataset.forRoles.split(" "));
+    }
+    const link = document.getElementById("who");
+    if (user) link.textContent = `${user.user_id} (${user.roles.join(", ")})`;
+    return user;
+  }
+
+  // Resolves to the user when they hold one of the page's roles; otherwise says why.
+  async function forPage() {
+    const user = await showNav();
+    const roles = document.body.dataset.roles.split(" ").filter(Boolean);
+    if (!user) {
+      notice("Sign in to use this page.", "error");
+      return null;
+    }
+    if (!holds(user, roles)) {
+      notice(`This page is for ${roles.join(" or ")}; you are signed in as ${user.roles.join(", ")}.`, "error");
+      return null;
+    }
+    return user;
+  }
+
+  function signIn(text) { sessionStorage.setItem(KEY, text.trim()); who = null; }
+  function signOut() { sessionStorage.removeItem(KEY); who = null; }
+
+  // A table cell or element with text (never HTML from data).
+  function el(tag, text, attrs = {}) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+    return node;
+  }
+
+  function row(cells) {
+    const tr = document.createElement("tr");
+    for (const cell of cells) tr.append(cell instanceof Node ? cell : el("td", cell ?? "–"));
+    if (cells.length === 1) tr.firstElementChild.colSpan = 99; // "nothing here" spans the table
+    return tr;
+  }
+
+  const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "UTC" }) + " UTC" : "–");
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!document.body.dataset.roles) showNav();
+  });
+
+  return { api, me, forPage, showNav, notice, signIn, signOut, holds, el, row, when, token };
+})();

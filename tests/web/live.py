@@ -1,0 +1,64 @@
+"""A live deployment on real faces for the browser tests: three people on the watchlist,
+enrolled with the face engine, and videos of the first of them walking past the camera."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+from domain.values import PreDeploymentCheck
+from recognition.engines import load_engine
+from recognition.enrol import template_from_image
+from runtime.bootstrap import Services
+from runtime.sample import walk_past_video
+from tests.scenario import (
+    AO,
+    APPLICANT,
+    DECISIONS,
+    ENGAGER,
+    GOLD,
+    LOCATION,
+    OPERATOR,
+    SECTIONS,
+    VERSIONS,
+    entry,
+    proposal,
+)
+from tests.support.faces import photos
+
+PEOPLE = ("Ali_Naimi", "Allyson_Felix", "Ana_Guevara")
+
+
+def live_deployment(services: Services, faces: Path) -> UUID:
+    """A deployment started now with `PEOPLE` enrolled; the first is the one sought."""
+    lfr = services.lfr
+    application = lfr.identify_need(APPLICANT, "Locate wanted offenders", "Crime Hotspot")
+    lfr.submit_intelligence_case(APPLICANT, application, "F3-WEB", "Robbery hotspot")
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    lfr.submit_application(APPLICANT, application, SECTIONS, proposal(start, hours=8))
+    deployment = lfr.grant_authority(AO, application, DECISIONS, VERSIONS, GOLD.id)
+    lfr.appoint_command(GOLD, deployment, {"operators": [OPERATOR.id], "engagement": [ENGAGER.id]})
+    for check in PreDeploymentCheck:
+        lfr.record_pre_deployment(GOLD, deployment, check, f"{check.value} done")
+    engine = load_engine(services.settings)
+    entries = []
+    for person in PEOPLE:
+        image = photos(faces, person)[0].read_bytes()
+        template = template_from_image(engine, image)
+        entries.append(
+            lfr.add_watchlist_entry(
+                APPLICANT, deployment, entry(person), image, template.vector.tobytes(),
+                engine.model_id,
+            )
+        )  # fmt: skip
+    lfr.compile_watchlist(APPLICANT, deployment, entries)
+    lfr.review_watchlist(GOLD, deployment, "Reviewed")
+    lfr.import_watchlist(OPERATOR, deployment, "encrypted USB")
+    lfr.start_deployment(GOLD, deployment, LOCATION.name)
+    return deployment
+
+
+def sought_walks_past(faces: Path, path: Path, photo: int) -> Path:
+    """A video in which the sought person (another photo than the enrolled one) passes once."""
+    return walk_past_video(path, [photos(faces, PEOPLE[0])[photo]])

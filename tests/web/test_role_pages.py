@@ -1,0 +1,121 @@
+"""The application and authority pages and the DPO's page in a browser, each showing only
+what the signed-in role may see."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.app import create_app
+from api.auth import issue_token
+from domain.values import ApplicationSection, DecisionArea, SensitiveFlag
+from runtime.bootstrap import open_services
+from runtime.settings import Settings
+from tests.scenario import (
+    AO,
+    APPLICANT,
+    DPO,
+    GOLD,
+    OPERATOR,
+    SYSTEM,
+    VERSIONS,
+    Scenario,
+    entry,
+    start_clock,
+)
+from tests.web.browser import console_errors, screenshot, sign_in, wait
+
+pytestmark = pytest.mark.slow
+SENSITIVE_RATIONALE = "Under 18: wanted on warrant for knife robbery; AO reviewed in person."
+
+
+def _setting(tmp_path: Path) -> tuple[Settings, Any, Any]:
+    clock = start_clock()
+    settings = Settings(database_url="memory:", data_dir=tmp_path)
+    return settings, open_services(settings, clock=clock), clock
+
+
+def _token(settings: Settings, user: str, role: str) -> str:
+    return issue_token(settings.secret("token_secret"), user, [role])
+
+
+def test_ao_sees_the_8_sections_the_7_decisions_and_sensitive_entries_flagged(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    settings, services, clock = _setting(tmp_path)
+    lfr = services.lfr
+    s = Scenario(lfr, clock).submitted(sensitive_inclusions=(SensitiveFlag.UNDER_18,))
+    decisions = {a.value: f"Decision on {a.value}: approved because ..." for a in DecisionArea}
+    deployment = lfr.grant_authority(
+        AO, s.application_id, decisions, VERSIONS, GOLD.id, {"under_18": SENSITIVE_RATIONALE}
+    )
+    for reference, flags in (("WL-0001", ()), ("WL-0002", (SensitiveFlag.UNDER_18,))):
+        rationale = SENSITIVE_RATIONALE if flags else ""
+        details = entry(reference, sensitive_flags=flags, ao_rationale=rationale)
+        lfr.add_watchlist_entry(
+            APPLICANT, deployment, details, b"\xff\xd8", b"\x01" * 16, "dlib-r1"
+        )
+    served = serve(create_app(settings, services))
+
+    sign_in(browser, served, _token(settings, AO.id, "authorising_officer"))
+    browser.get(served.url("/web/applications"))
+    link = wait(browser).until(lambda b: b.find_element(By.CSS_SELECTOR, "#list-rows a"))
+    link.click()
+    wait(browser).until(lambda b: b.find_element(By.ID, "watchlist-section").is_displayed())
+    sections = browser.find_elements(By.CSS_SELECTOR, "#sections li")
+    assert len(sections) == len(ApplicationSection) == 8
+    decided = browser.find_elements(By.CSS_SELECTOR, "#decisions li")
+    assert len(decided) == len(DecisionArea) == 7
+    assert all("approved because" in d.text for d in decided)
+    assert SENSITIVE_RATIONALE in browser.find_element(By.ID, "sensitive-rationale").text
+    flagged = browser.find_elements(By.CSS_SELECTOR, "#watchlist-rows tr.sensitive")
+    assert [r.find_element(By.CSS_SELECTOR, "td").text for r in flagged] == ["WL-0002"]
+    assert "Heightened scrutiny" in flagged[0].text
+    assert not browser.find_element(By.ID, "authority-form").is_displayed(), "already granted"
+    screenshot(browser, "application-authority")
+    assert console_errors(browser) == []
+
+    sign_in(browser, served, _token(settings, OPERATOR.id, "operator"))
+    browser.get(served.url("/web/applications"))
+    notice = wait(browser).until(lambda b: b.find_element(By.ID, "notice"))
+    wait(browser).until(lambda _: "This page is for" in notice.text)
+    assert not browser.find_element(By.ID, "applications-page").is_displayed()
+    nav = browser.find_element(By.CSS_SELECTOR, "nav").text
+    assert "Alert queue" in nav and "Applications" not in nav and "Data protection" not in nav
+    assert console_errors(browser) == []
+
+
+def test_dpo_sees_due_held_and_erased_items_and_checks_an_erasure_proof(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    settings, services, clock = _setting(tmp_path)
+    lfr = services.lfr
+    s = Scenario(lfr, clock).live(entries=2)
+    held, due = s.alert(0, track="t1"), s.alert(1, track="t2")
+    lfr.place_legal_hold(DPO, held, "prosecution", "det-supt-1", date(2027, 6, 1))
+    lfr.end_deployment(GOLD, s.deployment, "planned end")
+    lfr.erase_watchlist(SYSTEM, s.deployment, "watchlist within 24 hours of the end")
+    clock.advance(days=40)  # past the alerts' 31 days
+    served = serve(create_app(settings, services))
+
+    sign_in(browser, served, _token(settings, DPO.id, "dpo"))
+    browser.get(served.url("/web/dpo"))
+    wait(browser).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#erased-rows button"))
+    assert str(held)[:8] in browser.find_element(By.ID, "held-rows").text
+    assert str(due)[:8] in browser.find_element(By.ID, "due-rows").text
+    assert "overdue" in browser.find_element(By.ID, "due-rows").text
+    erased = browser.find_elements(By.CSS_SELECTOR, "#erased-rows tr")
+    assert len(erased) == 2, "both watchlist entries"
+    erased[0].find_element(By.TAG_NAME, "button").click()
+    proof = erased[0].find_element(By.TAG_NAME, "output")
+    wait(browser).until(lambda _: proof.text not in ("", "checking…"))
+    assert proof.text.startswith("key destroyed: yes; erasure event verified"), proof.text
+    screenshot(browser, "dpo-retention")
+    assert console_errors(browser) == []
