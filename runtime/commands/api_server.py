@@ -20,6 +20,7 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
 
     services = open_services(settings)
     app = create_app(settings, services)
+    app.state.api.read_models()  # catch up before the first request, not inside it
     # Retention is carried out by the running service, not only by `lfr retention sweep`.
     _, stop = start_sweeper(services)
     try:
