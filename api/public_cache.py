@@ -1,6 +1,7 @@
-"""Rendered public answers, kept for `PUBLIC_STALENESS_S`: the register is public and read
-by many at once, and a row changes only when its deployment does, so each answer is built
-once per second at most (one builder per key; the others wait for its result)."""
+"""Rendered public answers: the register is public and read by many at once, and a row
+changes only when its deployment does. Each answer is rebuilt at most once per `ttl_s`, in the
+background: readers get the last rendering at once (never older than `ttl_s` plus one build),
+and only the very first reader of a key waits for its build."""
 
 from __future__ import annotations
 
@@ -14,12 +15,20 @@ class PublicCache:
         self.ttl_s = ttl_s
         self._answers: dict[str, tuple[float, bytes]] = {}
         self._locks: dict[str, threading.Lock] = {}
+        self._refreshing: set[str] = set()
         self._guard = threading.Lock()
 
-    def get(self, key: str, build: Callable[[], bytes]) -> bytes:
+    def peek(self, key: str, build: Callable[[], bytes]) -> bytes | None:
+        """The last rendering of `key`, refreshed in the background when it is stale."""
         hit = self._answers.get(key)
-        if hit and time.monotonic() - hit[0] < self.ttl_s:
-            return hit[1]
+        if hit is None:
+            return None
+        if time.monotonic() - hit[0] >= self.ttl_s:
+            self._refresh_in_background(key, build)
+        return hit[1]
+
+    def get(self, key: str, build: Callable[[], bytes]) -> bytes:
+        """The answer for `key`, building it now if there is none (one builder per key)."""
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -29,3 +38,20 @@ class PublicCache:
             answer = build()
             self._answers[key] = (time.monotonic(), answer)
             return answer
+
+    def _refresh_in_background(self, key: str, build: Callable[[], bytes]) -> None:
+        with self._guard:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def refresh() -> None:
+            try:
+                self.get(key, build)
+            except Exception:  # noqa: BLE001 - a failed refresh keeps the last answer
+                pass
+            finally:
+                with self._guard:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=refresh, name=f"refresh {key}", daemon=True).start()

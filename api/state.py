@@ -53,10 +53,16 @@ class ApiState:
         return models
 
     def public_answer(self, key: str, build: Callable[[], bytes]) -> bytes:
+        return self._public_cache().get(key, build)
+
+    def rendered_public_answer(self, key: str, build: Callable[[], bytes]) -> bytes | None:
+        """The last rendered answer without waiting (refreshed in the background if stale)."""
+        return self._public_cache().peek(key, build)
+
+    def _public_cache(self) -> Any:
         from api.public_cache import PublicCache
 
-        cache: PublicCache = self._once("public_cache", lambda: PublicCache(PUBLIC_STALENESS_S))
-        return cache.get(key, build)
+        return self._once("public_cache", lambda: PublicCache(PUBLIC_STALENESS_S))
 
     def register_proofs(self) -> Any:
         from api.register_proofs import RegisterProofs
@@ -116,6 +122,6 @@ class ApiState:
             raise Unavailable(f"the face engine cannot be loaded: {error}") from None
 
 
-def api_state(request: Request) -> ApiState:
+async def api_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.api
     return state

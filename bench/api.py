@@ -1,7 +1,8 @@
 """API benchmark: register reads and adjudication writes against `lfr api` as a process.
 
 Seeds a store with deployments (through the domain service), starts `lfr api` on it, then
-measures with 50 concurrent clients (httpx, asyncio):
+measures with 50 concurrent clients (wrk for the reads where it is installed, else httpx;
+httpx with asyncio for the writes):
 - public register reads (`GET /public/register/{id}`, each row with its inclusion proofs);
 - adjudication writes (`POST /alerts/{id}/adjudication`, each on its own alert).
 
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -103,6 +105,46 @@ async def hammer(
     }
 
 
+WRK_SCRIPT = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %%d %%d %%f %%f %%f %%d\\n", summary.requests,
+    summary.duration, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect
+    + summary.errors.read + summary.errors.timeout))
+end
+"""
+
+
+def wrk_reads(base: str, paths: list[str], clients: int, seconds: int) -> dict[str, Any]:
+    """Register reads by wrk (a C load generator), so the client's own cost stays small."""
+    script = Path(tempfile.mkdtemp()) / "reads.lua"
+    script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(row for row in out.splitlines() if row.startswith("WRK "))
+    requests, duration_us, p50, p95, p99, errors = line.split()[1:]
+    return {
+        "client": "wrk",
+        "requests": int(requests),
+        "clients": clients,
+        "errors": int(errors),
+        "throughput_rps": round(int(requests) / (int(duration_us) / 1e6), 1),
+        "p50_ms": round(float(p50), 2),
+        "p95_ms": round(float(p95), 2),
+        "p99_ms": round(float(p99), 2),
+    }
+
+
 def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "runtime.cli", "api", "--port", str(port)], env=env
@@ -158,7 +200,11 @@ def main() -> None:
                 ("GET", f"/public/register/{published[i % len(published)]}", None)
                 for i in range(args.reads)
             ]
-            read = asyncio.run(hammer(base, reads, {}, args.clients))
+            read = (
+                wrk_reads(base, [path for _, path, _ in reads[: len(published)]], args.clients, 15)
+                if shutil.which("wrk")
+                else asyncio.run(hammer(base, reads, {}, args.clients))
+            )
             token = issue_token(settings.secret("token_secret"), "pc-operator", ["operator"])
             writes = [
                 ("POST", f"/alerts/{a}/adjudication", {"decision": "false_alert"}) for a in pending

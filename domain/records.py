@@ -1,4 +1,4 @@
-"""Small single-event records: faces-seen counts and s.62 consultation logs."""
+"""Small single-event records: faces-seen counts, s.62 consultation logs, rejected messages."""
 
 from __future__ import annotations
 
@@ -83,3 +83,30 @@ class Consultation(Aggregate):
             audit.justification, "a justification for reading personal data (DPA 2018 s.62)"
         )
         return cls(audit=audit, data_class=data_class, item_id=item_id)
+
+
+REJECTION_REASON_LIMIT = 500
+
+
+class MessageRejected(Aggregate):
+    """A worker message the ingest could not turn into a domain command, and why.
+
+    Recorded (so it is in the ledger and the audit timeline) in the same transaction as the
+    message's offset: the ingest never stops on a bad message and never silently drops one.
+    Only the reason and the message's coordinates are kept, never its content (a match
+    message carries a face crop). Its id comes from topic, partition and offset, so a
+    replayed rejection is a no-op."""
+
+    @staticmethod
+    def create_id(topic: str, partition: int, offset: int, **_: Any) -> UUID:  # type: ignore[override]
+        return uuid5(NAMESPACE_URL, f"lfr:rejected-message:{topic}:{partition}:{offset}")
+
+    @event("MessageRejected")
+    def __init__(
+        self, audit: Audit, topic: str, partition: int, offset: int, message_id: str, reason: str
+    ) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.message_id = message_id
+        self.reason = reason[:REJECTION_REASON_LIMIT]

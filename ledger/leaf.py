@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from functools import lru_cache
 from typing import NamedTuple
 from uuid import UUID
 
@@ -43,9 +44,26 @@ def leaf_bytes(row: StoredRow) -> bytes:
     return b"".join((header, log, oid, topic, row.state))
 
 
+_PREFIXED = struct.Struct(">5sQqHHIQ")  # 0x00 (RFC 9162 leaf prefix) + the header
+_sha256 = hashlib.sha256
+
+
+@lru_cache(maxsize=64)
+def _utf8(text: str) -> bytes:
+    return text.encode()
+
+
 def row_leaf_hash(row: StoredRow) -> bytes:
-    """RFC 9162 leaf hash of a stored event row (SHA-256 of 0x00 || leaf bytes)."""
-    return hashlib.sha256(b"\x00" + leaf_bytes(row)).digest()
+    """RFC 9162 leaf hash of a stored event row: SHA-256(0x00 || leaf_bytes(row)).
+
+    Written out rather than calling `leaf_bytes`: verification runs it a million times.
+    """
+    log, nid, oid, version, topic, state = row
+    log_b, oid_b, topic_b = _utf8(log), oid.encode(), _utf8(topic)
+    header = _PREFIXED.pack(
+        b"\x00" + MAGIC, nid, version, len(log_b), len(oid_b), len(topic_b), len(state)
+    )
+    return _sha256(b"".join((header, log_b, oid_b, topic_b, state))).digest()
 
 
 def text_id(originator_id: UUID | str) -> str:

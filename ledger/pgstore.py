@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -10,7 +11,7 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg import Connection
 from psycopg.rows import tuple_row
 
-from ledger.sqlstore import SqlLedgerStore
+from ledger.sqlstore import BATCH, SqlLedgerStore
 
 
 def quote(name: str) -> str:
@@ -54,7 +55,8 @@ class PostgresLedgerStore(SqlLedgerStore):
         # ::text gives the originator id exactly as PostgreSQL writes it, and saves
         # building a UUID object per row.
         return (
-            "SELECT notification_id, originator_id::text, originator_version, topic, state "
+            "SELECT %s::text, notification_id, originator_id::text, originator_version, "
+            "topic, state "
             f"FROM {self.table(log)} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         )
 
@@ -86,6 +88,30 @@ class PostgresLedgerStore(SqlLedgerStore):
             conn.cursor(row_factory=tuple_row) as curs,
         ):
             yield curs
+
+    def batches(
+        self, sql: str, params: Callable[[Any], Sequence[Any]], start: Any, key: int
+    ) -> Iterator[list[Any]]:
+        """Keyset pagination with the next batch fetched in a thread while this one is used:
+        the server and the network work while Python hashes (verification of a million
+        events)."""
+        if self._snapshot is None:
+            yield from super().batches(sql, params, start, key)
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self._fetch, sql, params(start))
+            while True:
+                rows = pending.result()
+                if len(rows) == BATCH:
+                    pending = pool.submit(self._fetch, sql, params(rows[-1][key]))
+                yield rows
+                if len(rows) < BATCH:
+                    return
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        with self.reading() as curs:
+            curs.execute(sql, params)
+            return curs.fetchall()  # type: ignore[no-any-return]
 
     def insert_nodes(self, curs: Any, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         """COPY the node cache in: a checkpoint over a million entries adds ~65,000 rows."""

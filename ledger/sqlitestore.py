@@ -42,7 +42,7 @@ class SQLiteLedgerStore(SqlLedgerStore):
     def events_query(self, log: str) -> str:
         # The library's SQLite recorder uses the rowid as the notification id.
         return (
-            "SELECT rowid, originator_id, originator_version, topic, state "
+            "SELECT ?, rowid, originator_id, originator_version, topic, state "
             f"FROM {self.table(log)} WHERE rowid > ? ORDER BY rowid LIMIT ?"
         )
 

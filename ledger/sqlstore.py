@@ -12,7 +12,7 @@ Tables (beside the events tables the eventsourcing library makes):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -50,8 +50,9 @@ class SqlLedgerStore(ABC):
 
     @abstractmethod
     def events_query(self, log: str) -> str:
-        """SELECT notification id, originator id (text), version, topic, state of one log
-        with notification id above a bound, in order, up to a limit."""
+        """SELECT the log (a parameter), notification id, originator id (text), version,
+        topic, state (bytes) of one log's events above a notification id, in order, up to
+        a limit."""
 
     @abstractmethod
     def register_log_sql(self) -> str:
@@ -93,33 +94,35 @@ class SqlLedgerStore(ABC):
             f"SELECT idx, log_id, notification_id, leaf_hash FROM {self.table('ledger_leaves')} "
             f"WHERE idx > {self.p} ORDER BY idx LIMIT {self.p}"
         )
-        last = -1
-        while True:
-            with self.reading() as curs:
-                curs.execute(sql, (last, BATCH))
-                rows = curs.fetchall()
-            for idx, log_id, nid, digest in rows:
-                yield LeafRecord(idx, names.get(log_id, f"#{log_id}"), nid, bytes(digest))
-            if len(rows) < BATCH:
-                return
-            last = rows[-1][0]
+        for rows in self.batches(sql, lambda last: (last, BATCH), -1, 0):
+            yield from [LeafRecord(i, names.get(n, f"#{n}"), nid, h) for i, n, nid, h in rows]
 
     def stored_events(
         self, log: str, after: int = 0, limit: int | None = None
     ) -> Iterator[StoredRow]:
         """One log's stored events in notification order, fetched in large batches."""
-        sql, left = self.events_query(log), limit
-        while left is None or left > 0:
-            batch = BATCH if left is None else min(BATCH, left)
+        sql = self.events_query(log)
+        if limit is not None:  # a few rows: one query
             with self.reading() as curs:
-                curs.execute(sql, (after, batch))
+                curs.execute(sql, (log, after, limit))
+                yield from map(StoredRow._make, curs.fetchall())
+            return
+        for rows in self.batches(sql, lambda last: (log, last, BATCH), after, 1):
+            yield from map(StoredRow._make, rows)
+
+    def batches(
+        self, sql: str, params: Callable[[Any], Sequence[Any]], start: Any, key: int
+    ) -> Iterator[list[Any]]:
+        """Keyset pagination: run `sql` with `params(last key)` until a short batch."""
+        last = start
+        while True:
+            with self.reading() as curs:
+                curs.execute(sql, params(last))
                 rows = curs.fetchall()
-            for nid, oid, version, topic, state in rows:
-                yield StoredRow(log, nid, oid, version, topic, bytes(state))
-            if len(rows) < batch:
+            yield rows
+            if len(rows) < BATCH:
                 return
-            after = rows[-1][0]
-            left = None if left is None else left - len(rows)
+            last = rows[-1][key]
 
     def stored_checkpoints(self) -> list[StoredCheckpoint]:
         """Every checkpoint, oldest first."""

@@ -59,7 +59,12 @@ class VerificationReport:
     def summary(self) -> str:
         """One line for people."""
         if self.ok:
-            return f"ledger verified: {self.size} entries, {len(self.checkpoints)} checkpoints"
+            stored = sum(1 for c in self.checkpoints if not c.published)
+            published = len(self.checkpoints) - stored
+            return (
+                f"ledger verified: {self.size} entries, {stored} checkpoints, "
+                f"{published} published copies"
+            )
         if self.first_bad is not None:
             bad = self.first_bad
             where = f"entry {bad.index}"

@@ -7,9 +7,10 @@ erased. The delay from the alert to its adjudication feeds the metrics and the r
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
-from projections.base import Batch, ReadModelProjection, event_name
+from projections.base import Batch, ReadModelProjection
+from projections.recorded import Recorded
 from projections.tables import Row, Table
 
 ALERTS_TABLE = Table(
@@ -52,20 +53,21 @@ ENTRIES_TABLE = Table(
 PENDING, ADJUDICATED, CONCLUDED, DISPOSED = "pending", "adjudicated", "concluded", "disposed"
 
 
-def _raised(event: Any, notification_id: int) -> Row:
+def _raised(event: Recorded) -> Row:
+    state = event.state
     return {
-        "alert_id": str(event.originator_id),
-        "deployment_id": str(event.deployment_id),
-        "notification_id": notification_id,
-        "entry_id": str(event.entry_id),
-        "camera_id": event.camera_id,
-        "track_id": event.track_id,
-        "observed_at": event.observed_at.isoformat(),
-        "raised_at": event.audit.at.isoformat(),
-        "score": float(event.score),
-        "threshold": float(event.threshold),
-        "model": dict(event.model),
-        "watchlist_version": event.watchlist_version,
+        "alert_id": event.originator_id,
+        "deployment_id": event["deployment_id"],
+        "notification_id": event.notification_id,
+        "entry_id": event["entry_id"],
+        "camera_id": state["camera_id"],
+        "track_id": state["track_id"],
+        "observed_at": event["observed_at"],
+        "raised_at": event.at,
+        "score": float(state["score"]),
+        "threshold": float(state["threshold"]),
+        "model": dict(state["model"]),
+        "watchlist_version": state["watchlist_version"],
         "state": PENDING,
         "decision": None,
         "adjudicated_at": None,
@@ -99,57 +101,55 @@ class AlertsProjection(ReadModelProjection):
         }
     )
 
-    def apply(self, event: Any, notification_id: int, batch: Batch) -> None:
-        kind = event_name(event)
+    def apply(self, event: Recorded, batch: Batch) -> None:
+        kind = event.name
         if kind == "WatchlistEntryAdded":
             batch.put(
                 ENTRIES_TABLE,
                 {
-                    "entry_id": str(event.originator_id),
-                    "deployment_id": str(event.deployment_id),
-                    "reference": event.reference,
-                    "category": event.category,
+                    "entry_id": event.originator_id,
+                    "deployment_id": event["deployment_id"],
+                    "reference": event["reference"],
+                    "category": event["category"],
                 },
             )
             return
         if kind == "WatchlistEntryErased":
-            entry = batch.get(ENTRIES_TABLE, (str(event.originator_id),))
+            entry = batch.get(ENTRIES_TABLE, (event.originator_id,))
             if entry is not None:
                 batch.put(ENTRIES_TABLE, {**entry, "reference": None})
             return
         if kind == "AlertRaised":
-            batch.put(ALERTS_TABLE, _raised(event, notification_id))
+            batch.put(ALERTS_TABLE, _raised(event))
             return
-        row = batch.get(ALERTS_TABLE, (str(event.originator_id),))
+        row = batch.get(ALERTS_TABLE, (event.originator_id,))
         if row is not None:
             self._update(kind, event, row)
             batch.put(ALERTS_TABLE, row)
 
     @staticmethod
-    def _update(kind: str, event: Any, row: Row) -> None:
-        at = event.audit.at
+    def _update(kind: str, event: Recorded, row: Row) -> None:
         if kind == "AlertAdjudicated":
-            from datetime import datetime
-
+            audit = event.audit or {}
             row.update(
                 state=ADJUDICATED,
-                decision=event.decision,
-                adjudicated_at=at.isoformat(),
-                adjudicated_by=event.audit.actor_id,
-                adjudicated_role=event.audit.actor_role,
+                decision=event["decision"],
+                adjudicated_at=event.at,
+                adjudicated_by=audit.get("actor_id"),
+                adjudicated_role=audit.get("actor_role"),
             )
-            raised = datetime.fromisoformat(row["raised_at"])
-            row["adjudication_delay_s"] = (at - raised).total_seconds()
-            if event.decision == "false_alert":
+            delay = datetime.fromisoformat(event.at) - datetime.fromisoformat(row["raised_at"])
+            row["adjudication_delay_s"] = delay.total_seconds()
+            if event["decision"] == "false_alert":
                 row["state"] = CONCLUDED
         elif kind == "EngagementConcluded":
             row.update(
                 state=CONCLUDED,
-                engagement_outcome=event.outcome,
-                engagement_duration_s=float(event.duration_s),
+                engagement_outcome=event["outcome"],
+                engagement_duration_s=float(event["duration_s"]),
             )
         elif kind == "OutcomeRecorded":
-            row.update(state=DISPOSED, disposal=event.disposal)
+            row.update(state=DISPOSED, disposal=event["disposal"])
         elif kind in ("LegalHoldPlaced", "LegalHoldLifted"):
             row["legal_hold"] = int(kind == "LegalHoldPlaced")
         elif kind == "AlertDataErased":

@@ -17,7 +17,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 
 from domain.deployment import Deployment
 from domain.errors import NotFound
-from projections.base import Batch, ReadModelProjection, event_name
+from projections.base import Batch, ReadModelProjection
+from projections.recorded import Recorded
 from projections.tables import Table
 
 TIMELINE_TABLE = Table(
@@ -64,21 +65,24 @@ DETAIL_FIELDS = (
 )
 
 
-def _deployment_of(event: Any) -> str:
-    tied = getattr(event.audit, "deployment_id", "") if hasattr(event, "audit") else ""
-    if tied:
-        return str(tied)
-    topic_class = type(event).__qualname__.split(".")[0]
-    if topic_class == "DeploymentApplication":
-        return str(Deployment.create_id(event.originator_id))
-    if topic_class == "Deployment":
-        return str(event.originator_id)
-    return str(getattr(event, "deployment_id", "") or "")
+def _planned_from(application_id: str, known: dict[str, str]) -> str:
+    """The id of the deployment an application's authority plans (a uuid5, so cached)."""
+    deployment = known.get(application_id)
+    if deployment is None:
+        deployment = known[application_id] = str(Deployment.create_id(UUID(application_id)))
+    return deployment
 
 
-def _detail(event: Any) -> dict[str, Any]:
-    values = {name: getattr(event, name) for name in DETAIL_FIELDS if hasattr(event, name)}
-    return {k: v for k, v in values.items() if isinstance(v, str | int | float)}
+_DETAIL = frozenset(DETAIL_FIELDS)
+
+
+def _detail(state: dict[str, Any]) -> dict[str, Any]:
+    # Transcoded values (times, ids, bytes) are dicts in the stored JSON: never shown.
+    return {
+        name: value
+        for name, value in state.items()
+        if name in _DETAIL and isinstance(value, str | int | float)
+    }
 
 
 class TimelineProjection(ReadModelProjection):
@@ -87,25 +91,38 @@ class TimelineProjection(ReadModelProjection):
     name = "timeline"
     tables = (TIMELINE_TABLE,)
 
-    def apply(self, event: Any, notification_id: int, batch: Batch) -> None:
-        audit = getattr(event, "audit", None)
-        batch.put(
+    def __init__(self, view: Any) -> None:
+        super().__init__(view)
+        self._deployments: dict[str, str] = {}
+
+    def apply(self, event: Recorded, batch: Batch) -> None:
+        audit = event.audit or {}
+        batch.add(
             TIMELINE_TABLE,
             {
-                "notification_id": notification_id,
-                "deployment_id": _deployment_of(event),
-                "aggregate_id": str(event.originator_id),
-                "aggregate_type": type(event).__qualname__.split(".")[0],
+                "notification_id": event.notification_id,
+                "deployment_id": self._deployment_of(event, audit),
+                "aggregate_id": event.originator_id,
+                "aggregate_type": event.aggregate_type,
                 "version": event.originator_version,
-                "event": event_name(event),
-                "actor_id": getattr(audit, "actor_id", None),
-                "actor_role": getattr(audit, "actor_role", None),
-                "at": (audit.at if audit else event.timestamp).isoformat(),
-                "justification": getattr(audit, "justification", None),
-                "s62_operation": getattr(audit, "s62_operation", None),
-                "detail": _detail(event),
+                "event": event.name,
+                "actor_id": audit.get("actor_id"),
+                "actor_role": audit.get("actor_role"),
+                "at": event.at,
+                "justification": audit.get("justification"),
+                "s62_operation": audit.get("s62_operation"),
+                "detail": _detail(event.state),
             },
         )
+
+    def _deployment_of(self, event: Recorded, audit: dict[str, Any]) -> str:
+        if audit.get("deployment_id"):
+            return str(audit["deployment_id"])
+        if event.aggregate_type == "DeploymentApplication":
+            return _planned_from(event.originator_id, self._deployments)
+        if event.aggregate_type == "Deployment":
+            return event.originator_id
+        return str(event.get("deployment_id") or "")
 
 
 def _plain(value: Any) -> Any:

@@ -33,10 +33,10 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from domain.deployment import Deployment
 from domain.errors import DomainError
+from domain.records import MessageRejected
 from domain.service import LfrService, Match
 from domain.values import Actor, Role
 from projections.keybatch import BatchKeys
-from projections.rejections import MessageRejected
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
 from runtime.vault import Vault
 

@@ -1,16 +1,15 @@
 """Data keys for a whole ingest batch, written in one transaction instead of one per alert.
 
 A key store wrapper for `runtime.vault.Vault`: while a batch is open, new keys are held
-here and written together by `flush()` before the batch's events are stored. `flush`
-reads the keys back and raises `IntegrityError` if any subject already had another key
+here and written together by `flush()` (the key store's `put_many`, one transaction)
+before the batch's events are stored. `flush` reads the keys back and raises `IntegrityError` if any subject already had another key
 (a key left by an earlier attempt that crashed, or destroyed): the ingest then retries
 those messages one at a time with the plain key store, which reuses the stored key.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -22,7 +21,6 @@ class BatchKeys:
     def __init__(self, keys: Any) -> None:
         self.keys = keys
         self.pending: dict[str, bytes] | None = None
-        self._conn: Any = None
 
     def __getattr__(self, name: str) -> Any:  # everything else: the real key store
         return getattr(self.keys, name)
@@ -53,48 +51,6 @@ class BatchKeys:
         """Writes the batch's new keys in one transaction; refuses if any subject had a key."""
         if not self.pending:
             return
-        items = list(self.pending.items())
-        location = getattr(self.keys, "location", None)
-        if location is None:  # an in-memory key store: nothing to batch
-            stored = {s: self.keys.put_new(s, w) for s, w in items}
-        else:
-            stored = self._write_sql(location, self.keys.table, items)
-        if any(stored.get(s) != w for s, w in items):
+        stored = self.keys.put_many(self.pending)
+        if any(stored.get(s) != w for s, w in self.pending.items()):
             raise IntegrityError("a data key already existed for a subject of this batch")
-
-    def _write_sql(
-        self, location: Any, table: str, items: Sequence[tuple[str, bytes]]
-    ) -> dict[str, bytes | None]:
-        insert = (
-            f"INSERT INTO {table} (subject_id, wrapped_key) VALUES (?, ?) "
-            "ON CONFLICT (subject_id) DO NOTHING"
-        )
-        if location.kind == "sqlite":
-            conn = self._conn = self._conn or sqlite3.connect(location.parts["path"], timeout=10)
-            with conn:
-                conn.executemany(insert, items)
-            marks = ",".join("?" * len(items))
-            rows = conn.execute(
-                f"SELECT subject_id, wrapped_key FROM {table} WHERE subject_id IN ({marks})",
-                [s for s, _ in items],
-            )
-            return {s: bytes(w) if w is not None else None for s, w in rows}
-        import psycopg
-
-        if self._conn is None:
-            p = location.parts
-            self._conn = psycopg.connect(
-                host=p["host"],
-                port=p["port"],
-                user=p["user"],
-                password=p["password"] or None,
-                dbname=p["dbname"],
-                autocommit=True,
-            )
-        with self._conn.transaction(), self._conn.cursor() as cursor:
-            cursor.executemany(insert.replace("?", "%s"), items)
-            cursor.execute(
-                f"SELECT subject_id, wrapped_key FROM {table} WHERE subject_id = ANY(%s)",
-                ([s for s, _ in items],),
-            )
-            return {s: bytes(w) if w is not None else None for s, w in cursor.fetchall()}

@@ -19,7 +19,6 @@ stored since (the API and the demo do, in-process; `lfr project` does it continu
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -36,6 +35,7 @@ from projections.audit import TIMELINE_TABLE, TimelineProjection
 from projections.base import Projector, ReadModelProjection
 from projections.metrics import metrics
 from projections.register import REGISTER_COLUMNS, REGISTER_TABLE, RegisterProjection
+from projections.retention_projection import RetentionProjection
 from projections.tables import Row, Table
 from projections.views import MemoryView, PostgresView, SQLiteView, View
 from runtime.settings import StoreLocation
@@ -44,25 +44,12 @@ CORE_PROJECTIONS: tuple[type[ReadModelProjection], ...] = (
     RegisterProjection,
     AlertsProjection,
     TimelineProjection,
+    RetentionProjection,
 )
-# Projections other engineers own, picked up when their module exists: "module:Class".
-OPTIONAL_PROJECTIONS = ("projections.retention:RetentionProjection",)
 
 
 def projection_classes() -> list[type[ReadModelProjection]]:
-    classes = list(CORE_PROJECTIONS)
-    for path in OPTIONAL_PROJECTIONS:
-        module_name, _, class_name = path.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        projection = getattr(module, class_name, None)  # not written yet: run without it
-        if projection is not None:
-            classes.append(projection)
-    return classes
+    return list(CORE_PROJECTIONS)
 
 
 class ViewFactory:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from projections.base import Batch, ReadModelProjection, event_name
+from projections.base import Batch, ReadModelProjection
+from projections.recorded import Recorded
 from projections.tables import Row, Table
 
 COUNTS = (
@@ -84,10 +85,6 @@ _STATUS = {
 }
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -104,16 +101,16 @@ def finish(row: Row) -> Row:
     return row
 
 
-def _planned_row(event: Any) -> Row:
-    location = event.location
+def _planned_row(event: Recorded) -> Row:
+    location = event["location"]
     return {
-        "deployment_id": str(event.originator_id),
-        "date": event.starts_at.date().isoformat(),
+        "deployment_id": event.originator_id,
+        "date": event["starts_at"][:10],  # the date part of its ISO text
         "location": str(location.get("name", "")),
         "borough": str(location.get("borough", "")),
-        "use_case": str(event.use_case),
-        "starts_at": _iso(event.starts_at),
-        "ends_at": _iso(event.ends_at),
+        "use_case": str(event["use_case"]),
+        "starts_at": event.get("starts_at"),
+        "ends_at": event.get("ends_at"),
         "started_at": None,
         "ended_at": None,
         "duration_minutes": None,
@@ -132,8 +129,8 @@ class RegisterProjection(ReadModelProjection):
     tables = (REGISTER_TABLE,)
     events = frozenset(_ALERT_EVENTS | _DEPLOYMENT_EVENTS | {"FacesSeenCounted"})
 
-    def apply(self, event: Any, notification_id: int, batch: Batch) -> None:
-        kind = event_name(event)
+    def apply(self, event: Recorded, batch: Batch) -> None:
+        kind = event.name
         if kind == "DeploymentPlanned":
             row: Row | None = _planned_row(event)
         else:
@@ -141,44 +138,50 @@ class RegisterProjection(ReadModelProjection):
         if row is None:
             return  # an event of a deployment this register never saw planned
         self._count(kind, event, row)
-        row["notification_ids"].append(notification_id)  # in place: long lists stay cheap
-        batch.put(REGISTER_TABLE, finish(row))
+        row["notification_ids"].append(event.notification_id)  # in place: long lists stay cheap
+        batch.put(REGISTER_TABLE, row)
+
+    def settle(self, batch: Batch) -> None:
+        for row in batch.changes.puts.get(REGISTER_TABLE.name, {}).values():
+            finish(row)  # in place: the row cached for the next batch is finished too
 
     @staticmethod
-    def _deployment_of(kind: str, event: Any) -> str:
+    def _deployment_of(kind: str, event: Recorded) -> str:
         if kind in _DEPLOYMENT_EVENTS:
-            return str(event.originator_id)
+            return event.originator_id
         if kind == "FacesSeenCounted":
-            return str(event.deployment_id)
-        return str(event.audit.deployment_id)
+            return str(event["deployment_id"])
+        audit = event.audit
+        return str(audit["deployment_id"] if audit else "")
 
     @staticmethod
-    def _count(kind: str, event: Any, row: Row) -> None:
+    def _count(kind: str, event: Recorded, row: Row) -> None:
         if kind in _STATUS:
             row["status"] = _STATUS[kind]
         if kind == "DeploymentStarted":
-            row["started_at"] = _iso(event.audit.at)
-            row["date"] = event.audit.at.date().isoformat()
+            row["started_at"] = event.at
+            row["date"] = event.at[:10]
         elif kind == "DeploymentEnded":
-            row["ended_at"] = _iso(event.audit.at)
+            row["ended_at"] = event.at
         elif kind == "WatchlistImported":
-            row["watchlist_size"] = int(event.size)
-            row["threshold"] = float(event.threshold)
+            row["watchlist_size"] = int(event["size"])
+            row["threshold"] = float(event["threshold"])
         elif kind == "ThresholdApplied":
-            row["threshold"] = float(event.threshold)
+            row["threshold"] = float(event["threshold"])
         elif kind == "FacesSeenCounted":
-            row["faces_seen"] += int(event.faces_seen)
+            row["faces_seen"] += int(event["faces_seen"])
         elif kind == "AlertRaised":
             row["alerts"] += 1
-        elif kind == "AlertAdjudicated" and event.decision == "false_alert":
+        elif kind == "AlertAdjudicated" and event["decision"] == "false_alert":
             row["false_alerts_unconfirmed"] += 1
         elif kind == "EngagementConcluded":
+            outcome = event["outcome"]
             column = {
                 "confirmed_true": "true_alerts_confirmed",
                 "confirmed_false": "false_alerts_confirmed",
                 "not_stopped": "true_alerts_unconfirmed",
-            }[event.outcome]
+            }[outcome]
             row[column] += 1
-            row["engagements"] += event.outcome != "not_stopped"
-        elif kind == "OutcomeRecorded" and event.disposal in ("arrest", "other_disposal"):
-            row["arrests" if event.disposal == "arrest" else "other_disposals"] += 1
+            row["engagements"] += outcome != "not_stopped"
+        elif kind == "OutcomeRecorded" and event["disposal"] in ("arrest", "other_disposal"):
+            row["arrests" if event["disposal"] == "arrest" else "other_disposals"] += 1

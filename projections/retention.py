@@ -1,9 +1,11 @@
 """The DPO's retention view: every item of personal data, its rule, deadline and status.
 
-Items are watchlist entries (face image and template) and alerts (probe crop). The view is a
-fold over the domain's stored events (`RetentionState.apply`), so it can run over a fresh read
-of the store or be fed event by event by a projection. `RetentionState.view(rules, now)` then
-says for each item whether it is live, due, overdue, held or erased (DOMAIN.md §c):
+Items are watchlist entries (face image and template) and alerts (probe crop). What the
+events say about each item is kept by a projection (`projections.retention_projection`,
+tables with a tracking position like every read model, rebuilt by `lfr project
+--rebuild`); `retention_view` catches that projection up with every stored event, then
+`RetentionState.view(rules, now)` says for each item whether it is live, due, overdue,
+held or erased (DOMAIN.md §c):
 
 - an alert's deadline is `alert_retention` after it was observed; under a legal hold it has
   none; once the hold is lifted it is erased then at the latest (the deadline is never before
@@ -17,21 +19,32 @@ says for each item whether it is live, due, overdue, held or erased (DOMAIN.md �
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import threading
+import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.utils import get_topic
 
-from domain.alert import Alert
-from domain.deployment import Deployment
-from domain.records import FacesSeenTally
-from domain.watchlist import WatchlistEntry
+from projections.base import Projector
+from projections.retention_projection import DEPLOYMENTS_TABLE, ITEMS_TABLE, RetentionProjection
+from projections.tables import Row
+from projections.views import View, view_beside
+
+__all__ = [
+    "Item",
+    "RetentionProjection",
+    "RetentionRules",
+    "RetentionState",
+    "RetentionView",
+    "erasure_proof",
+    "load_state",
+    "prove_erasures",
+    "retention_view",
+]
 
 STATUSES = ("live", "due", "overdue", "held", "erased")
-PAGE = 5_000
 
 
 @dataclass(frozen=True)
@@ -124,67 +137,14 @@ class RetentionView:
         }
 
 
-EVENTS = {
-    WatchlistEntry: ("WatchlistEntryAdded", "WatchlistEntryErased"),
-    Deployment: ("DeploymentEnded",),
-    Alert: ("AlertRaised", "LegalHoldPlaced", "LegalHoldLifted", "AlertDataErased"),
-    FacesSeenTally: ("FacesSeenCounted",),
-}
-TOPICS = [f"{get_topic(cls)}.{name}" for cls, names in EVENTS.items() for name in names]
-
-
 class RetentionState:
-    """The fold: what the events say about every item of personal data."""
+    """What the events say about every item of personal data, as the projection holds it."""
 
     def __init__(self) -> None:
         self.items: dict[str, Item] = {}
         self.deployment_ended: dict[str, datetime] = {}
         self.faces_seen = 0
         self.position = 0
-
-    def apply(self, event: Any, notification_id: int) -> None:
-        """Apply one domain event (others are ignored) stored at `notification_id`."""
-        self.position = max(self.position, notification_id)
-        name = type(event).__name__
-        item_id = str(event.originator_id)
-        if name == "WatchlistEntryAdded":
-            self.items[item_id] = Item(
-                "watchlist_entry",
-                item_id,
-                str(event.deployment_id),
-                ("face_image", "template"),
-                event.audit.at,
-            )
-        elif name == "AlertRaised":
-            self.items[item_id] = Item(
-                "alert", item_id, str(event.deployment_id), ("probe_image",), event.observed_at
-            )
-        elif name == "DeploymentEnded":
-            self.deployment_ended[item_id] = event.audit.at
-        elif name == "FacesSeenCounted":
-            self.faces_seen += int(event.faces_seen)
-        elif item_id in self.items:
-            self._change(self.items[item_id], name, event, notification_id)
-
-    @staticmethod
-    def _change(item: Item, name: str, event: Any, notification_id: int) -> None:
-        if name == "LegalHoldPlaced":
-            item.hold = {
-                "reason": event.reason,
-                "approver": event.approver,
-                "review_on": event.review_on,
-                "placed_by": event.audit.actor_id,
-            }
-        elif name == "LegalHoldLifted":
-            item.hold, item.hold_lifted_at = {}, event.audit.at
-        elif name in ("AlertDataErased", "WatchlistEntryErased"):
-            item.erasure = {
-                "rule": event.rule,
-                "by": event.audit.actor_id,
-                "role": event.audit.actor_role,
-                "at": event.audit.at.isoformat(),
-                "notification_id": notification_id,
-            }
 
     def view(self, rules: RetentionRules, now: datetime) -> RetentionView:
         """Each item's rule, deadline and status as of `now`."""
@@ -221,28 +181,57 @@ def _status(item: Item, now: datetime) -> str:
     return "overdue" if now >= item.deadline else "due"
 
 
-def stored_events(app: Application) -> Iterator[tuple[int, Any]]:
-    """The retention-relevant domain events of `app`, in notification order, with their ids."""
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start, PAGE, topics=list(TOPICS))
-        for notification in page:
-            yield notification.id, app.mapper.to_domain_event(notification)
-        if len(page) < PAGE:
-            return
-        start = page[-1].id + 1
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
-def build_state(events: Iterable[tuple[int, Any]]) -> RetentionState:
+def _item(row: Row) -> Item:
+    return Item(
+        row["kind"],
+        row["item_id"],
+        row["deployment_id"],
+        tuple(row["data"]),
+        datetime.fromisoformat(row["collected_at"]),
+        hold=row["hold"] or {},
+        hold_lifted_at=_moment(row["hold_lifted_at"]),
+        erasure=row["erasure"] or {},
+    )
+
+
+def load_state(view: View, position: int = 0) -> RetentionState:
+    """The state the retention projection's tables hold (items in the order collected)."""
     state = RetentionState()
-    for notification_id, event in events:
-        state.apply(event, notification_id)
+    state.position = position
+    for row in view.select(ITEMS_TABLE, order_by=("notification_id",)):
+        state.items[row["item_id"]] = _item(row)
+    for row in view.select(DEPLOYMENTS_TABLE):
+        state.faces_seen += int(row["faces_seen"])
+        ended = _moment(row["ended_at"])
+        if ended is not None:
+            state.deployment_ended[row["deployment_id"]] = ended
     return state
 
 
-def retention_view(app: Application, rules: RetentionRules, now: datetime) -> RetentionView:
-    """The DPO's view of `app`'s store as of `now`, read afresh from the stored events."""
-    return build_state(stored_events(app)).view(rules, now)
+# One retention projection per application (and so per store), made on first use.
+_PROJECTIONS: weakref.WeakKeyDictionary[Application[Any], tuple[Projector, RetentionProjection]]
+_PROJECTIONS = weakref.WeakKeyDictionary()
+_MADE = threading.Lock()
+
+
+def _projection_of(app: Application[Any]) -> tuple[Projector, RetentionProjection]:
+    with _MADE:
+        made = _PROJECTIONS.get(app)
+        if made is None:
+            projection = RetentionProjection(view_beside(app.recorder, RetentionProjection.tables))
+            made = _PROJECTIONS[app] = (Projector(app, [projection]), projection)
+        return made
+
+
+def retention_view(app: Application[Any], rules: RetentionRules, now: datetime) -> RetentionView:
+    """The DPO's view of `app`'s store as of `now`, with every event stored so far."""
+    projector, projection = _projection_of(app)
+    projector.catch_up()
+    return load_state(projection.view, projection.position()).view(rules, now)
 
 
 def prove_erasures(settings: Any, app: Application, erased: list[Item]) -> dict[str, Any]:

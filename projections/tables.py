@@ -7,10 +7,13 @@ projection's tracking record in one transaction.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 from typing import Any, Literal
+
+import orjson
 
 ColumnType = Literal["text", "int", "real", "json"]
 Row = dict[str, Any]
@@ -29,28 +32,48 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
+        if len(self.key) == 1:
+            return (row[self.key[0]],)
         return tuple(row[c] for c in self.key)
 
     def encode(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The row's values in column order, JSON columns as text; unknown keys refused."""
-        if row.keys() - self.columns.keys():
-            raise ValueError(
-                f"{self.name} has no columns {sorted(row.keys() - self.columns.keys())}"
-            )
-        values = [row.get(c) for c in self.columns]
+        try:
+            values = self._getter(row)
+        except KeyError:
+            values = None
+        if values is None or len(row) != len(self.columns):  # a column missing, or unknown
+            if row.keys() - self.columns.keys():
+                unknown = sorted(row.keys() - self.columns.keys())
+                raise ValueError(f"{self.name} has no columns {unknown}")
+            values = tuple(row.get(c) for c in self.columns)
+        if not self._json_positions:
+            return values  # type: ignore[no-any-return]
+        encoded = list(values)
         for index in self._json_positions:
-            values[index] = json.dumps(values[index], sort_keys=True)
-        return tuple(values)
+            encoded[index] = orjson.dumps(encoded[index], option=orjson.OPT_SORT_KEYS).decode()
+        return tuple(encoded)
 
-    @property
-    def _json_positions(self) -> list[int]:
-        return [i for i, t in enumerate(self.columns.values()) if t == "json"]
+    @cached_property
+    def _getter(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        names = tuple(self.columns)
+        if len(names) == 1:
+            return lambda row: (row[names[0]],)
+        return itemgetter(*names)
+
+    @cached_property
+    def _json_positions(self) -> tuple[int, ...]:
+        return tuple(i for i, t in enumerate(self.columns.values()) if t == "json")
+
+    @cached_property
+    def _json_columns(self) -> tuple[str, ...]:
+        return tuple(c for c, t in self.columns.items() if t == "json")
 
     def decode(self, values: Iterable[Any]) -> Row:
         row = dict(zip(self.columns, values, strict=True))
-        for c, t in self.columns.items():
-            if t == "json" and row[c] is not None:
-                row[c] = json.loads(row[c])
+        for c in self._json_columns:
+            if row[c] is not None:
+                row[c] = orjson.loads(row[c])
         return row
 
 
@@ -61,10 +84,15 @@ class Changes:
     puts: dict[str, dict[Key, Row]] = field(default_factory=dict)
     deletes: dict[str, set[Key]] = field(default_factory=dict)
 
-    def put(self, table: Table, row: Row) -> None:
-        key = table.key_of(row)
-        self.puts.setdefault(table.name, {})[key] = row
-        self.deletes.get(table.name, set()).discard(key)
+    def put(self, table: Table, row: Row, key: Key | None = None) -> None:
+        key = table.key_of(row) if key is None else key
+        puts = self.puts.get(table.name)
+        if puts is None:
+            puts = self.puts[table.name] = {}
+        puts[key] = row
+        deleted = self.deletes.get(table.name)
+        if deleted:
+            deleted.discard(key)
 
     def delete(self, table: Table, key: Key) -> None:
         self.puts.get(table.name, {}).pop(key, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -21,6 +22,7 @@ from projections.tables import Changes, Key, Row, Table
 
 SQLITE_TYPES = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "json": "TEXT"}
 POSTGRES_TYPES = {"text": "TEXT", "int": "BIGINT", "real": "DOUBLE PRECISION", "json": "TEXT"}
+SQLITE_CACHE_KIB = -65_536  # negative: KiB, so 64 MiB per connection at most
 # One tracking table for every projection on PostgreSQL (SQLite's is always `tracking`).
 POSTGRES_TRACKING_TABLE = "lfr_projection_tracking"
 
@@ -134,6 +136,9 @@ class SQLiteView(_SqlTables, SQLiteTrackingRecorder):
 
     def write(self, changes: Changes, tracking: Tracking, after: int) -> None:
         with self.datastore.transaction(commit=True) as c:
+            # SQLite's default page cache (2 MB) makes inserts into read-model indexes of a
+            # few tens of thousands of rows go to the file for every page: keep them in memory.
+            c.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
             self._advance(c, tracking, after)
             self._write_rows(c, changes)
 
@@ -198,6 +203,33 @@ class PostgresView(_SqlTables, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             self._advance(curs, tracking, after)
             self._write_rows(curs, changes)
+
+    def _upsert(self, table: Table) -> str:
+        """One statement per table and batch: the rows go as one JSON array of arrays, so
+        the values are encoded in C (orjson) and taken apart by the server."""
+        names = ", ".join(table.columns)
+        values = ", ".join(
+            f"(r->>{i})::{POSTGRES_TYPES[t]}" for i, t in enumerate(table.columns.values())
+        )
+        updates = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c not in table.key)
+        action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        return (
+            f"INSERT INTO {self.qualified(table)} ({names}) "
+            f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) AS r "
+            f"ON CONFLICT ({', '.join(table.key)}) {action}"
+        )
+
+    def _write_rows(self, cursor: Any, changes: Changes) -> None:
+        for name, keys in changes.deletes.items():
+            if keys:
+                table = self.tables[name]
+                sql = f"DELETE FROM {self.qualified(table)}{self._where(table.key)}"
+                cursor.executemany(sql, [tuple(k) for k in keys])
+        for name, rows in changes.puts.items():
+            if rows:
+                table = self.tables[name]
+                document = orjson.dumps([table.encode(r) for r in rows.values()])
+                cursor.execute(self._upsert(table), (document.decode(),))
 
     def ensure_position(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
@@ -278,3 +310,20 @@ class MemoryView(POPOTrackingRecorder):
 
     def ensure_position(self, application_name: str) -> None:
         """In memory, no position is the start."""
+
+
+def view_beside(recorder: Any, tables: Sequence[Table]) -> View:
+    """A view in the same database as an application's recorder, on its connections.
+
+    SQLite and PostgreSQL recorders carry their datastore; any other (the in-memory store)
+    gets a `MemoryView` of its own."""
+    datastore = getattr(recorder, "datastore", None)
+    view: SQLiteView | PostgresView
+    if isinstance(datastore, SQLiteDatastore):
+        view = SQLiteView(datastore, tables)
+    elif isinstance(datastore, PostgresDatastore):
+        view = PostgresView(datastore, tables)
+    else:
+        return MemoryView(tables)
+    view.create_table()
+    return view

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -49,6 +49,7 @@ class KeyStore(Protocol):
 
     def get(self, subject_id: str) -> bytes | None: ...
     def put_new(self, subject_id: str, wrapped: bytes) -> bytes: ...
+    def put_many(self, keys: Mapping[str, bytes]) -> dict[str, bytes | None]: ...
     def destroy(self, subject_ids: Iterable[str]) -> int: ...
     def is_destroyed(self, subject_id: str) -> bool: ...
     def live_among(self, subject_ids: Sequence[str]) -> list[str]: ...
@@ -149,6 +150,12 @@ class MemoryKeyStore:
             raise DataErased(f"the personal data of {subject_id} has been erased")
         return stored
 
+    def put_many(self, keys: Mapping[str, bytes]) -> dict[str, bytes | None]:
+        """Stores the keys of subjects that have none, at once; returns each subject's stored
+        key (its earlier one if it had a key, None if destroyed)."""
+        with self._lock:
+            return {s: self._keys.setdefault(s, wrapped) for s, wrapped in keys.items()}
+
     def destroy(self, subject_ids: Iterable[str]) -> int:
         count = 0
         with self._lock:
@@ -236,6 +243,42 @@ class SqlKeyStore:
         stored = self.get(subject_id)
         if stored is None:  # destroyed before, or by someone else just now
             raise DataErased(f"the personal data of {subject_id} has been erased")
+        return stored
+
+    def put_many(self, keys: Mapping[str, bytes]) -> dict[str, bytes | None]:
+        """Stores the keys of subjects that have none, in one transaction; returns each
+        subject's stored key (its earlier one if it had a key, None if destroyed)."""
+        if not keys:
+            return {}
+        items = list(keys.items())
+        insert = (
+            f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?) "
+            "ON CONFLICT (subject_id) DO NOTHING"
+        )
+        conn = self._connect()
+        if self.is_sqlite:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(insert, items)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        else:
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(insert.replace("?", "%s"), items)
+        return self._stored(list(keys))
+
+    def _stored(self, subjects: list[str]) -> dict[str, bytes | None]:
+        stored: dict[str, bytes | None] = {}
+        for start in range(0, len(subjects), 500):
+            chunk = subjects[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._run(
+                f"SELECT subject_id, wrapped_key FROM {self.table} WHERE subject_id IN ({marks})",
+                chunk,
+            )
+            stored |= {s: bytes(w) if w is not None else None for s, w in rows}
         return stored
 
     def destroy(self, subject_ids: Iterable[str]) -> int:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api import schemas, views
@@ -47,22 +49,30 @@ def _json(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
+async def _answer(api: ApiState, key: str, build: Callable[[], bytes]) -> Response:
+    """The rendered answer straight from the event loop; only the first build of a key
+    (database, proofs) waits, in the thread pool, so it never blocks readers served from memory."""
+    body = api.rendered_public_answer(key, build)
+    if body is None:
+        body = await run_in_threadpool(api.public_answer, key, build)
+    return _json(body)
+
+
 @router.get(
     "/register",
     response_model=schemas.PublishedRegister,
     summary="The register of deployments, each row with its inclusion proofs",
 )
-def register(
+async def register(
     borough: str | None = Query(None, max_length=200),
     use_case: str | None = Query(None, max_length=200),
     api: ApiState = Depends(api_state),
 ) -> Any:
     filters = _filters(borough, use_case)
-    return _json(
-        api.public_answer(
-            f"register:{sorted(filters.items())}",
-            lambda: _published(api, list(api.read_models(public=True).register_rows(filters))),
-        )
+    return await _answer(
+        api,
+        f"register:{sorted(filters.items())}",
+        lambda: _published(api, list(api.read_models(public=True).register_rows(filters))),
     )
 
 
@@ -71,14 +81,14 @@ def register(
     response_model=schemas.PublishedRegister,
     summary="One deployment's register row with its inclusion proofs",
 )
-def register_row(deployment_id: UUID, api: ApiState = Depends(api_state)) -> Any:
+async def register_row(deployment_id: UUID, api: ApiState = Depends(api_state)) -> Any:
     def build() -> bytes:
         row = api.read_models(public=True).register_row(deployment_id)
         if row is None:
             raise HTTPException(404, f"no register entry for deployment {deployment_id}")
         return _published(api, [row])
 
-    return _json(api.public_answer(f"row:{deployment_id}", build))
+    return await _answer(api, f"row:{deployment_id}", build)
 
 
 @router.get(

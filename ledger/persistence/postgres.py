@@ -2,9 +2,9 @@
 
 The library's insert runs in one pipelined transaction: lock the events table, insert,
 fetch the new notification ids, commit. We add the ledger table to the lock (so that
-applications with different events tables still get one gap-free ledger order) and one
-INSERT of the leaf hashes after the ids are known; both travel in the same round trips,
-and the leaf rows commit or roll back with the events.
+applications with different events tables still get one gap-free ledger order) and make
+the events' INSERT also compute and insert their leaves (one statement, no extra round
+trip); the leaf rows commit or roll back with the events.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-from ledger.leaf import StoredRow, row_leaf_hash, text_id
-from ledger.pgstore import PostgresLedgerStore
+from ledger.pgstore import PostgresLedgerStore, quote
 
 
 class _LedgerMixin:
@@ -27,6 +26,7 @@ class _LedgerMixin:
 
     datastore: es_pg.PostgresDatastore
     events_table_name: str
+    stored_event_type_name: str
     sql_create_statements: list[Any]
     lock_table_statements: list[Any]
 
@@ -38,12 +38,44 @@ class _LedgerMixin:
         leaves = self.ledger_store.table("ledger_leaves")
         # Events tables are always locked before the ledger table, so no deadlock.
         self.lock_table_statements.append(SQL(f"LOCK TABLE {leaves} IN EXCLUSIVE MODE"))  # type: ignore[arg-type]
-        # Dense ledger indexes continue from the last one; the lock makes max() safe.
-        self._insert_leaves = SQL(  # type: ignore[arg-type]
-            f"INSERT INTO {leaves} (idx, log_id, notification_id, leaf_hash) "
-            "SELECT m.base + u.n - 1, %s, u.nid, u.h "
-            f"FROM (SELECT coalesce(max(idx) + 1, 0) AS base FROM {leaves}) AS m, "
-            "unnest(%s::bigint[], %s::bytea[]) WITH ORDINALITY AS u(nid, h, n)"
+        self.insert_events_statement = self._insert_with_leaves()
+
+    def _insert_with_leaves(self) -> Any:
+        """The library's INSERT of the events, with the leaves computed and inserted by the
+        same statement: no extra statement or round trip in the transaction.
+
+        The leaf bytes are built in SQL exactly as `ledger.leaf.leaf_bytes` builds them
+        (big-endian header, then the fields), and hashed with PostgreSQL's sha256().
+        Dense ledger indexes continue from the last one; the table lock makes max() safe.
+        """
+        schema = self.datastore.schema
+        events = f"{quote(schema)}.{quote(self.events_table_name)}"
+        stored_type = f"{quote(schema)}.{quote(self.stored_event_type_name)}"
+        leaves, logs = (
+            self.ledger_store.table("ledger_leaves"),
+            self.ledger_store.table("ledger_logs"),
+        )
+        log = self.events_table_name.replace("'", "''")
+        oid, topic = "convert_to(n.originator_id::text, 'UTF8')", "convert_to(n.topic, 'UTF8')"
+        leaf = (
+            f"'\\x004c465231'::bytea || int8send(n.notification_id) "
+            f"|| int8send(n.originator_version) || int2send(octet_length(l.name)::int2) "
+            f"|| int2send(octet_length({oid})::int2) || int4send(octet_length({topic})) "
+            f"|| int8send(octet_length(n.state)::int8) || l.name || {oid} || {topic} || n.state"
+        )
+        return SQL(  # type: ignore[arg-type]
+            f"WITH new AS (INSERT INTO {events} AS t "
+            "(originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM unnest(%s::{stored_type}[]) "
+            "RETURNING notification_id, originator_id, originator_version, topic, state), "
+            f"added AS (INSERT INTO {leaves} (idx, log_id, notification_id, leaf_hash) "
+            "SELECT m.base + row_number() OVER (ORDER BY n.notification_id) - 1, "
+            f"l.log_id, n.notification_id, sha256({leaf}) "
+            f"FROM new AS n, (SELECT coalesce(max(idx) + 1, 0) AS base FROM {leaves}) AS m, "
+            f"(SELECT log_id, convert_to(name, 'UTF8') AS name FROM {logs} "
+            f"WHERE name = '{log}') AS l) "
+            "SELECT notification_id FROM new"
         )
 
     def create_table(self) -> None:
@@ -58,21 +90,8 @@ class _LedgerMixin:
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)  # type: ignore[misc]
-        if ids:
-            log = self.events_table_name
-            pairs = sorted(zip(ids, stored_events, strict=True), key=lambda pair: pair[0])
-            hashes = [
-                row_leaf_hash(
-                    StoredRow(
-                        log, nid, text_id(e.originator_id), e.originator_version, e.topic, e.state
-                    )
-                )
-                for nid, e in pairs
-            ]
-            params = (self.ledger_store.log_id(log), [nid for nid, _ in pairs], hashes)
-            curs.execute(self._insert_leaves, params, prepare=True)
-        return ids
+        # The library checks for an INSERT status; ours is the SELECT of the ids.
+        return [row["notification_id"] for row in curs.fetchall()]
 
 
 class LedgeredPostgresApplicationRecorder(_LedgerMixin, es_pg.PostgresApplicationRecorder):

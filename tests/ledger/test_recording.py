@@ -120,3 +120,23 @@ def test_production_refuses_a_missing_signing_key(tmp_path: Path) -> None:
     settings = Settings(env="production", data_dir=tmp_path, database_url="memory:")
     with pytest.raises(ConfigurationError, match="LEDGER_SIGNING_KEY"):
         open_ledger(settings, notebook_for("memory:").recorder)
+
+
+def test_a_witness_co_signature_is_stored_and_verified(tmp_path: Path) -> None:
+    from ledger.checkpoint import SigningKey, Witness
+
+    dpo = SigningKey("dpo", b"D" * 32)
+    app = notebook_for("memory:")
+    app.write("first")
+    ledger = Ledger(app.recorder.ledger_store, "lfr-ledger", LOG_KEY, [dpo.public], tmp_path)  # type: ignore[attr-defined]
+    witness = Witness(dpo, [LOG_KEY.public])
+    ledger.checkpoint()
+    ledger.cosign(witness)
+    app.write("second")
+    ledger.checkpoint()
+    cosigned = ledger.cosign(witness)
+    assert [s.signer for s in cosigned.signatures] == ["lfr-ledger", "dpo"]
+    assert ledger.verify().ok
+    stranger_view = Ledger(app.recorder.ledger_store, "lfr-ledger", LOG_KEY)  # type: ignore[attr-defined]
+    report = stranger_view.verify()
+    assert not report.ok and "unknown key" in report.summary()

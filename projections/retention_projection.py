@@ -1,0 +1,130 @@
+"""The retention projection: every item of personal data and what happened to it, as rows.
+
+One row per item (a watchlist entry's face image and template, an alert's probe crop) with
+when it was collected, its legal hold, when a hold was lifted and its erasure, and one row
+per deployment with when it ended and its faces-seen count. Rules and deadlines are not
+stored: they depend on the settings and the time asked about, so
+`projections.retention.RetentionState.view(rules, now)` judges the rows when read.
+
+No personal data enters these tables: an item is named by its id only, and the sealed
+image, template and crop stay in the events.
+"""
+
+from __future__ import annotations
+
+from domain.alert import Alert
+from domain.deployment import Deployment
+from domain.records import FacesSeenTally
+from domain.watchlist import WatchlistEntry
+from eventsourcing.utils import get_topic
+from projections.base import Batch, ReadModelProjection
+from projections.recorded import Recorded
+from projections.tables import Row, Table
+
+ITEMS_TABLE = Table(
+    "rm_retention_items",
+    {
+        "item_id": "text",
+        "notification_id": "int",  # of the event that collected it: the view's order
+        "kind": "text",  # "watchlist_entry" or "alert"
+        "deployment_id": "text",
+        "data": "json",  # which personal data: ["face_image", "template"] or ["probe_image"]
+        "collected_at": "text",
+        "hold": "json",  # {} or reason, approver, review_on, placed_by
+        "hold_lifted_at": "text",
+        "erasure": "json",  # {} or rule, by, role, at, notification_id
+    },
+    key=("item_id",),
+    indexes=(("notification_id",),),
+)
+DEPLOYMENTS_TABLE = Table(
+    "rm_retention_deployments",
+    {"deployment_id": "text", "ended_at": "text", "faces_seen": "int"},
+    key=("deployment_id",),
+)
+
+EVENTS = {
+    WatchlistEntry: ("WatchlistEntryAdded", "WatchlistEntryErased"),
+    Deployment: ("DeploymentEnded",),
+    Alert: ("AlertRaised", "LegalHoldPlaced", "LegalHoldLifted", "AlertDataErased"),
+    FacesSeenTally: ("FacesSeenCounted",),
+}
+TOPICS = frozenset(f"{get_topic(cls)}.{name}" for cls, names in EVENTS.items() for name in names)
+
+
+def _collected(event: Recorded, kind: str, data: list[str], at: str) -> Row:
+    return {
+        "item_id": event.originator_id,
+        "notification_id": event.notification_id,
+        "kind": kind,
+        "deployment_id": event["deployment_id"],
+        "data": data,
+        "collected_at": at,
+        "hold": {},
+        "hold_lifted_at": None,
+        "erasure": {},
+    }
+
+
+class RetentionProjection(ReadModelProjection):
+    """The rows `projections.retention.retention_view` judges (see the module docstring)."""
+
+    name = "retention"
+    tables = (ITEMS_TABLE, DEPLOYMENTS_TABLE)
+    events = frozenset(name for names in EVENTS.values() for name in names)
+
+    def wants(self, topic: str) -> bool:
+        return topic in TOPICS  # these aggregates' events only, whatever others are named
+
+    def apply(self, event: Recorded, batch: Batch) -> None:
+        name = event.name
+        if name == "WatchlistEntryAdded":
+            batch.put(
+                ITEMS_TABLE,
+                _collected(event, "watchlist_entry", ["face_image", "template"], event.at),
+            )
+        elif name == "AlertRaised":
+            batch.put(ITEMS_TABLE, _collected(event, "alert", ["probe_image"], event["observed_at"]))
+        elif name in ("DeploymentEnded", "FacesSeenCounted"):
+            self._deployment(event, batch)
+        else:
+            item = batch.get(ITEMS_TABLE, (event.originator_id,))
+            if item is not None:
+                self._change(item, event)
+                batch.put(ITEMS_TABLE, item)
+
+    @staticmethod
+    def _deployment(event: Recorded, batch: Batch) -> None:
+        ended = event.name == "DeploymentEnded"
+        deployment_id = event.originator_id if ended else event["deployment_id"]
+        row = batch.get(DEPLOYMENTS_TABLE, (deployment_id,)) or {
+            "deployment_id": deployment_id,
+            "ended_at": None,
+            "faces_seen": 0,
+        }
+        if ended:
+            row["ended_at"] = event.at
+        else:
+            row["faces_seen"] += int(event["faces_seen"])
+        batch.put(DEPLOYMENTS_TABLE, row)
+
+    @staticmethod
+    def _change(item: Row, event: Recorded) -> None:
+        audit = event.audit or {}
+        if event.name == "LegalHoldPlaced":
+            item["hold"] = {
+                "reason": event["reason"],
+                "approver": event["approver"],
+                "review_on": event["review_on"],
+                "placed_by": audit.get("actor_id"),
+            }
+        elif event.name == "LegalHoldLifted":
+            item["hold"], item["hold_lifted_at"] = {}, event.at
+        elif event.name in ("AlertDataErased", "WatchlistEntryErased"):
+            item["erasure"] = {
+                "rule": event["rule"],
+                "by": audit.get("actor_id"),
+                "role": audit.get("actor_role"),
+                "at": event.at,
+                "notification_id": event.notification_id,
+            }
