@@ -16,6 +16,7 @@ from domain.values import (
     Proposal,
     Role,
     SensitiveFlag,
+    WrittenAuthority,
 )
 
 
@@ -147,25 +148,9 @@ class DeploymentApplication(Aggregate):
     def _rejected(self, audit: Audit, reasons: str) -> None:
         self.status = "rejected"
 
-    def grant(
-        self,
-        audit: Audit,
-        decisions: dict[str, str],
-        document_versions: dict[str, str],
-        gold_id: str,
-        sensitive_rationale: dict[str, str],
-        threshold_floor: float,
-    ) -> None:
-        self._require_authority_content(
-            audit, decisions, document_versions, gold_id, sensitive_rationale, threshold_floor
-        )
-        self._authority_granted(
-            audit=audit,
-            decisions=dict(decisions),
-            document_versions=dict(document_versions),
-            gold_id=gold_id,
-            sensitive_rationale=dict(sensitive_rationale),
-        )
+    def grant(self, audit: Audit, authority: WrittenAuthority, threshold_floor: float) -> None:
+        self._require_authority_content(audit, authority, threshold_floor)
+        self._authority_granted(audit=audit, **authority.as_event_fields())
 
     @event("AuthorityGranted")
     def _authority_granted(
@@ -183,26 +168,18 @@ class DeploymentApplication(Aggregate):
         self,
         audit: Audit,
         urgency: str,
-        decisions: dict[str, str],
-        document_versions: dict[str, str],
-        gold_id: str,
-        sensitive_rationale: dict[str, str],
+        authority: WrittenAuthority,
         threshold_floor: float,
         confirm_within: timedelta,
     ) -> None:
         """The urgent route (Policy s.4): in force at once, lapses unless confirmed in time."""
         require_text(urgency, "the reason this is urgent")
-        self._require_authority_content(
-            audit, decisions, document_versions, gold_id, sensitive_rationale, threshold_floor
-        )
+        self._require_authority_content(audit, authority, threshold_floor)
         self._urgent_authority_granted(
             audit=audit,
             urgency=urgency,
-            decisions=dict(decisions),
-            document_versions=dict(document_versions),
-            gold_id=gold_id,
-            sensitive_rationale=dict(sensitive_rationale),
             confirm_by=audit.at + confirm_within,
+            **authority.as_event_fields(),
         )
 
     @event("UrgentAuthorityGranted")
@@ -239,27 +216,23 @@ class DeploymentApplication(Aggregate):
         self.urgent_deadline = None
 
     def _require_authority_content(
-        self,
-        audit: Audit,
-        decisions: dict[str, str],
-        document_versions: dict[str, str],
-        gold_id: str,
-        sensitive_rationale: dict[str, str],
-        floor: float,
+        self, audit: Audit, authority: WrittenAuthority, floor: float
     ) -> None:
         self._require_ao_may_decide(audit)
         absent = missing(
-            [a.value for a in DecisionArea], [k for k, v in decisions.items() if v.strip()]
+            [a.value for a in DecisionArea],
+            [k for k, v in authority.decisions.items() if v.strip()],
         )
         require(
             not absent,
             f"the authority must record all 7 decisions with rationale; missing: {absent}",
         )
         require(
-            bool(document_versions) and all(v.strip() for v in document_versions.values()),
+            bool(authority.document_versions)
+            and all(v.strip() for v in authority.document_versions.values()),
             "the authority must record the versions of the MPS LFR documents it was granted under",
         )
-        require_text(gold_id, "the LFR Gold")
+        require_text(authority.gold_id, "the LFR Gold")
         require(
             self.proposal["threshold"] >= floor,
             f"the threshold {self.proposal['threshold']} is below the authorised floor {floor}",
@@ -267,7 +240,7 @@ class DeploymentApplication(Aggregate):
         unexplained = [
             f
             for f in self.proposal["sensitive_inclusions"]
-            if not sensitive_rationale.get(f, "").strip()
+            if not authority.sensitive_rationale.get(f, "").strip()
         ]
         require(
             not unexplained,

@@ -7,10 +7,7 @@ from uuid import UUID
 from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
 from domain.service_base import ServiceBase
-from domain.values import (
-    Actor,
-    Proposal,
-)
+from domain.values import Actor, Proposal, WrittenAuthority
 
 
 class AuthorityCommands(ServiceBase):
@@ -57,14 +54,10 @@ class AuthorityCommands(ServiceBase):
         """Grants the Written Authority and plans its deployment; returns the deployment id."""
         application = self.load(DeploymentApplication, application_id)
         audit = self._for(actor, application)
-        application.grant(
-            audit,
-            decisions,
-            document_versions,
-            gold_id,
-            sensitive_rationale or {},
-            self.policy.threshold_floor,
+        authority = WrittenAuthority(
+            decisions, document_versions, gold_id, sensitive_rationale or {}
         )
+        application.grant(audit, authority, self.policy.threshold_floor)
         deployment = Deployment.plan(audit, application)
         self.commit(application, deployment)
         return deployment.id
@@ -81,13 +74,13 @@ class AuthorityCommands(ServiceBase):
     ) -> UUID:
         application = self.load(DeploymentApplication, application_id)
         audit = self._for(actor, application)
+        authority = WrittenAuthority(
+            decisions, document_versions, gold_id, sensitive_rationale or {}
+        )
         application.grant_urgent(
             audit,
             urgency,
-            decisions,
-            document_versions,
-            gold_id,
-            sensitive_rationale or {},
+            authority,
             self.policy.threshold_floor,
             self.policy.urgent_confirmation,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -177,3 +178,22 @@ class Proposal:
     sensitive_inclusions: tuple[SensitiveFlag, ...] = ()
     elevated_privacy: bool = False
     cameras: tuple[str, ...] = field(default=("camera-1",))
+
+
+@dataclass(frozen=True)
+class WrittenAuthority:
+    """What the AO records when granting (Form 1 Part 2): the 7 decisions with rationale, the
+    versions of the MPS LFR documents, the Gold, and a rationale per sensitive inclusion."""
+
+    decisions: dict[str, str]
+    document_versions: dict[str, str]
+    gold_id: str
+    sensitive_rationale: dict[str, str] = field(default_factory=dict)
+
+    def as_event_fields(self) -> dict[str, Any]:
+        return {
+            "decisions": dict(self.decisions),
+            "document_versions": dict(self.document_versions),
+            "gold_id": self.gold_id,
+            "sensitive_rationale": dict(self.sensitive_rationale),
+        }
