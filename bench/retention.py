@@ -46,14 +46,7 @@ def raise_alerts(services: Services, scenario: Scenario, count: int) -> list[str
                 Alert.raise_alert(
                     lfr.audit(WORKER),
                     deployment,
-                    match.match_id,
-                    match.entry_id,
-                    match.camera_id,
-                    match.observed_at,
-                    match.score,
-                    match.model,
-                    match.watchlist_version,
-                    match.track_id,
+                    match,
                     services.vault.seal(str(alert_id), b"\xff\xd8probe%d" % n),
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -13,6 +14,22 @@ from domain.rules import require, require_role, require_text
 from domain.values import Adjudication, Audit, Disposal, EngagementOutcome, Role
 
 ADJUDICATORS = (Role.ENGAGEMENT_OFFICER, Role.OPERATOR)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A match the recognition worker reported, as the ingest hands it to the domain."""
+
+    match_id: str
+    deployment_id: UUID
+    entry_id: UUID
+    camera_id: str
+    observed_at: datetime
+    score: float
+    model: dict[str, str]
+    watchlist_version: str
+    track_id: str
+    probe_jpeg: bytes
 
 
 class Alert(Aggregate):
@@ -59,45 +76,34 @@ class Alert(Aggregate):
 
     @classmethod
     def raise_alert(
-        cls,
-        audit: Audit,
-        deployment: Deployment,
-        match_id: str,
-        entry_id: UUID,
-        camera_id: str,
-        observed_at: datetime,
-        score: float,
-        model: dict[str, str],
-        watchlist_version: str,
-        track_id: str,
-        sealed_probe: bytes,
+        cls, audit: Audit, deployment: Deployment, match: Match, sealed_probe: bytes
     ) -> Alert:
         require_role(audit, Role.WORKER, Role.SYSTEM, doing="raise an alert")
         require(
-            deployment.accepts_alert_at(observed_at),
+            deployment.accepts_alert_at(match.observed_at),
             f"alerts are raised only while the deployment is live; it is {deployment.status}",
         )
         require(
-            str(entry_id) in deployment.watchlist.get("entry_ids", []),
+            str(match.entry_id) in deployment.watchlist.get("entry_ids", []),
             "the alert names an entry that is not on this deployment's watchlist",
         )
         require(
-            score >= deployment.threshold,
-            f"score {score:.3f} is below the authorised threshold {deployment.threshold}",
+            match.score >= deployment.threshold,
+            f"score {match.score:.3f} is below the authorised threshold {deployment.threshold}",
         )
         return cls(
             audit=audit.tied_to(deployment.id, deployment.authority_id),
-            match_id=match_id,
+            match_id=match.match_id,
             deployment_id=deployment.id,
             authority_id=deployment.authority_id,
-            entry_id=entry_id,
-            camera_id=camera_id,
-            observed_at=observed_at,
-            score=score,
+            entry_id=match.entry_id,
+            camera_id=match.camera_id,
+            observed_at=match.observed_at,
+            score=match.score,
             threshold=deployment.threshold,
-            model=model,
-            watchlist_version=watchlist_version,
-            track_id=track_id,
+            model=match.model,
+            watchlist_version=match.watchlist_version,
+            track_id=match.track_id,
             sealed_probe=sealed_probe,
         )
 

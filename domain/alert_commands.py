@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.alert import Alert
+from domain.alert import Alert, Match
 from domain.deployment import Deployment
 from domain.records import FacesSeenTally
 from domain.service_base import ServiceBase
@@ -19,22 +18,6 @@ from domain.values import (
 )
 
 
-@dataclass(frozen=True)
-class Match:
-    """A match the recognition worker reported, as the ingest hands it to the domain."""
-
-    match_id: str
-    deployment_id: UUID
-    entry_id: UUID
-    camera_id: str
-    observed_at: datetime
-    score: float
-    model: dict[str, str]
-    watchlist_version: str
-    track_id: str
-    probe_jpeg: bytes
-
-
 class AlertCommands(ServiceBase):
     """Alerts and counts from the worker, and the human decisions that follow an alert."""
 
@@ -45,19 +28,8 @@ class AlertCommands(ServiceBase):
             return alert_id
         deployment = self.load(Deployment, match.deployment_id)
         sealed = self.sealer.seal(str(alert_id), match.probe_jpeg)
-        alert = Alert.raise_alert(
-            self.audit(actor, s62=S62Operation.COLLECTION),
-            deployment,
-            match.match_id,
-            match.entry_id,
-            match.camera_id,
-            match.observed_at,
-            match.score,
-            match.model,
-            match.watchlist_version,
-            match.track_id,
-            sealed,
-        )
+        audit = self.audit(actor, s62=S62Operation.COLLECTION)
+        alert = Alert.raise_alert(audit, deployment, match, sealed)
         with self._replay_is_no_op():
             self.commit(alert)
         return alert.id
