@@ -3,7 +3,8 @@
 Fills a fresh store (SQLite file and a PostgreSQL schema) with one live deployment's
 alerts and faces-seen counts through the ingest, then, ROUNDS times, times the plain
 baseline (reading every notification, page by page) and `ReadModels.rebuild()` (drop the
-tables, read, decode and project every event into all read models). Prints medians.
+tables, read, decode and project every event into all four read models: register, alerts,
+timeline, retention). Prints medians.
 
     python -m bench.projections [--alerts 40000] [--rounds 3] [--postgres URL]
 """

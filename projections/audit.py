@@ -80,8 +80,8 @@ def _detail(state: dict[str, Any]) -> dict[str, Any]:
     # Transcoded values (times, ids, bytes) are dicts in the stored JSON: never shown.
     return {
         name: value
-        for name, value in state.items()
-        if name in _DETAIL and isinstance(value, str | int | float)
+        for name in _DETAIL.intersection(state)
+        if isinstance(value := state[name], str | int | float)
     }
 
 

@@ -78,7 +78,7 @@ class Batch:
     def add(self, table: Table, row: Row) -> None:
         """Puts a row that this projection never reads back (the timeline's): it is written
         but not kept in the row cache."""
-        self.changes.put(table, row)
+        self.changes.put(table, row, table.key_of(row))
 
     def delete(self, table: Table, key: Key) -> None:
         self.changes.delete(table, key)
@@ -120,7 +120,8 @@ class ReadModelProjection(ABC):
 
     def settle(self, batch: Batch) -> None:
         """Called once per batch before it is written: derive what need not be derived
-        after every event (the register's rates and totals)."""
+        after every event (the register's rates and totals). Nothing by default."""
+        return None
 
     def new_batch(self, after: int) -> Batch:
         """A batch of the events after position `after`."""

@@ -2,9 +2,10 @@
 
 A key store wrapper for `runtime.vault.Vault`: while a batch is open, new keys are held
 here and written together by `flush()` (the key store's `put_many`, one transaction)
-before the batch's events are stored. `flush` reads the keys back and raises `IntegrityError` if any subject already had another key
-(a key left by an earlier attempt that crashed, or destroyed): the ingest then retries
-those messages one at a time with the plain key store, which reuses the stored key.
+before the batch's events are stored. `flush` raises `IntegrityError` if any subject
+already had another key (a key left by an earlier attempt that crashed, or destroyed):
+the ingest then retries those messages one at a time with the plain key store, which
+reuses the stored key.
 """
 
 from __future__ import annotations

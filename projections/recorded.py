@@ -58,6 +58,8 @@ class Recorded:
 
     __slots__ = (
         "aggregate_type",
+        "at",
+        "audit",
         "name",
         "notification_id",
         "originator_id",
@@ -80,6 +82,11 @@ class Recorded:
         self.originator_id = originator_id
         self.originator_version = originator_version
         self.state = state
+        audit = state.get("audit")
+        # The event's audit record as a dict (None for an event without one), and when it
+        # happened: the audit's time, else the event's timestamp (ISO text).
+        self.audit: dict[str, Any] | None = audit["_data_"] if audit is not None else None
+        self.at: str = self.audit["at"] if self.audit is not None else plain(state["timestamp"])
 
     @classmethod
     def from_notification(cls, notification: Notification) -> Recorded:
@@ -97,15 +104,3 @@ class Recorded:
     def get(self, field: str, default: Any = None) -> Any:
         value = self.state.get(field)
         return default if value is None else plain(value)
-
-    @property
-    def audit(self) -> dict[str, Any] | None:
-        """The event's audit record as a dict, or None for an event without one."""
-        audit = self.state.get("audit")
-        return audit["_data_"] if audit is not None else None  # type: ignore[no-any-return]
-
-    @property
-    def at(self) -> str:
-        """When it happened: the audit's time, else the event's timestamp (ISO text)."""
-        audit = self.audit
-        return str(audit["at"] if audit is not None else self["timestamp"])

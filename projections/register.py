@@ -17,7 +17,6 @@ and false alerts / alerts.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded

@@ -12,11 +12,12 @@ image, template and crop stay in the events.
 
 from __future__ import annotations
 
+from eventsourcing.utils import get_topic
+
 from domain.alert import Alert
 from domain.deployment import Deployment
 from domain.records import FacesSeenTally
 from domain.watchlist import WatchlistEntry
-from eventsourcing.utils import get_topic
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
 from projections.tables import Row, Table
@@ -84,7 +85,9 @@ class RetentionProjection(ReadModelProjection):
                 _collected(event, "watchlist_entry", ["face_image", "template"], event.at),
             )
         elif name == "AlertRaised":
-            batch.put(ITEMS_TABLE, _collected(event, "alert", ["probe_image"], event["observed_at"]))
+            batch.put(
+                ITEMS_TABLE, _collected(event, "alert", ["probe_image"], event["observed_at"])
+            )
         elif name in ("DeploymentEnded", "FacesSeenCounted"):
             self._deployment(event, batch)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -120,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # OpenCV's own warnings (e.g. FFmpeg on a bad file) would add lines to our one-line errors.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     from pydantic import ValidationError
 
     from domain.errors import DomainError

@@ -93,9 +93,9 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     from runtime.live import run_worker_in_process
     from runtime.worker_link import DomainWatchlistProvider
 
+    deployment = parse_deployment_id(args.deployment)
     engine = load_engine_or_fail(settings)
     video = open_source(args.source)  # a bad source fails before anything else starts
-    deployment = parse_deployment_id(args.deployment)
     services = open_services(settings)
     if settings.kafka_bootstrap:
         try:

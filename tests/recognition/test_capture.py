@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,6 @@ def test_the_worker_command_ends_with_a_one_line_reason_and_status_two_on_a_bad_
         "corrupt": str(junk),
         "unreachable": f"rtsp://127.0.0.1:{free_port()}/x",
     }[kind]
-    assert main(["worker", "--deployment", "dep-1", "--source", source]) == 2
+    assert main(["worker", "--deployment", str(uuid.uuid4()), "--source", source]) == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("lfr: video") and source in error

@@ -101,7 +101,7 @@ def whole_lifecycle(
 
 
 def secrets_of(people: list[tuple[bytes, bytes]]) -> dict[str, bytes]:
-    named = {}
+    named: dict[str, bytes] = {}
     for n, (image, probe) in enumerate(people):
         named |= {f"image {n}": image, f"probe {n}": probe, f"template {n}": template(n)}
     return named

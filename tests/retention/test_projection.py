@@ -92,11 +92,9 @@ def test_the_retention_view_counts_every_event_stored_before_it_is_asked(
     assert len(retention_view(memory_services.lfr, rules, clock.now).items) == 2  # the entries
 
     scenario.alert(0)
-    clock.advance(days=31, minutes=1)
+    clock.advance(days=30, hours=23, minutes=30)  # inside the margin before the deadline
 
     view = retention_view(memory_services.lfr, rules, clock.now)
     assert [i.kind for i in view.items] == ["watchlist_entry", "watchlist_entry", "alert"]
     assert [i.status for i in view.items] == ["live", "live", "due"]
-    assert view.faces_seen == 0 and view.due()[0].deadline == view.items[2].collected_at + (
-        timedelta(days=31)
-    )
+    assert view.due()[0].deadline == view.items[2].collected_at + timedelta(days=31)

@@ -146,7 +146,7 @@ def test_key_that_outlived_its_erasure_event_is_destroyed_by_the_next_sweep(
     alert_id = scenario.alert()
     lfr = memory_services.lfr
     real_destroy = memory_services.vault.destroy
-    memory_services.vault.destroy = lambda subject: None  # type: ignore[method-assign]
+    memory_services.vault.destroy = lambda subject: None  # type: ignore[method-assign,assignment]
     lfr.erase_alert_data(DPO, alert_id, "DPO decision")  # a crash before the key went
     memory_services.vault.destroy = real_destroy  # type: ignore[method-assign]
     sealed = lfr.load(Alert, alert_id).sealed_probe

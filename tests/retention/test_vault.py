@@ -47,6 +47,21 @@ def test_erased_subject_can_never_be_given_a_new_key(store_url: str) -> None:
             vault.seal(subject, b"probe again")
 
 
+def test_keys_put_for_a_batch_never_replace_a_live_or_destroyed_key(store_url: str) -> None:
+    keys = key_store(store_url)
+    vault = Vault(keys, KEK)
+    sealed = vault.seal("alert-1", b"probe")
+    vault.destroy_many(["alert-2"])
+    earlier = keys.get("alert-1")
+
+    stored = keys.put_many({"alert-1": b"k" * 40, "alert-2": b"k" * 40, "alert-3": b"n" * 40})
+
+    assert stored == {"alert-1": earlier, "alert-2": None, "alert-3": b"n" * 40}
+    assert vault.open("alert-1", sealed) == b"probe"  # the live key was kept
+    assert keys.is_destroyed("alert-2") and keys.get("alert-3") == b"n" * 40
+    assert keys.put_many({}) == {}
+
+
 def test_batch_destroy_counts_only_keys_still_live(store_url: str) -> None:
     vault = Vault(key_store(store_url), KEK)
     subjects = [f"s-{n}" for n in range(25)]

@@ -18,8 +18,8 @@ from runtime.bootstrap import open_services
 from runtime.live import run_worker_in_process
 from runtime.settings import Settings
 from tests.scenario import OPERATOR
+from tests.support.live import live_deployment, sought_walks_past
 from tests.web.browser import console_errors, screenshot, sign_in, wait
-from tests.web.live import live_deployment, sought_walks_past
 
 pytestmark = pytest.mark.slow
 JUSTIFICATION = "Adjudicating alert at Oxford Circus"
