@@ -32,15 +32,17 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import ExitStack
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
+from projections.reading import decode, notification_rows
 from projections.recorded import Recorded, topic_parts
-from projections.tables import Changes, Key, Row, Table
+from projections.tables import Changes, Key, Row, Table, Values
 from projections.views import View
 
 # Rows kept between batches so updates need no read; cleared whenever a write fails.
@@ -57,25 +59,30 @@ def event_name(event: Recorded) -> str:
 class Batch:
     """The rows one batch reads and changes; reads see the batch's own changes first."""
 
-    def __init__(self, view: View, cache: dict[tuple[str, Key], Row | None]) -> None:
+    def __init__(self, view: View, cache: dict[tuple[str, Key], Row | Values | None]) -> None:
         self.view = view
         self.changes = Changes()
         self._cache = cache
 
     def get(self, table: Table, key: Key) -> Row | None:
         """The row as it stands in this batch (a copy: change it, then `put` it)."""
-        slot = (table.name, tuple(key))
-        if slot not in self._cache:
-            self._cache[slot] = self.view.get(table, key)
-        row = self._cache[slot]
-        return dict(row) if row is not None else None
+        slot = (table.name, key)
+        try:
+            row = self._cache[slot]
+        except KeyError:
+            row = self._cache[slot] = self.view.get(table, key)
+        if row is None:
+            return None
+        return table.decode(row) if isinstance(row, tuple) else dict(row)
 
-    def put(self, table: Table, row: Row) -> None:
+    def put(self, table: Table, row: Row | Values) -> None:
+        """Inserts or replaces a row: a dict of every column, or `Values` (the columns'
+        values in order, JSON columns as text) for rows made in bulk."""
         key = table.key_of(row)
         self.changes.put(table, row, key)
         self._cache[(table.name, key)] = row
 
-    def add(self, table: Table, row: Row) -> None:
+    def add(self, table: Table, row: Row | Values) -> None:
         """Puts a row that this projection never reads back (the timeline's): it is written
         but not kept in the row cache."""
         self.changes.put(table, row, table.key_of(row))
@@ -94,7 +101,7 @@ class ReadModelProjection(ABC):
 
     def __init__(self, view: View) -> None:
         self.view = view
-        self.cache: dict[tuple[str, Key], Row | None] = {}
+        self.cache: dict[tuple[str, Key], Row | Values | None] = {}
         self._cached_at: int | None = None  # the position the cached rows are valid at
         self._wanted: dict[str, bool] = {}
         view.ensure_position(self.tracking_name)
@@ -162,48 +169,59 @@ class Projector:
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Processes every notification recorded so far; returns how many it read."""
         with self._lock:
-            read = 0
-            positions = {p.name: p.position() for p in self.projections}
-            while True:
-                # From the projection furthest behind: one that lost a page to another
-                # projector may have been moved on less far than the page reached.
-                start = min(positions.values(), default=0)
-                page = self.app.recorder.select_notifications(start=start + 1, limit=self.page_size)
-                if not page:
-                    return read
-                self._process_page(page, positions)
-                read += len(page)
-                if progress:
-                    progress(read)
+            return self._catch_up(progress)
 
-    def _process_page(self, page: Sequence[Notification], positions: dict[str, int]) -> None:
-        behind = min(positions[p.name] for p in self.projections)
-        # Each event decoded once, for every projection (the timeline reads them all).
-        events = [Recorded.from_notification(n) for n in page if n.id > behind]
+    def _catch_up(self, progress: Callable[[int], None] | None) -> int:
+        read = 0
+        positions = {p.name: p.position() for p in self.projections}
+        while True:
+            # From the projection furthest behind: one that lost a page to another
+            # projector may have been moved on less far than the page reached.
+            start = min(positions.values(), default=0)
+            rows = notification_rows(self.app.recorder, start + 1, self.page_size)
+            if not rows:
+                return read
+            # Each event decoded once, for every projection (the timeline reads them all).
+            self._process_page(decode(rows), positions)
+            read += len(rows)
+            if progress:
+                progress(read)
+
+    def _process_page(self, events: Sequence[Recorded], positions: dict[str, int]) -> None:
+        last = events[-1].notification_id
+        topics = {e.topic for e in events}
         for projection in self.projections:
             after = positions[projection.name]
-            if page[-1].id <= after:
+            if last <= after:
                 continue
+            wanted = {t for t in topics if projection.wants(t)}
+            mine = [
+                e
+                for e in events
+                if e.topic in wanted and (after == 0 or e.notification_id > after)
+            ]
             batch = projection.new_batch(after)
-            wants, apply = projection.wants, projection.apply
-            for event in events:
-                if event.notification_id > after and wants(event.topic):
-                    apply(event, batch)
+            apply = projection.apply
+            for event in mine:
+                apply(event, batch)
             projection.settle(batch)
             try:
-                projection.commit(batch, page[-1].id, after)
+                projection.commit(batch, last, after)
             except IntegrityError:
                 # Another process projected this page first: take its position and go on.
                 positions[projection.name] = projection.position()
                 continue
-            positions[projection.name] = page[-1].id
+            positions[projection.name] = last
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Drops every table and replays all events from zero."""
-        with self._lock:
+        """Drops every table and replays all events from zero, as a bulk load (each view's
+        `bulk_load`: secondary indexes made at the end). Rows and position still go in one
+        transaction per page, so a rebuild that stops part way is resumed by `catch_up`."""
+        with self._lock, ExitStack() as loading:
             for projection in self.projections:
                 projection.reset()
-        return self.catch_up(progress)
+                loading.enter_context(projection.view.bulk_load())
+            return self._catch_up(progress)
 
     def run_forever(self, stop: threading.Event, interval_s: float = 0.5) -> None:
         """Catches up, then polls for new events until `stop` is set."""

@@ -39,10 +39,26 @@ def topic_parts(topic: str) -> tuple[str, str]:
     return parts
 
 
-def uuid_text(hex_digits: str) -> str:
+def canonical_uuid(hex_digits: str) -> str:
     """The canonical text of a UUID given as 32 hex digits (what `str(UUID)` gives)."""
     h = hex_digits.lower()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+# UUID text by hex digits, for ids inside events: the same deployment and entry ids recur
+# in event after event. Bounded: past the limit, ids are converted without keeping them.
+_UUID_TEXT: dict[str, str] = {}
+_UUID_TEXT_LIMIT = 100_000
+
+
+def uuid_text(hex_digits: str) -> str:
+    """`canonical_uuid`, remembered."""
+    text = _UUID_TEXT.get(hex_digits)
+    if text is None:
+        text = canonical_uuid(hex_digits)
+        if len(_UUID_TEXT) < _UUID_TEXT_LIMIT:
+            _UUID_TEXT[hex_digits] = text
+    return text
 
 
 def plain(value: Any) -> Any:
@@ -99,7 +115,11 @@ class Recorded:
         )
 
     def __getitem__(self, field: str) -> Any:
-        return plain(self.state[field])
+        value = self.state[field]
+        if type(value) is dict and "_type_" in value:  # `plain`, inline: it is called a lot
+            data = value["_data_"]
+            return uuid_text(data) if value["_type_"] == "uuid_hex" else data
+        return value
 
     def get(self, field: str, default: Any = None) -> Any:
         value = self.state.get(field)

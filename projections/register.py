@@ -142,7 +142,8 @@ class RegisterProjection(ReadModelProjection):
 
     def settle(self, batch: Batch) -> None:
         for row in batch.changes.puts.get(REGISTER_TABLE.name, {}).values():
-            finish(row)  # in place: the row cached for the next batch is finished too
+            if isinstance(row, dict):  # always: the register puts dicts
+                finish(row)  # in place: the row cached for the next batch is finished too
 
     @staticmethod
     def _deployment_of(kind: str, event: Recorded) -> str:

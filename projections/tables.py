@@ -18,6 +18,10 @@ import orjson
 ColumnType = Literal["text", "int", "real", "json"]
 Row = dict[str, Any]
 Key = tuple[Any, ...]
+# A row as it is stored: its values in column order, JSON columns already as text. Rows
+# a projection writes many of (an alert raised, a timeline entry) are built this way: no
+# dict to build and take apart again.
+Values = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -31,13 +35,28 @@ class Table:
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
 
-    def key_of(self, row: Mapping[str, Any]) -> Key:
+    def key_of(self, row: Mapping[str, Any] | Values) -> Key:
+        if isinstance(row, tuple):
+            return self._key_of_values(row)
         if len(self.key) == 1:
             return (row[self.key[0]],)
         return tuple(row[c] for c in self.key)
 
-    def encode(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        """The row's values in column order, JSON columns as text; unknown keys refused."""
+    @cached_property
+    def _key_of_values(self) -> Callable[[Values], Key]:
+        positions = [list(self.columns).index(c) for c in self.key]
+        if len(positions) == 1:
+            return lambda values: (values[positions[0]],)
+        getter = itemgetter(*positions)
+        return lambda values: getter(values)  # type: ignore[no-any-return]
+
+    def encode(self, row: Mapping[str, Any] | Values) -> Values:
+        """The row's values in column order, JSON columns as text; unknown keys refused.
+        `Values` are already encoded: they are checked for their length only."""
+        if isinstance(row, tuple):
+            if len(row) != len(self.columns):
+                raise ValueError(f"{self.name} has {len(self.columns)} columns, not {len(row)}")
+            return row
         try:
             values = self._getter(row)
         except KeyError:
@@ -79,12 +98,13 @@ class Table:
 
 @dataclass
 class Changes:
-    """What one batch does to the tables: rows put (insert or replace) and rows deleted."""
+    """What one batch does to the tables: rows put (insert or replace, as a dict or as
+    `Values`) and rows deleted."""
 
-    puts: dict[str, dict[Key, Row]] = field(default_factory=dict)
+    puts: dict[str, dict[Key, Row | Values]] = field(default_factory=dict)
     deletes: dict[str, set[Key]] = field(default_factory=dict)
 
-    def put(self, table: Table, row: Row, key: Key | None = None) -> None:
+    def put(self, table: Table, row: Row | Values, key: Key | None = None) -> None:
         key = table.key_of(row) if key is None else key
         puts = self.puts.get(table.name)
         if puts is None:
