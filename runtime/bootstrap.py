@@ -28,7 +28,13 @@ def policy_from(settings: Settings) -> Policy:
 def open_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
     """The domain application on the configured store, with its vault."""
     location = settings.store
-    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}  # makes the SQLite folder too
+    env = {
+        **location.eventsourcing_env(),  # makes the SQLite folder too
+        "CREATE_TABLE": "y",
+        # Deployments are read by every alert: cached, and fast-forwarded from the store on each
+        # read (so never stale), they are not replayed from their first event each time.
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+    }
     keys = MemoryKeyStore() if location.kind == "memory" else SqlKeyStore(location)
     vault = Vault(keys, settings.secret("key_encryption_key"))
     lfr = LfrService(env, sealer=vault, policy=policy_from(settings), clock=clock)

@@ -120,13 +120,15 @@ class Vault:
                 self.destroy_many(pending)
 
     def _data_key(self, subject_id: str, create: bool) -> bytes:
-        wrapped = self.keys.get(subject_id)
-        if wrapped is None:
-            if not create or self.keys.is_destroyed(subject_id):
-                raise DataErased(f"the personal data of {subject_id} has been erased")
+        if create:  # one round trip for a new subject: insert-if-absent returns the stored key
             wrapped = self.keys.put_new(
                 subject_id, aes_key_wrap(self.kek, AESGCM.generate_key(256))
             )
+        else:
+            stored = self.keys.get(subject_id)
+            if stored is None:
+                raise DataErased(f"the personal data of {subject_id} has been erased")
+            wrapped = stored
         try:
             return aes_key_unwrap(self.kek, wrapped)
         except InvalidUnwrap:
@@ -235,12 +237,12 @@ class SqlKeyStore:
         return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def put_new(self, subject_id: str, wrapped: bytes) -> bytes:
-        self._run(
+        inserted = self._run(
             f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?) "
-            "ON CONFLICT (subject_id) DO NOTHING",
+            "ON CONFLICT (subject_id) DO NOTHING RETURNING wrapped_key",
             (subject_id, wrapped),
         )
-        stored = self.get(subject_id)
+        stored = bytes(inserted[0][0]) if inserted else self.get(subject_id)  # type: ignore[arg-type]
         if stored is None:  # destroyed before, or by someone else just now
             raise DataErased(f"the personal data of {subject_id} has been erased")
         return stored
