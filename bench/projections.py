@@ -19,6 +19,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from bench.common import machine
 from projections import open_read_models
 from projections.ingest import Message, ingest_batch, open_ingest
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent, utc_iso
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", default=POSTGRES)
     args = parser.parse_args()
+    print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         sqlite = Settings(
             database_url=f"sqlite:///{Path(folder) / 'bench.db'}", data_dir=Path(folder)

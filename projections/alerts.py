@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import orjson
+
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
-from projections.tables import Row, Table
+from projections.tables import Row, Table, Values
 
 ALERTS_TABLE = Table(
     "rm_alerts",
@@ -53,33 +55,34 @@ ENTRIES_TABLE = Table(
 PENDING, ADJUDICATED, CONCLUDED, DISPOSED = "pending", "adjudicated", "concluded", "disposed"
 
 
-def _raised(event: Recorded) -> Row:
+def _raised(event: Recorded) -> Values:
+    """The row of a raised alert, as `Values` (in `ALERTS_TABLE` column order)."""
     state = event.state
-    return {
-        "alert_id": event.originator_id,
-        "deployment_id": event["deployment_id"],
-        "notification_id": event.notification_id,
-        "entry_id": event["entry_id"],
-        "camera_id": state["camera_id"],
-        "track_id": state["track_id"],
-        "observed_at": event["observed_at"],
-        "raised_at": event.at,
-        "score": float(state["score"]),
-        "threshold": float(state["threshold"]),
-        "model": dict(state["model"]),
-        "watchlist_version": state["watchlist_version"],
-        "state": PENDING,
-        "decision": None,
-        "adjudicated_at": None,
-        "adjudicated_by": None,
-        "adjudicated_role": None,
-        "adjudication_delay_s": None,
-        "engagement_outcome": None,
-        "engagement_duration_s": None,
-        "disposal": None,
-        "legal_hold": 0,
-        "erased": 0,
-    }
+    return (
+        event.originator_id,  # alert_id
+        event["deployment_id"],
+        event.notification_id,
+        event["entry_id"],
+        state["camera_id"],
+        state["track_id"],
+        event["observed_at"],
+        event.at,  # raised_at
+        float(state["score"]),
+        float(state["threshold"]),
+        orjson.dumps(state["model"], option=orjson.OPT_SORT_KEYS).decode(),
+        state["watchlist_version"],
+        PENDING,  # state
+        None,  # decision
+        None,  # adjudicated_at
+        None,  # adjudicated_by
+        None,  # adjudicated_role
+        None,  # adjudication_delay_s
+        None,  # engagement_outcome
+        None,  # engagement_duration_s
+        None,  # disposal
+        0,  # legal_hold
+        0,  # erased
+    )
 
 
 class AlertsProjection(ReadModelProjection):
@@ -120,7 +123,7 @@ class AlertsProjection(ReadModelProjection):
                 batch.put(ENTRIES_TABLE, {**entry, "reference": None})
             return
         if kind == "AlertRaised":
-            batch.put(ALERTS_TABLE, _raised(event))
+            batch.insert(ALERTS_TABLE, _raised(event))
             return
         row = batch.get(ALERTS_TABLE, (event.originator_id,))
         if row is not None:

@@ -130,15 +130,15 @@ class RegisterProjection(ReadModelProjection):
 
     def apply(self, event: Recorded, batch: Batch) -> None:
         kind = event.name
+        row: Row | None
         if kind == "DeploymentPlanned":
-            row: Row | None = _planned_row(event)
+            batch.put(REGISTER_TABLE, row := _planned_row(event))
         else:
-            row = batch.get(REGISTER_TABLE, (self._deployment_of(kind, event),))
+            row = batch.edit(REGISTER_TABLE, (self._deployment_of(kind, event),))
         if row is None:
             return  # an event of a deployment this register never saw planned
         self._count(kind, event, row)
         row["notification_ids"].append(event.notification_id)  # in place: long lists stay cheap
-        batch.put(REGISTER_TABLE, row)
 
     def settle(self, batch: Batch) -> None:
         for row in batch.changes.puts.get(REGISTER_TABLE.name, {}).values():

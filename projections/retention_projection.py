@@ -12,6 +12,7 @@ image, template and crop stay in the events.
 
 from __future__ import annotations
 
+import orjson
 from eventsourcing.utils import get_topic
 
 from domain.alert import Alert
@@ -20,7 +21,7 @@ from domain.records import FacesSeenTally
 from domain.watchlist import WatchlistEntry
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
-from projections.tables import Row, Table
+from projections.tables import Row, Table, Values
 
 ITEMS_TABLE = Table(
     "rm_retention_items",
@@ -53,18 +54,24 @@ EVENTS = {
 TOPICS = frozenset(f"{get_topic(cls)}.{name}" for cls, names in EVENTS.items() for name in names)
 
 
-def _collected(event: Recorded, kind: str, data: list[str], at: str) -> Row:
-    return {
-        "item_id": event.originator_id,
-        "notification_id": event.notification_id,
-        "kind": kind,
-        "deployment_id": event["deployment_id"],
-        "data": data,
-        "collected_at": at,
-        "hold": {},
-        "hold_lifted_at": None,
-        "erasure": {},
-    }
+def _collected(event: Recorded, kind: str, data: str, at: str) -> Values:
+    """A new item's row, as `Values` (in `ITEMS_TABLE` column order, JSON as text)."""
+    return (
+        event.originator_id,  # item_id
+        event.notification_id,
+        kind,
+        event["deployment_id"],
+        data,
+        at,  # collected_at
+        "{}",  # hold
+        None,  # hold_lifted_at
+        "{}",  # erasure
+    )
+
+
+# The `data` column of each kind of item, as stored (JSON text).
+ENTRY_DATA = orjson.dumps(["face_image", "template"]).decode()
+PROBE_DATA = orjson.dumps(["probe_image"]).decode()
 
 
 class RetentionProjection(ReadModelProjection):
@@ -80,14 +87,12 @@ class RetentionProjection(ReadModelProjection):
     def apply(self, event: Recorded, batch: Batch) -> None:
         name = event.name
         if name == "WatchlistEntryAdded":
-            batch.put(
+            batch.insert(
                 ITEMS_TABLE,
-                _collected(event, "watchlist_entry", ["face_image", "template"], event.at),
+                _collected(event, "watchlist_entry", ENTRY_DATA, event.at),
             )
         elif name == "AlertRaised":
-            batch.put(
-                ITEMS_TABLE, _collected(event, "alert", ["probe_image"], event["observed_at"])
-            )
+            batch.insert(ITEMS_TABLE, _collected(event, "alert", PROBE_DATA, event["observed_at"]))
         elif name in ("DeploymentEnded", "FacesSeenCounted"):
             self._deployment(event, batch)
         else:
@@ -100,16 +105,14 @@ class RetentionProjection(ReadModelProjection):
     def _deployment(event: Recorded, batch: Batch) -> None:
         ended = event.name == "DeploymentEnded"
         deployment_id = event.originator_id if ended else event["deployment_id"]
-        row = batch.get(DEPLOYMENTS_TABLE, (deployment_id,)) or {
-            "deployment_id": deployment_id,
-            "ended_at": None,
-            "faces_seen": 0,
-        }
+        row = batch.edit(DEPLOYMENTS_TABLE, (deployment_id,))
+        if row is None:
+            row = {"deployment_id": deployment_id, "ended_at": None, "faces_seen": 0}
+            batch.put(DEPLOYMENTS_TABLE, row)
         if ended:
             row["ended_at"] = event.at
         else:
             row["faces_seen"] += int(event["faces_seen"])
-        batch.put(DEPLOYMENTS_TABLE, row)
 
     @staticmethod
     def _change(item: Row, event: Recorded) -> None:

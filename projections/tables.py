@@ -37,18 +37,18 @@ class Table:
 
     def key_of(self, row: Mapping[str, Any] | Values) -> Key:
         if isinstance(row, tuple):
-            return self._key_of_values(row)
+            return self.key_of_values(row)
         if len(self.key) == 1:
             return (row[self.key[0]],)
         return tuple(row[c] for c in self.key)
 
     @cached_property
-    def _key_of_values(self) -> Callable[[Values], Key]:
+    def key_of_values(self) -> Callable[[Values], Key]:
+        """The key of a row given as `Values` (in C: no Python call per row)."""
         positions = [list(self.columns).index(c) for c in self.key]
         if len(positions) == 1:
-            return lambda values: (values[positions[0]],)
-        getter = itemgetter(*positions)
-        return lambda values: getter(values)  # type: ignore[no-any-return]
+            return itemgetter(slice(positions[0], positions[0] + 1))  # a 1-tuple
+        return itemgetter(*positions)
 
     def encode(self, row: Mapping[str, Any] | Values) -> Values:
         """The row's values in column order, JSON columns as text; unknown keys refused.
@@ -99,13 +99,22 @@ class Table:
 @dataclass
 class Changes:
     """What one batch does to the tables: rows put (insert or replace, as a dict or as
-    `Values`) and rows deleted."""
+    `Values`), rows new to the table (`insert`, `add`: PostgreSQL copies them in) and rows
+    deleted."""
 
     puts: dict[str, dict[Key, Row | Values]] = field(default_factory=dict)
     deletes: dict[str, set[Key]] = field(default_factory=dict)
+    # Rows whose key is not in the table yet, by key: put again, they stay new.
+    new: dict[str, dict[Key, Row | Values]] = field(default_factory=dict)
+    # New rows never read, changed or deleted again (`add`).
+    added: dict[str, list[Row | Values]] = field(default_factory=dict)
 
     def put(self, table: Table, row: Row | Values, key: Key | None = None) -> None:
         key = table.key_of(row) if key is None else key
+        new = self.new.get(table.name)
+        if new is not None and key in new:
+            new[key] = row
+            return
         puts = self.puts.get(table.name)
         if puts is None:
             puts = self.puts[table.name] = {}
@@ -114,9 +123,23 @@ class Changes:
         if deleted:
             deleted.discard(key)
 
+    def insert(self, table: Table, row: Row | Values, key: Key) -> None:
+        new = self.new.get(table.name)
+        if new is None:
+            new = self.new[table.name] = {}
+        new[key] = row
+
     def delete(self, table: Table, key: Key) -> None:
         self.puts.get(table.name, {}).pop(key, None)
+        self.new.get(table.name, {}).pop(key, None)
         self.deletes.setdefault(table.name, set()).add(key)
 
+    def add(self, table: Table, row: Row | Values) -> None:
+        added = self.added.get(table.name)
+        if added is None:
+            added = self.added[table.name] = []
+        added.append(row)
+
     def __bool__(self) -> bool:
-        return any(self.puts.values()) or any(self.deletes.values())
+        parts = (self.puts, self.deletes, self.new, self.added)
+        return any(any(part.values()) for part in parts)
