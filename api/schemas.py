@@ -22,6 +22,7 @@ from domain.values import (
     SensitiveFlag,
     UseCase,
     WatchlistCategory,
+    WrittenAuthority,
 )
 
 Text = Field(min_length=1, max_length=10_000)
@@ -122,6 +123,14 @@ class AuthorityIn(Body):
     )
     gold_id: str = Field(min_length=1, max_length=200)
     sensitive_rationale: dict[SensitiveFlag, str] = {}
+
+    def written_authority(self) -> WrittenAuthority:
+        return WrittenAuthority(
+            decisions={k.value: v for k, v in self.decisions.items()},
+            document_versions=self.document_versions,
+            gold_id=self.gold_id,
+            sensitive_rationale={k.value: v for k, v in self.sensitive_rationale.items()},
+        )
 
 
 class UrgentAuthorityIn(AuthorityIn):

@@ -43,46 +43,24 @@ class AuthorityCommands(ServiceBase):
         self.commit(application)
 
     def grant_authority(
-        self,
-        actor: Actor,
-        application_id: UUID,
-        decisions: dict[str, str],
-        document_versions: dict[str, str],
-        gold_id: str,
-        sensitive_rationale: dict[str, str] | None = None,
+        self, actor: Actor, application_id: UUID, authority: WrittenAuthority
     ) -> UUID:
         """Grants the Written Authority and plans its deployment; returns the deployment id."""
         application = self.load(DeploymentApplication, application_id)
         audit = self._for(actor, application)
-        authority = WrittenAuthority(
-            decisions, document_versions, gold_id, sensitive_rationale or {}
-        )
         application.grant(audit, authority, self.policy.threshold_floor)
         deployment = Deployment.plan(audit, application)
         self.commit(application, deployment)
         return deployment.id
 
     def grant_urgent_authority(
-        self,
-        actor: Actor,
-        application_id: UUID,
-        urgency: str,
-        decisions: dict[str, str],
-        document_versions: dict[str, str],
-        gold_id: str,
-        sensitive_rationale: dict[str, str] | None = None,
+        self, actor: Actor, application_id: UUID, urgency: str, authority: WrittenAuthority
     ) -> UUID:
+        """The urgent route: in force at once, it lapses unless an AO confirms it in time."""
         application = self.load(DeploymentApplication, application_id)
         audit = self._for(actor, application)
-        authority = WrittenAuthority(
-            decisions, document_versions, gold_id, sensitive_rationale or {}
-        )
         application.grant_urgent(
-            audit,
-            urgency,
-            authority,
-            self.policy.threshold_floor,
-            self.policy.urgent_confirmation,
+            audit, urgency, authority, self.policy.threshold_floor, self.policy.urgent_confirmation
         )
         deployment = Deployment.plan(audit, application)
         self.commit(application, deployment)

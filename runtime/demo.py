@@ -28,6 +28,7 @@ from domain.values import (
     Role,
     UseCase,
     WatchlistCategory,
+    WrittenAuthority,
 )
 from domain.watchlist import EntryDetails
 from runtime.bootstrap import Services
@@ -126,7 +127,9 @@ def _authorise(services: Services, options: DemoOptions, narrative: Narrative, s
         a.value: f"{a.name.replace('_', ' ').title()}: approved with reasons." for a in DecisionArea
     }
     versions = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
-    deployment = lfr.grant_authority(AO, application, decisions, versions, GOLD.id)
+    deployment = lfr.grant_authority(
+        AO, application, WrittenAuthority(decisions, versions, GOLD.id)
+    )
     narrative.step(
         "authority",
         f"{AO.id} granted the Written Authority (7 decisions); Gold {GOLD.id}",

@@ -17,6 +17,7 @@ from domain.values import (
     Role,
     UseCase,
     WatchlistCategory,
+    WrittenAuthority,
 )
 from domain.watchlist import EntryDetails
 
@@ -32,6 +33,7 @@ SYSTEM = Actor("retention-sweeper", Role.SYSTEM)
 SECTIONS = {s.value: f"Section {s.value} completed for the AO." for s in ApplicationSection}
 DECISIONS = {a.value: f"Decision {a.value}: approved, reasons recorded." for a in DecisionArea}
 VERSIONS = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
+AUTHORITY = WrittenAuthority(DECISIONS, VERSIONS, "ci-gold")
 LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
 
 
@@ -107,9 +109,7 @@ class Scenario:
     def granted(self, **proposal_changes: object) -> Scenario:
         self.submitted(**proposal_changes)
         assert self.application_id is not None
-        self.deployment_id = self.service.grant_authority(
-            AO, self.application_id, DECISIONS, VERSIONS, GOLD.id
-        )
+        self.deployment_id = self.service.grant_authority(AO, self.application_id, AUTHORITY)
         return self
 
     def prepared(self, entries: int = 2) -> Scenario:

@@ -130,14 +130,7 @@ def grant(
     who: Principal = Depends(ao),
     api: ApiState = Depends(api_state),
 ) -> schemas.DeploymentCreated:
-    deployment_id = api.lfr.grant_authority(
-        who.actor,
-        application_id,
-        {k.value: v for k, v in body.decisions.items()},
-        body.document_versions,
-        body.gold_id,
-        {k.value: v for k, v in body.sensitive_rationale.items()},
-    )
+    deployment_id = api.lfr.grant_authority(who.actor, application_id, body.written_authority())
     return schemas.DeploymentCreated(
         application_id=str(application_id), deployment_id=str(deployment_id)
     )
@@ -156,13 +149,7 @@ def grant_urgent(
     api: ApiState = Depends(api_state),
 ) -> schemas.DeploymentCreated:
     deployment_id = api.lfr.grant_urgent_authority(
-        who.actor,
-        application_id,
-        body.urgency,
-        {k.value: v for k, v in body.decisions.items()},
-        body.document_versions,
-        body.gold_id,
-        {k.value: v for k, v in body.sensitive_rationale.items()},
+        who.actor, application_id, body.urgency, body.written_authority()
     )
     return schemas.DeploymentCreated(
         application_id=str(application_id), deployment_id=str(deployment_id)

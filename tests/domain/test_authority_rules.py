@@ -3,34 +3,48 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import NotPermitted, RuleViolation
-from domain.values import Actor, DecisionArea, Role, SensitiveFlag
-from tests.scenario import AO, APPLICANT, DECISIONS, GOLD, SECTIONS, VERSIONS, Scenario, proposal
+from domain.values import Actor, DecisionArea, Role, SensitiveFlag, WrittenAuthority
+from tests.scenario import (
+    AO,
+    APPLICANT,
+    AUTHORITY,
+    DECISIONS,
+    GOLD,
+    SECTIONS,
+    VERSIONS,
+    Scenario,
+    proposal,
+)
 
 
 def test_authorising_officer_cannot_be_the_applicant(scenario: Scenario) -> None:
     scenario.submitted()
     applicant_as_ao = Actor(APPLICANT.id, Role.AUTHORISING_OFFICER)
     with pytest.raises(RuleViolation, match="cannot be the applicant"):
-        scenario.service.grant_authority(
-            applicant_as_ao, scenario.application_id, DECISIONS, VERSIONS, GOLD.id
-        )
+        scenario.service.grant_authority(applicant_as_ao, scenario.application_id, AUTHORITY)
 
 
 def test_authority_needs_all_seven_decisions_with_rationale(scenario: Scenario) -> None:
     scenario.submitted()
     six = {k: v for k, v in DECISIONS.items() if k != DecisionArea.PROPORTIONALITY.value}
     with pytest.raises(RuleViolation, match="all 7 decisions.*v_proportionality"):
-        scenario.service.grant_authority(AO, scenario.application_id, six, VERSIONS, GOLD.id)
+        scenario.service.grant_authority(
+            AO, scenario.application_id, WrittenAuthority(six, VERSIONS, GOLD.id)
+        )
     blank = {**DECISIONS, DecisionArea.LEGITIMATE_AIM.value: "  "}
     with pytest.raises(RuleViolation, match="ii_legitimate_aim"):
-        scenario.service.grant_authority(AO, scenario.application_id, blank, VERSIONS, GOLD.id)
+        scenario.service.grant_authority(
+            AO, scenario.application_id, WrittenAuthority(blank, VERSIONS, GOLD.id)
+        )
 
 
 def test_authority_records_the_document_versions(scenario: Scenario) -> None:
     scenario.submitted()
     with pytest.raises(RuleViolation, match="versions"):
-        scenario.service.grant_authority(AO, scenario.application_id, DECISIONS, {}, GOLD.id)
-    scenario.service.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
+        scenario.service.grant_authority(
+            AO, scenario.application_id, WrittenAuthority(DECISIONS, {}, GOLD.id)
+        )
+    scenario.service.grant_authority(AO, scenario.application_id, AUTHORITY)
     authority = scenario.service.repository.get(scenario.application_id)
     assert authority.document_versions == VERSIONS
     assert authority.status == "granted"
@@ -39,9 +53,7 @@ def test_authority_records_the_document_versions(scenario: Scenario) -> None:
 def test_only_an_authorising_officer_may_grant(scenario: Scenario) -> None:
     scenario.submitted()
     with pytest.raises(NotPermitted, match="authorising_officer"):
-        scenario.service.grant_authority(
-            GOLD, scenario.application_id, DECISIONS, VERSIONS, GOLD.id
-        )
+        scenario.service.grant_authority(GOLD, scenario.application_id, AUTHORITY)
 
 
 def test_application_needs_all_eight_sections_and_the_intelligence_case(scenario: Scenario) -> None:
@@ -59,20 +71,22 @@ def test_application_needs_all_eight_sections_and_the_intelligence_case(scenario
 def test_threshold_below_the_floor_is_never_authorised(scenario: Scenario) -> None:
     scenario.submitted(threshold=0.55)
     with pytest.raises(RuleViolation, match="below the authorised floor"):
-        scenario.service.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
+        scenario.service.grant_authority(AO, scenario.application_id, AUTHORITY)
 
 
 def test_sensitive_inclusions_need_the_ao_rationale(scenario: Scenario) -> None:
     scenario.submitted(sensitive_inclusions=(SensitiveFlag.UNDER_18,))
     with pytest.raises(RuleViolation, match="under_18"):
-        scenario.service.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
+        scenario.service.grant_authority(AO, scenario.application_id, AUTHORITY)
     scenario.service.grant_authority(
         AO,
         scenario.application_id,
-        DECISIONS,
-        VERSIONS,
-        GOLD.id,
-        {"under_18": "Missing 16-year-old at risk of exploitation"},
+        WrittenAuthority(
+            DECISIONS,
+            VERSIONS,
+            GOLD.id,
+            {"under_18": "Missing 16-year-old at risk of exploitation"},
+        ),
     )
 
 
@@ -81,28 +95,23 @@ def test_amendments_return_the_application_to_the_applicant(scenario: Scenario) 
     s = scenario.service
     s.request_amendments(AO, scenario.application_id, "Explain the camera positions")
     with pytest.raises(RuleViolation, match="not awaiting a decision"):
-        s.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
+        s.grant_authority(AO, scenario.application_id, AUTHORITY)
     s.submit_application(APPLICANT, scenario.application_id, SECTIONS, proposal(scenario.clock.now))
-    s.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
+    s.grant_authority(AO, scenario.application_id, AUTHORITY)
 
 
 def test_rejected_application_cannot_be_granted(scenario: Scenario) -> None:
     scenario.submitted()
     scenario.service.reject_application(AO, scenario.application_id, "Not necessary")
     with pytest.raises(RuleViolation, match="rejected"):
-        scenario.service.grant_authority(AO, scenario.application_id, DECISIONS, VERSIONS, GOLD.id)
+        scenario.service.grant_authority(AO, scenario.application_id, AUTHORITY)
 
 
 def test_urgent_authority_lapses_unless_confirmed_in_time(scenario: Scenario) -> None:
     scenario.submitted()
     s = scenario.service
     s.grant_urgent_authority(
-        AO,
-        scenario.application_id,
-        "Credible threat at today's event",
-        DECISIONS,
-        VERSIONS,
-        GOLD.id,
+        AO, scenario.application_id, "Credible threat at today's event", AUTHORITY
     )
     authority = s.repository.get(scenario.application_id)
     assert authority.in_force(scenario.clock.now)
@@ -115,7 +124,7 @@ def test_urgent_authority_lapses_unless_confirmed_in_time(scenario: Scenario) ->
 def test_urgent_authority_confirmed_becomes_granted(scenario: Scenario) -> None:
     scenario.submitted()
     s = scenario.service
-    s.grant_urgent_authority(AO, scenario.application_id, "Threat", DECISIONS, VERSIONS, GOLD.id)
+    s.grant_urgent_authority(AO, scenario.application_id, "Threat", AUTHORITY)
     scenario.clock.advance(hours=2)
     s.confirm_urgent_authority(AO, scenario.application_id, "Confirmed on full review")
     assert s.repository.get(scenario.application_id).status == "granted"

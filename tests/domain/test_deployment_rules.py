@@ -5,10 +5,11 @@ from datetime import date
 import pytest
 
 from domain.errors import NotPermitted, RuleViolation
-from domain.values import PreDeploymentCheck, SensitiveFlag, WatchlistCategory
+from domain.values import PreDeploymentCheck, SensitiveFlag, WatchlistCategory, WrittenAuthority
 from tests.scenario import (
     AO,
     APPLICANT,
+    AUTHORITY,
     DECISIONS,
     GOLD,
     LOCATION,
@@ -42,9 +43,7 @@ def test_no_deployment_at_another_location(scenario: Scenario) -> None:
 def test_no_deployment_on_a_lapsed_urgent_authority(scenario: Scenario) -> None:
     scenario.submitted()
     s = scenario.service
-    d = s.grant_urgent_authority(
-        AO, scenario.application_id, "Threat", DECISIONS, VERSIONS, GOLD.id
-    )
+    d = s.grant_urgent_authority(AO, scenario.application_id, "Threat", AUTHORITY)
     scenario.deployment_id = d
     scenario.clock.advance(hours=49)
     with pytest.raises(RuleViolation):
@@ -113,10 +112,9 @@ def test_sensitive_entry_joins_when_the_authority_explains_it(scenario: Scenario
     d = s.grant_authority(
         AO,
         scenario.application_id,
-        DECISIONS,
-        VERSIONS,
-        GOLD.id,
-        {"non_police_image": "Family photo of a missing person"},
+        WrittenAuthority(
+            DECISIONS, VERSIONS, GOLD.id, {"non_police_image": "Family photo of a missing person"}
+        ),
     )
     bare = entry("WL-1", sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,))
     with pytest.raises(RuleViolation, match="AO's rationale for this sensitive entry"):

@@ -15,13 +15,12 @@ from runtime.sample import walk_past_video
 from tests.scenario import (
     AO,
     APPLICANT,
-    DECISIONS,
+    AUTHORITY,
     ENGAGER,
     GOLD,
     LOCATION,
     OPERATOR,
     SECTIONS,
-    VERSIONS,
     entry,
     proposal,
 )
@@ -37,7 +36,7 @@ def live_deployment(services: Services, faces: Path) -> UUID:
     lfr.submit_intelligence_case(APPLICANT, application, "F3-WEB", "Robbery hotspot")
     start = datetime.now(UTC) - timedelta(minutes=5)
     lfr.submit_application(APPLICANT, application, SECTIONS, proposal(start, hours=8))
-    deployment = lfr.grant_authority(AO, application, DECISIONS, VERSIONS, GOLD.id)
+    deployment = lfr.grant_authority(AO, application, AUTHORITY)
     lfr.appoint_command(GOLD, deployment, {"operators": [OPERATOR.id], "engagement": [ENGAGER.id]})
     for check in PreDeploymentCheck:
         lfr.record_pre_deployment(GOLD, deployment, check, f"{check.value} done")

@@ -11,7 +11,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import issue_token
-from domain.values import ApplicationSection, DecisionArea, SensitiveFlag
+from domain.values import ApplicationSection, DecisionArea, SensitiveFlag, WrittenAuthority
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from tests.scenario import (
@@ -52,7 +52,9 @@ def test_ao_sees_the_8_sections_the_7_decisions_and_sensitive_entries_flagged(
     s = Scenario(lfr, clock).submitted(sensitive_inclusions=(SensitiveFlag.UNDER_18,))
     decisions = {a.value: f"Decision on {a.value}: approved because ..." for a in DecisionArea}
     deployment = lfr.grant_authority(
-        AO, s.application_id, decisions, VERSIONS, GOLD.id, {"under_18": SENSITIVE_RATIONALE}
+        AO,
+        s.application_id,
+        WrittenAuthority(decisions, VERSIONS, GOLD.id, {"under_18": SENSITIVE_RATIONALE}),
     )
     for reference, flags in (("WL-0001", ()), ("WL-0002", (SensitiveFlag.UNDER_18,))):
         rationale = SENSITIVE_RATIONALE if flags else ""
