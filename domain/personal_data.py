@@ -9,10 +9,7 @@ from domain.alert import Alert
 from domain.errors import DataErased
 from domain.records import Consultation
 from domain.service_base import ServiceBase
-from domain.values import (
-    Actor,
-    S62Operation,
-)
+from domain.values import Actor, Audit, S62Operation
 from domain.watchlist import WatchlistEntry
 
 
@@ -85,15 +82,7 @@ class PersonalDataCommands(ServiceBase):
 
     def erase_watchlist_entry(self, actor: Actor, entry_id: UUID, rule: str) -> None:
         entry = self.load(WatchlistEntry, entry_id)
-        entry.erase(
-            self.audit(
-                actor,
-                s62=S62Operation.ERASURE,
-                deployment_id=entry.deployment_id,
-                authority_id=entry.authority_id,
-            ),
-            rule,
-        )
+        entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)
         self.commit(entry)
         self.sealer.destroy(str(entry.id))
 
@@ -117,15 +106,7 @@ class PersonalDataCommands(ServiceBase):
         """As `erase_alerts_data_batch`, for watchlist entries (already erased ones skipped)."""
         entries = [e for e in (self.load(WatchlistEntry, i) for i in entry_ids) if not e.erased]
         for entry in entries:
-            entry.erase(
-                self.audit(
-                    actor,
-                    s62=S62Operation.ERASURE,
-                    deployment_id=entry.deployment_id,
-                    authority_id=entry.authority_id,
-                ),
-                rule,
-            )
+            entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)
         self.commit(*entries)
         for entry in entries:
             self.sealer.destroy(str(entry.id))
@@ -142,3 +123,8 @@ class PersonalDataCommands(ServiceBase):
         deployment.erase_watchlist(self._for(actor, authority, S62Operation.ERASURE), rule)
         self.commit(deployment)
         return erased
+
+    def _for_entry(self, actor: Actor, entry: WatchlistEntry, s62: S62Operation) -> Audit:
+        return self.audit(
+            actor, s62=s62, deployment_id=entry.deployment_id, authority_id=entry.authority_id
+        )
