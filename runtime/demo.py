@@ -7,6 +7,7 @@ the projections, retention and the ledger.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,11 @@ class Narrative:
     def step(self, name: str, text: str, **facts: Any) -> None:
         self.steps.append({"step": name, "text": text, **facts})
         self.say(f"- {text}")
+
+    def progress(self, done: int, total: int, what: str) -> None:
+        """Long work shows how far it is, on standard error (standard output stays clean)."""
+        if done % 10 == 0 or done == total:
+            print(f"  … {what}: {done}/{total}", file=sys.stderr, flush=True)
 
 
 def run(services: Services, options: DemoOptions, narrative: Narrative) -> dict[str, Any]:
@@ -158,6 +164,7 @@ def _prepare(
     engine = load_engine(services.settings)
     entries = []
     for number, person in enumerate(people):
+        narrative.progress(number + 1, len(people), "enrolling the watchlist")
         image = person.images[0].read_bytes()
         try:
             template = template_from_image(engine, image)
