@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -141,3 +141,43 @@ def test_no_face_or_template_in_plaintext_in_postgres_after_a_whole_lifecycle(
     people = faces(shared_dir)
     whole_lifecycle(postgres_url, tmp_path, clock, people)
     assert findings(postgres_cells(postgres_url), secrets_of(people)) == []
+
+
+def parquet_cells(folder: Path) -> Iterator[tuple[str, object]]:
+    """Every value of every column of every Parquet file below `folder`, decompressed."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(folder.rglob("*.parquet")):
+        table = pq.read_table(path)
+        for column in table.column_names:
+            for value in table.column(column).to_pylist():
+                yield f"{path.name}.{column}", value
+
+
+def test_no_face_or_template_in_plaintext_in_the_auditors_and_publics_exports(
+    tmp_path: Path, shared_dir: Path, clock: Clock
+) -> None:
+    from ledger.wiring import open_ledger
+    from projections import open_read_models
+    from projections.exports import register_bytes
+
+    people = faces(shared_dir)
+    url = f"sqlite:///{tmp_path / 'lfr.db'}"
+    whole_lifecycle(url, tmp_path, clock, people)
+    settings = Settings(database_url=url, data_dir=tmp_path)
+    ledger = open_ledger(settings)
+    ledger.checkpoint()
+    exported = ledger.export_parquet(tmp_path / "audit-export")
+    assert exported["events"] > 20, "the export holds the stored events, ciphertext included"
+    models = open_read_models(settings)
+    models.catch_up()
+    rows = models.register_rows()
+    public = [(f"register.{fmt}", register_bytes(rows, fmt)) for fmt in ("csv", "json")]
+    (tmp_path / "public").mkdir()
+    (tmp_path / "public" / "register.parquet").write_bytes(register_bytes(rows, "parquet"))
+    cells = [
+        *parquet_cells(tmp_path / "audit-export"),
+        *parquet_cells(tmp_path / "public"),
+        *public,
+    ]
+    assert findings(cells, secrets_of(people)) == []
