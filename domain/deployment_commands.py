@@ -86,7 +86,10 @@ class DeploymentCommands(ServiceBase):
                 entry.deployment_id == deployment.id and not entry.erased,
                 f"entry {entry.id} does not belong to this deployment's watchlist",
             )
-        version = watchlist_version(entries)
+        models = {entry.model_id for entry in entries}
+        require(len(models) == 1, f"the watchlist mixes templates of several models: {models}")
+        templates = {str(e.id): self.sealer.open(str(e.id), e.sealed_template) for e in entries}
+        version = watchlist_version(models.pop(), templates)
         deployment.compile_watchlist(
             self._for(actor, authority, S62Operation.COMBINATION),
             [str(e.id) for e in entries],
@@ -166,10 +169,10 @@ class DeploymentCommands(ServiceBase):
         self.commit(deployment)
 
 
-def watchlist_version(entries: list[WatchlistEntry]) -> str:
-    """A content hash of the watchlist: entry ids and their sealed templates, in id order."""
-    digest = hashlib.sha256()
-    for entry in sorted(entries, key=lambda e: str(e.id)):
-        digest.update(str(entry.id).encode())
-        digest.update(hashlib.sha256(entry.sealed_template).digest())
+def watchlist_version(model_id: str, templates: dict[str, bytes]) -> str:
+    """The watchlist's content hash: SHA-256 over the model id and the sorted (entry id,
+    template bytes) pairs. The worker's index reports the same hash of what it searches."""
+    digest = hashlib.sha256(model_id.encode())
+    for entry_id in sorted(templates):
+        digest.update(b"\x00" + entry_id.encode() + b"\x00" + templates[entry_id])
     return digest.hexdigest()

@@ -71,10 +71,11 @@ class WatchlistIndex:
         ids = np.arange(self._next_id, self._next_id + len(templates), dtype=np.int64)
         self._next_id += len(templates)
         self._index.add_with_ids(vectors, ids)
-        for template, vector, faiss_id in zip(templates, vectors, ids, strict=True):
+        for template, faiss_id in zip(templates, ids, strict=True):
             self._by_entry[template.entry_id] = int(faiss_id)
             self._by_id[int(faiss_id)] = template.entry_id
-            self._vectors[template.entry_id] = vector.tobytes()
+            # The bytes as authorised, not as normalised: the domain hashes the same bytes.
+            self._vectors[template.entry_id] = np.asarray(template.vector, np.float32).tobytes()
 
     def remove(self, entry_ids: list[str]) -> int:
         """Remove entries (unknown ids are ignored); returns how many were removed."""
@@ -111,7 +112,9 @@ class WatchlistIndex:
 
     @property
     def version(self) -> str:
-        """SHA-256 over the model id and the sorted (entry id, template) pairs."""
+        """SHA-256 over the model id and the sorted (entry id, template bytes) pairs: the same
+        hash as `domain.deployment_commands.watchlist_version` of the compiled watchlist, so an
+        alert can be traced to the authorised watchlist it was searched against."""
         digest = hashlib.sha256(self.model_id.encode())
         for entry_id in sorted(self._vectors):
             digest.update(b"\x00" + entry_id.encode() + b"\x00" + self._vectors[entry_id])

@@ -38,3 +38,17 @@ def test_worker_learns_of_each_erasure_once() -> None:
     scenario.service.erase_watchlist_entry(SYSTEM, scenario.entry_ids[1], "DPO instruction")
     assert provider.erased_entries(deployment) == {str(scenario.entry_ids[1])}
     assert provider.erased_entries(deployment) == set()
+
+
+def test_the_worker_searches_exactly_the_compiled_watchlist() -> None:
+    from recognition.index import WatchlistIndex
+
+    scenario = live_scenario()
+    provider = DomainWatchlistProvider(scenario.service)
+    templates = provider.templates(str(scenario.deployment))
+    index = WatchlistIndex("dlib-r1", dimension=templates[0].vector.shape[0])
+    index.add(templates)
+    compiled = scenario.service.repository.get(scenario.deployment).watchlist["version"]
+    assert index.version == compiled
+    index.remove([templates[0].entry_id])
+    assert index.version != compiled
