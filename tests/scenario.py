@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -35,6 +36,11 @@ DECISIONS = {a.value: f"Decision {a.value}: approved, reasons recorded." for a i
 VERSIONS = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
 AUTHORITY = WrittenAuthority(DECISIONS, VERSIONS, "ci-gold")
 LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
+
+
+def template_of(n: int) -> bytes:
+    """A small float32 template, different for each entry (a face engine's would have 128)."""
+    return struct.pack("4f", float(n + 1), 1.0, -1.0, 0.5)
 
 
 class Clock:
@@ -123,7 +129,7 @@ class Scenario:
         for check in PreDeploymentCheck:
             s.record_pre_deployment(GOLD, d, check, f"{check.value} done")
         for n in range(entries):
-            template = bytes([n + 1]) * 16
+            template = template_of(n)
             self.entry_ids.append(
                 s.add_watchlist_entry(
                     APPLICANT,
