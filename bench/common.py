@@ -8,6 +8,7 @@ import statistics
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 POSTGRES_URL = os.environ.get("LFR_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -33,3 +34,24 @@ def median(values: list[float]) -> float:
 
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def synthetic_match(
+    deployment_id: str, entry_id: str, track_id: str, observed_at: str, crop_bytes: int
+) -> Any:
+    """A worker's match event for benchmarks: a blank crop of the given size."""
+    from recognition.events import MatchEvent
+
+    return MatchEvent.create(
+        probe_jpeg=b"\xff\xd8" + bytes(crop_bytes),
+        deployment_id=deployment_id,
+        camera_id="camera-1",
+        observed_at=observed_at,
+        entry_id=entry_id,
+        score=0.8,
+        threshold=0.64,
+        model_id="dlib-r1",
+        model_version="1",
+        watchlist_version="v",
+        track_id=track_id,
+    )

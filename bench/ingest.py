@@ -19,9 +19,10 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.common import synthetic_match
 from projections.ingest import IngestReport, open_ingest
 from projections.kafka_ingest import KafkaIngest
-from recognition.events import MATCHES_TOPIC, MatchEvent, utc_iso
+from recognition.events import MATCHES_TOPIC, utc_iso
 from recognition.transport import KafkaSink
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
@@ -36,18 +37,8 @@ def publish(bootstrap: str, scenario: Scenario, count: int, round_no: int) -> No
     d, entries = str(scenario.deployment), [str(e) for e in scenario.entry_ids]
     for n in range(count):
         sink.send(
-            MatchEvent.create(
-                probe_jpeg=b"\xff\xd8" + bytes(3000),
-                deployment_id=d,
-                camera_id="camera-1",
-                observed_at=utc_iso(scenario.clock.now),
-                entry_id=entries[n % 2],
-                score=0.8,
-                threshold=0.64,
-                model_id="dlib-r1",
-                model_version="1",
-                watchlist_version="v",
-                track_id=f"r{round_no}-{n}",
+            synthetic_match(
+                d, entries[n % 2], f"r{round_no}-{n}", utc_iso(scenario.clock.now), 3000
             )
         )
     sink.flush()

@@ -19,10 +19,10 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import machine
+from bench.common import machine, synthetic_match
 from projections import open_read_models
 from projections.ingest import Message, ingest_batch, open_ingest
-from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent, utc_iso
+from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from tests.scenario import Scenario, start_clock
@@ -42,19 +42,7 @@ def fill(settings: Settings, alerts: int) -> int:
                 MATCHES_TOPIC,
                 0,
                 n,
-                MatchEvent.create(
-                    probe_jpeg=b"\xff\xd8" + bytes(600),
-                    deployment_id=d,
-                    camera_id="camera-1",
-                    observed_at=utc_iso(clock.now),
-                    entry_id=entries[n % 2],
-                    score=0.8,
-                    threshold=0.64,
-                    model_id="dlib-r1",
-                    model_version="1",
-                    watchlist_version="v",
-                    track_id=f"t{n}",
-                ).to_json(),
+                synthetic_match(d, entries[n % 2], f"t{n}", utc_iso(clock.now), 600).to_json(),
             )
             for n in range(start, min(alerts, start + 2000))
         ]

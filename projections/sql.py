@@ -3,6 +3,7 @@ writes prepared as `Statement`s (every value encoded) before a connection is tak
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -147,6 +148,7 @@ class SqlTables:
     def write(self, changes: Changes, tracking: Tracking, after: int) -> None:
         self.write_prepared(self.prepare(changes), tracking, after)
 
+    @abstractmethod
     def write_prepared(self, prepared: list[Statement], tracking: Tracking, after: int) -> None:
-        """Writes prepared rows and moves the position from `after`, in one transaction."""
-        raise NotImplementedError
+        """Writes prepared rows and moves the position from `after`, in one transaction: each
+        store's view does it its own way (SQLite in line, PostgreSQL with COPY)."""
