@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -28,7 +29,12 @@ class PostgresLedgerStore(SqlLedgerStore):
         super().__init__()
         self.datastore = datastore
         self.schema = datastore.schema
-        self._snapshot: Connection[Any] | None = None
+        # Each thread's own snapshot connection: the API reads from many threads at once.
+        self._local = threading.local()
+
+    @property
+    def _snapshot(self) -> Connection[Any] | None:
+        return getattr(self._local, "conn", None)
 
     def table(self, name: str) -> str:
         return f"{quote(self.schema)}.{quote(name)}"
@@ -62,19 +68,22 @@ class PostgresLedgerStore(SqlLedgerStore):
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        """One REPEATABLE READ transaction for every read inside the block."""
+        """One REPEATABLE READ transaction for every read inside the block (this thread's)."""
+        if self._snapshot is not None:
+            yield  # already inside this thread's snapshot
+            return
         with self.datastore.get_connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            self._snapshot = conn
+            self._local.conn = conn
             try:
                 yield
             finally:
-                self._snapshot = None
+                self._local.conn = None
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
         if self._snapshot is not None:
-            with self._snapshot.cursor(row_factory=tuple_row, binary=True) as curs:
+            with _cursor(self._snapshot) as curs:
                 yield curs
             return
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
@@ -95,26 +104,34 @@ class PostgresLedgerStore(SqlLedgerStore):
         """Keyset pagination with the next batch fetched in a thread while this one is used:
         the server and the network work while Python hashes (verification of a million
         events)."""
-        if self._snapshot is None:
+        conn = self._snapshot
+        if conn is None:
             yield from super().batches(sql, params, start, key)
             return
+        # The prefetching thread is handed this thread's snapshot connection (psycopg
+        # serialises the use of a connection between threads).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(self._fetch, sql, params(start))
+            pending = pool.submit(_fetch, conn, sql, params(start))
             while True:
                 rows = pending.result()
                 if len(rows) == BATCH:
-                    pending = pool.submit(self._fetch, sql, params(rows[-1][key]))
+                    pending = pool.submit(_fetch, conn, sql, params(rows[-1][key]))
                 yield rows
                 if len(rows) < BATCH:
                     return
-
-    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        with self.reading() as curs:
-            curs.execute(sql, params)
-            return curs.fetchall()  # type: ignore[no-any-return]
 
     def insert_nodes(self, curs: Any, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         """COPY the node cache in: a checkpoint over a million entries adds ~65,000 rows."""
         with curs.copy(f"COPY {self.table('ledger_nodes')} (level, idx, hash) FROM STDIN") as copy:
             for node in nodes:
                 copy.write_row(node)
+
+
+def _cursor(conn: Connection[Any]) -> Any:
+    return conn.cursor(row_factory=tuple_row, binary=True)
+
+
+def _fetch(conn: Connection[Any], sql: str, params: Sequence[Any]) -> list[Any]:
+    with _cursor(conn) as curs:
+        curs.execute(sql, params)
+        return curs.fetchall()

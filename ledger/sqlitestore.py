@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +18,9 @@ class SQLiteLedgerStore(SqlLedgerStore):
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__()
         self.datastore = datastore
-        self._snapshot: Any = None
+        # Each thread's own snapshot: an API serves many readers at once, and a cursor of
+        # one thread's snapshot used by another crashes the SQLite library.
+        self._local = threading.local()
 
     def table(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -49,17 +52,21 @@ class SQLiteLedgerStore(SqlLedgerStore):
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """One read transaction for every read inside the block (WAL gives it a snapshot)."""
+        if getattr(self._local, "cursor", None) is not None:
+            yield  # already inside this thread's snapshot
+            return
         with self.datastore.transaction(commit=False) as curs:
-            self._snapshot = curs
+            self._local.cursor = curs
             try:
                 yield
             finally:
-                self._snapshot = None
+                self._local.cursor = None
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
-        if self._snapshot is not None:
-            yield self._snapshot
+        snapshot = getattr(self._local, "cursor", None)
+        if snapshot is not None:
+            yield snapshot
             return
         with self.datastore.transaction(commit=False) as curs:
             yield curs
