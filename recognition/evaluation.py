@@ -9,6 +9,7 @@ is the share of non-mated probes whose best match scores >= t (DOMAIN.md §e).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,15 @@ def identity_folders(root: Path) -> dict[str, list[Path]]:
         if len(images) >= 2:
             folders[folder.name] = images
     return folders
+
+
+def split_identities(names: list[str]) -> tuple[list[str], list[str]]:
+    """(tuning half, test half) of identity names: deterministic, by identity, and stable
+    when identities are added (each name's place comes from its own hash). Scales and
+    thresholds are tuned on the first half; figures are reported on the second."""
+    ranked = sorted(names, key=lambda n: hashlib.sha256(f"lfr-split|{n}".encode()).digest())
+    half = (len(ranked) + 1) // 2
+    return sorted(ranked[:half]), sorted(ranked[half:])
 
 
 def images_in(folder: Path) -> list[Path]:

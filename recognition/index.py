@@ -52,6 +52,9 @@ class WatchlistIndex:
         self._by_entry: dict[str, int] = {}
         self._by_id: dict[int, str] = {}
         self._vectors: dict[str, bytes] = {}
+        # The version is computed when the content changes, not per alert: hashing every
+        # template costs milliseconds at 10,000 entries.
+        self._version: str | None = None
 
     def __len__(self) -> int:
         return len(self._by_entry)
@@ -76,6 +79,7 @@ class WatchlistIndex:
             self._by_id[int(faiss_id)] = template.entry_id
             # The bytes as authorised, not as normalised: the domain hashes the same bytes.
             self._vectors[template.entry_id] = np.asarray(template.vector, np.float32).tobytes()
+        self._version = None
 
     def remove(self, entry_ids: list[str]) -> int:
         """Remove entries (unknown ids are ignored); returns how many were removed."""
@@ -84,6 +88,7 @@ class WatchlistIndex:
             self._vectors.pop(self._by_id.pop(faiss_id))
         if ids:
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
+            self._version = None
         return len(ids)
 
     def clear(self) -> None:
@@ -92,6 +97,7 @@ class WatchlistIndex:
         self._by_entry.clear()
         self._by_id.clear()
         self._vectors.clear()
+        self._version = None
 
     def search(self, probes: npt.ArrayLike, model_id: str, k: int = 1) -> list[list[Hit]]:
         """The best `k` entries for each probe, best first; refuses another model's probes."""
@@ -114,11 +120,14 @@ class WatchlistIndex:
     def version(self) -> str:
         """SHA-256 over the model id and the sorted (entry id, template bytes) pairs: the same
         hash as `domain.deployment_commands.watchlist_version` of the compiled watchlist, so an
-        alert can be traced to the authorised watchlist it was searched against."""
-        digest = hashlib.sha256(self.model_id.encode())
-        for entry_id in sorted(self._vectors):
-            digest.update(b"\x00" + entry_id.encode() + b"\x00" + self._vectors[entry_id])
-        return digest.hexdigest()
+        alert can be traced to the authorised watchlist it was searched against. Computed once
+        per change of the content."""
+        if self._version is None:
+            digest = hashlib.sha256(self.model_id.encode())
+            for entry_id in sorted(self._vectors):
+                digest.update(b"\x00" + entry_id.encode() + b"\x00" + self._vectors[entry_id])
+            self._version = digest.hexdigest()
+        return self._version
 
     def _checked(self, vector: npt.ArrayLike) -> Vector:
         array = normalise(vector)

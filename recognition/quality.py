@@ -33,8 +33,12 @@ class QualityPolicy:
 
 @dataclass(frozen=True)
 class QualityVerdict:
+    """Pass or fail; `quality` ranks passing faces of one track (bigger and sharper is
+    better) so the worker embeds a track again only when its face clearly improves."""
+
     passed: bool
     reason: str = ""
+    quality: float = 0.0
 
 
 def sharpness(image: Image, face: Face) -> float:
@@ -68,9 +72,24 @@ class QualityGate:
         """Pass, or fail with the first reason found."""
         if face.size < self.policy.min_face_px:
             return QualityVerdict(False, "too small")
+        if _cut_off(image, face):
+            return QualityVerdict(False, "cut off by the frame edge")
         turned = yaw(face)
         if turned is not None and turned > self.policy.max_yaw:
             return QualityVerdict(False, "turned away")
-        if sharpness(image, face) < self.policy.min_sharpness:
+        sharp = sharpness(image, face)
+        if sharp < self.policy.min_sharpness:
             return QualityVerdict(False, "blurred")
-        return QualityVerdict(True)
+        # Size dominates (the embedder upsamples small faces to 150 px); sharpness counts
+        # up to a point, past which a sharper crop is no better a likeness.
+        quality = min(face.size, 200.0) * min(sharp / (4 * self.policy.min_sharpness), 1.0)
+        return QualityVerdict(True, quality=quality)
+
+
+def _cut_off(image: Image, face: Face, slack: float = 0.05) -> bool:
+    """Whether part of the face lies outside the frame (entering or leaving it)."""
+    x, y, w, h = face.box
+    height, width = image.shape[:2]
+    return (
+        x < -slack * w or y < -slack * h or x + w > width + slack * w or y + h > height + slack * h
+    )

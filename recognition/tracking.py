@@ -1,13 +1,16 @@
 """Follows faces across frames so one passage of one person is one track.
 
 A track that goes unseen for `ttl_s` seconds ends; the same person coming back later
-gets a new track, and so may alert again.
+gets a new track, and so may alert again. The worker decides once per track: a track
+holds what that decision needs (the quality it last embedded at, the best candidate
+alert so far) and nothing else about the face.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 from recognition.engines.base import Face
 
@@ -19,8 +22,17 @@ class Track:
     track_id: str
     box: tuple[float, float, float, float]
     last_seen: float
-    alerted: bool = False
+    started: float = 0.0
+    frames: int = 0  # frames the face was detected in
+    passed_quality: bool = False
+    embedded_quality: float = 0.0  # quality of the last embedded face: re-embed when clearly better
     searches: int = 0
+    best_score: float = -1.0
+    # The best-scoring alert not yet raised (a match at or above the threshold), and when
+    # the track first crossed the threshold. Kept only until the decision.
+    pending: Any = None
+    pending_since: float = 0.0
+    decided: bool = False  # the track's one alert was raised: no more searches
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -54,9 +66,12 @@ class Tracker:
         self.min_iou = min_iou
         self._ids = itertools.count(1)
         self.tracks: dict[str, Track] = {}
+        self.ended: list[Track] = []  # tracks that expired in the last update
 
     def update(self, faces: list[Face], now: float) -> list[Track]:
-        """The track of each face, in the order of `faces`; expires stale tracks first."""
+        """The track of each face, in the order of `faces`; expires stale tracks first
+        (they are in `ended` until the next update)."""
+        self.ended = [t for t in self.tracks.values() if now - t.last_seen > self.ttl_s]
         self.tracks = {k: t for k, t in self.tracks.items() if now - t.last_seen <= self.ttl_s}
         free = dict(self.tracks)
         assigned: list[Track | None] = [None] * len(faces)
@@ -75,9 +90,10 @@ class Tracker:
         result = []
         for face, track in zip(faces, assigned, strict=True):
             if track is None:
-                track = Track(f"{self.session}-{next(self._ids)}", face.box, now)
+                track = Track(f"{self.session}-{next(self._ids)}", face.box, now, started=now)
                 self.tracks[track.track_id] = track
             track.box, track.last_seen = face.box, now
+            track.frames += 1
             result.append(track)
         return result
 
@@ -89,5 +105,12 @@ class Tracker:
         distance = _centre_distance(a, b)
         return 1.0 - distance if distance < 1.0 else 0.0
 
+    def close_all(self) -> list[Track]:
+        """End every track (the source ended): returns them."""
+        closed = list(self.tracks.values())
+        self.tracks.clear()
+        return closed
+
     def clear(self) -> None:
         self.tracks.clear()
+        self.ended = []

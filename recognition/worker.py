@@ -1,9 +1,13 @@
 """The recognition worker: frames in, match events and faces-seen counts out.
 
-For each frame: detect, track, quality-gate, and for tracks that have not alerted yet,
-embed and search the watchlist. A score at or above the authorised threshold emits one
-`MatchEvent` per track. Everything else about a face (crop, embedding, box, time) stays
-in local variables of one frame and is gone after it: only counts are emitted.
+For each frame: detect (full resolution), track, quality-gate. A track is embedded and
+searched when it starts and again only when its face clearly improves (bigger, sharper),
+not on every frame. Each track is decided once: the best-scoring search at or above the
+authorised threshold becomes its one `MatchEvent`, raised when the track ends or
+`decision_hold_s` after it first crossed the threshold, whichever comes first, so a
+passage gives one alert on its best frame and a person who leaves and returns alerts
+again. Faces seen is the number of tracks (people passing), per camera and interval.
+Nothing else about a face outlives its frame: only counts are emitted.
 
 The watchlist exists in memory only while the deployment is live: the worker polls
 the provider and loads templates at `live`, empties the index at `paused`, and empties
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -55,6 +59,11 @@ class WorkerConfig:
     status_poll_s: float = 1.0  # wall-clock seconds between status checks
     count_interval_s: float = 10.0  # video seconds per faces-seen count
     track_ttl_s: float = 1.0  # a face unseen this long ends its track
+    track_min_frames: int = 2  # a track counts as a face seen once detected this often
+    # A track is embedded again when its quality is this many times the last embedded one.
+    reembed_gain: float = 1.25
+    # A track's alert waits at most this long (video s) after the first match for a better frame.
+    decision_hold_s: float = 1.0
     progress_every_s: float = 5.0
 
 
@@ -64,8 +73,9 @@ class WorkerStats:
 
     frames: int = 0
     frames_idle: int = 0
-    faces_seen: int = 0
-    faces_passed_quality: int = 0
+    detections: int = 0  # faces detected, frame by frame
+    faces_seen: int = 0  # tracks: people passing
+    faces_passed_quality: int = 0  # tracks whose face passed the quality gate at least once
     searches: int = 0
     alerts: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -109,7 +119,7 @@ class RecognitionWorker:
         self._started_at = datetime.now(UTC)
         self._next_poll = 0.0
         self._next_progress = time.monotonic() + config.progress_every_s
-        self._interval = (0.0, 0, 0)  # start (video s), faces seen, faces passed
+        self._interval = (0.0, 0, 0)  # start (video s), tracks seen, tracks passed
         self._last_time = 0.0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -126,6 +136,8 @@ class RecognitionWorker:
                     continue
                 self.process(frame)
                 self._report(frame)
+            if self.status == "live":
+                self._decide(self.tracker.close_all(), closing=True)
             if self.stats.frames:
                 self._emit_count(end_s=self._last_time)
         finally:
@@ -170,40 +182,66 @@ class RecognitionWorker:
             self.index.remove(sorted(erased))
 
     def _drop_watchlist(self) -> None:
-        # Templates and tracks go: nothing of the watchlist outlives a pause or the end.
+        # Templates and tracks go: nothing of the watchlist outlives a pause or the end. A
+        # pending alert goes too: it is no longer under a live authority.
         self.index.clear()
         self.tracker.clear()
 
     # -- one frame -------------------------------------------------------------------
 
     def process(self, frame: Frame) -> None:
-        """Detect, track, gate and search the faces of one frame."""
+        """Detect, track, gate and search the faces of one frame; decide finished tracks."""
         self.stats.frames += 1
         faces = self.engine.detect(frame.image)
         tracks = self.tracker.update(faces, frame.time_s)
-        passed = 0
+        self._decide(self.tracker.ended, closing=True)
+        seen = passed = 0
         for face, track in zip(faces, tracks, strict=True):
-            if not self.gate.check(frame.image, face).passed:
+            seen += track.frames == self.config.track_min_frames
+            verdict = self.gate.check(frame.image, face)
+            if not verdict.passed:
                 continue
-            passed += 1
-            if not track.alerted:
+            passed += not track.passed_quality
+            track.passed_quality = True
+            if not track.decided and self._worth_embedding(track, verdict.quality):
+                track.embedded_quality = verdict.quality
                 self._search(frame, face, track)
-        self.stats.faces_seen += len(faces)
+        self._decide(self.tracker.tracks.values(), now=frame.time_s)
+        self.stats.detections += len(faces)
+        self.stats.faces_seen += seen
         self.stats.faces_passed_quality += passed
-        self._count(frame, len(faces), passed)
+        self._count(frame, seen, passed)
+
+    def _worth_embedding(self, track: Track, quality: float) -> bool:
+        """A new track, or a face clearly better than the one last embedded for it."""
+        return track.searches == 0 or quality >= track.embedded_quality * self.config.reembed_gain
 
     def _search(self, frame: Frame, face: Face, track: Track) -> None:
         probe = self.engine.embed(frame.image, face)
         self.stats.searches += 1
+        track.searches += 1
         hits = self.index.search(probe, self.engine.model_id)[0]
         if not hits:
             return
         score = self.engine.score(hits[0].cosine)
+        track.best_score = max(track.best_score, score)
         if score < self.threshold:
             return
-        track.alerted = True
-        self.stats.alerts += 1
-        self.sink.send(self._match(frame, face, track, hits[0].entry_id, score))
+        if track.pending is None:
+            track.pending_since = frame.time_s
+        elif score <= track.pending.score:
+            return
+        track.pending = self._match(frame, face, track, hits[0].entry_id, score)
+
+    def _decide(self, tracks: Iterable[Track], now: float = 0.0, closing: bool = False) -> None:
+        """Raise the pending alert of each track that ended or has waited long enough."""
+        for track in list(tracks):
+            if track.pending is None or track.decided:
+                continue
+            if closing or now - track.pending_since >= self.config.decision_hold_s:
+                self.sink.send(track.pending)
+                track.pending, track.decided = None, True
+                self.stats.alerts += 1
 
     def _match(
         self, frame: Frame, face: Face, track: Track, entry_id: str, score: float

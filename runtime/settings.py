@@ -30,8 +30,11 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = ""
     face_engine: Literal["dlib", "insightface", "opencv"] = "dlib"
     model_dir: Path | None = None
-    # Recognition: frames wider than this are shrunk for detection; the quality gate.
-    detect_width: int = 640
+    # Recognition. The dlib engine's detector: "auto" is YuNet when its ONNX file is under
+    # model_dir/yunet/, else dlib HOG with a warning; "yunet" requires the file. Frames wider
+    # than detect_width are shrunk for detection (0: full resolution, which small faces need).
+    detector: Literal["auto", "yunet", "hog"] = "auto"
+    detect_width: int = 0
     quality_min_face_px: int = 40
     quality_min_sharpness: float = 20.0
     quality_max_yaw: float = 0.35

@@ -7,7 +7,7 @@ ONNX files from `LFR_MODEL_DIR`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from recognition.engines.base import (
     Detector,
@@ -33,12 +33,17 @@ class EngineSettings(Protocol):
 
 
 def load_engine(settings: EngineSettings, detect_width: int | None = None) -> FaceEngine:
-    """The engine `settings.face_engine` names; `EngineUnavailable` says what is missing."""
-    width = detect_width or int(getattr(settings, "detect_width", 640))
+    """The engine `settings.face_engine` names; `EngineUnavailable` says what is missing.
+
+    `detect_width` 0 (the default) detects at full resolution."""
+    width = int(detect_width if detect_width is not None else getattr(settings, "detect_width", 0))
     if settings.face_engine == "dlib":
         from recognition.engines.dlib_engine import load_dlib_engine
 
-        return load_dlib_engine(detect_width=width)
+        detector: Any = getattr(settings, "detector", "auto")
+        if detector not in ("auto", "yunet", "hog"):
+            raise EngineUnavailable(f"unknown face detector {detector!r}")
+        return load_dlib_engine(width, model_dir=settings.model_dir, detector=detector)
     if settings.face_engine == "insightface":
         from recognition.engines.insightface import load_insightface_engine
 

@@ -86,8 +86,10 @@ class ScoreScale:
 class FaceEngine:
     """A detector and an embedder, with the identity of the model that makes templates.
 
-    Frames wider than `detect_width` are shrunk for detection only (detection cost grows
-    with pixels); embedding uses the full-resolution frame.
+    Detection runs at full resolution unless `detect_width` is set (> 0): then wider
+    frames are shrunk for detection only, which loses faces below the detector's minimum
+    size times the shrink factor. Embedding always uses the full-resolution frame.
+    `detector_id` names the detector for reports; templates depend on the embedder only.
     """
 
     model_id: str
@@ -95,12 +97,13 @@ class FaceEngine:
     detector: Detector
     embedder: Embedder
     scale: ScoreScale
-    detect_width: int = 640
+    detect_width: int = 0
+    detector_id: str = ""
 
     def detect(self, frame: Image) -> list[Face]:
         """Faces in `frame`, in its own pixel coordinates."""
         width = frame.shape[1]
-        if width <= self.detect_width:
+        if self.detect_width <= 0 or width <= self.detect_width:
             return self.detector.detect(frame)
         factor = self.detect_width / width
         small = cv2.resize(frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)

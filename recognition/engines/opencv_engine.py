@@ -40,14 +40,20 @@ def find_model(model_dir: Path | None, folder: str, pattern: str) -> Path:
 class YuNetDetector:
     """YuNet: boxes and five landmarks (eyes, nose tip, mouth corners)."""
 
+    detector_id = "yunet-2023mar"
+
     def __init__(self, path: Path, score_threshold: float = 0.6) -> None:
         try:
             self._net = cv2.FaceDetectorYN.create(str(path), "", (320, 320), score_threshold)
         except cv2.error as error:
             raise EngineUnavailable(f"cannot load YuNet from {path}: {error}") from error
+        self._size = (320, 320)
 
     def detect(self, image: Image) -> list[Face]:
-        self._net.setInputSize((image.shape[1], image.shape[0]))
+        size = (image.shape[1], image.shape[0])
+        if size != self._size:  # resizing the network's input costs; frames keep their size
+            self._net.setInputSize(size)
+            self._size = size
         _, rows = self._net.detect(image)
         if rows is None:
             return []
@@ -81,9 +87,14 @@ class SFaceEmbedder:
         return np.asarray(self._net.feature(aligned), dtype=np.float32).reshape(-1)
 
 
-def load_opencv_engine(model_dir: Path | None, detect_width: int = 640) -> FaceEngine:
+def find_yunet(model_dir: Path | None) -> Path:
+    """The YuNet detector file under `model_dir` (`yunet/face_detection_yunet*.onnx`)."""
+    return find_model(model_dir, "yunet", "face_detection_yunet*.onnx")
+
+
+def load_opencv_engine(model_dir: Path | None, detect_width: int = 0) -> FaceEngine:
     """YuNet and SFace from `model_dir`; a clear error names any missing file."""
-    yunet = find_model(model_dir, "yunet", "face_detection_yunet*.onnx")
+    yunet = find_yunet(model_dir)
     sface = find_model(model_dir, "sface", "face_recognition_sface*.onnx")
     return FaceEngine(
         model_id=MODEL_ID,
@@ -92,4 +103,5 @@ def load_opencv_engine(model_dir: Path | None, detect_width: int = 640) -> FaceE
         embedder=SFaceEmbedder(sface),
         scale=SCALE,
         detect_width=detect_width,
+        detector_id=YuNetDetector.detector_id,
     )

@@ -115,6 +115,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
         "camera_id": args.camera,
         "model_id": engine.model_id,
         "model_version": engine.model_version,
+        "detector": engine.detector_id,
         "quality_policy": quality_policy(settings).as_record(),
         **totals,
     }

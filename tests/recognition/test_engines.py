@@ -137,3 +137,70 @@ def test_an_engine_without_its_model_files_says_what_is_missing(
         load_engine(SimpleNamespace(face_engine=engine, model_dir=tmp_path))
     with pytest.raises(EngineUnavailable, match="LFR_MODEL_DIR"):
         load_engine(SimpleNamespace(face_engine=engine, model_dir=None))
+
+
+def test_the_default_engine_detects_with_yunet_when_its_file_is_in_the_model_folder(
+    shared_dir: Path,
+) -> None:
+    engine = load_engine(SimpleNamespace(face_engine="dlib", model_dir=shared_dir / "models"))
+    assert engine.detector_id == "yunet-2023mar"
+    assert engine.model_id == "dlib-resnet-v1"
+    assert engine.detect_width == 0  # full resolution
+
+
+def test_without_the_yunet_file_the_default_engine_falls_back_to_hog_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="lfr.recognition"):
+        engine = load_engine(SimpleNamespace(face_engine="dlib", model_dir=tmp_path))
+    assert engine.detector_id == "dlib-hog"
+    assert "YuNet not found" in caplog.text and "80 px" in caplog.text
+    with caplog.at_level("WARNING", logger="lfr.recognition"):
+        assert load_engine(SimpleNamespace(face_engine="dlib", model_dir=None)).detector_id
+
+
+def test_requiring_yunet_without_its_file_is_refused_with_the_place_it_was_looked_for(
+    tmp_path: Path,
+) -> None:
+    settings = SimpleNamespace(face_engine="dlib", model_dir=tmp_path, detector="yunet")
+    with pytest.raises(EngineUnavailable, match="face_detection_yunet"):
+        load_engine(settings)
+    with pytest.raises(EngineUnavailable, match="unknown face detector"):
+        load_engine(SimpleNamespace(face_engine="dlib", model_dir=tmp_path, detector="x"))
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_a_street_frame_at_full_resolution_shows_every_face_down_to_40_px(
+    street_engine: FaceEngine, faces_dir: Path, size: tuple[int, int]
+) -> None:
+    from tests.support.crowd import FACE_OF_PATCH
+    from tests.support.video import face_patch
+
+    width, height = size
+    frame = np.full((height, width, 3), 115, np.uint8)
+    names = sorted(p.name for p in faces_dir.iterdir() if not p.name.startswith("_"))[:12]
+    placed = []
+    for n, name in enumerate(names):
+        face_px = (40, 48, 60)[n % 3]
+        patch = face_patch(photos(faces_dir, name)[0], int(face_px / FACE_OF_PATCH))
+        x, y = 60 + (n % 6) * (width // 6), 80 + (n // 6) * (height // 2)
+        frame[y : y + patch.shape[0], x : x + patch.shape[1]] = patch
+        placed.append((x + patch.shape[1] / 2, y + patch.shape[0] / 2, face_px))
+    faces = street_engine.detect(frame)
+    for cx, cy, face_px in placed:
+        found = [f for f in faces if abs(f.centre[0] - cx) < 20 and abs(f.centre[1] - cy) < 25]
+        assert len(found) == 1, (cx, cy, face_px)
+        assert 0.7 * face_px < found[0].box[2] < 1.4 * face_px
+    assert len(faces) == len(placed)  # and nothing in the empty street
+
+
+def test_yunet_faces_embed_like_the_faces_dlib_frames_itself(
+    street_engine: FaceEngine, dlib_engine: FaceEngine, faces_dir: Path
+) -> None:
+    for name in (SAME, OTHER):
+        image = cv2.imread(str(photos(faces_dir, name)[1]))
+        by_yunet = central_face(image, street_engine.detect(image))
+        by_hog = central_face(image, dlib_engine.detect(image))
+        assert by_yunet is not None and by_hog is not None
+        cosine = street_engine.embed(image, by_yunet) @ dlib_engine.embed(image, by_hog)
+        assert cosine > 0.97

@@ -45,6 +45,32 @@ def test_the_version_hash_follows_the_content_not_the_order_of_adding() -> None:
     assert first.version != second.version
 
 
+def test_the_version_is_hashed_once_per_change_of_the_watchlist_not_per_alert(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import recognition.index as module
+
+    hashed: list[int] = []
+    real = module.hashlib.sha256
+
+    def counting(data: bytes = b""):  # type: ignore[no-untyped-def]
+        hashed.append(1)
+        return real(data)
+
+    monkeypatch.setattr(module.hashlib, "sha256", counting)
+    index = WatchlistIndex(MODEL, 128)
+    index.add(_templates(30))
+    versions = {index.version for _ in range(100)}  # a hundred alerts
+    assert len(versions) == 1 and len(hashed) == 1
+    index.remove(["e3"])
+    after_erasure = index.version
+    assert after_erasure not in versions and len(hashed) == 2
+    index.add(_templates(1, seed=9))
+    assert index.version not in versions | {after_erasure} and len(hashed) == 3
+    index.clear()
+    assert index.version == real(MODEL.encode()).hexdigest()
+
+
 def test_templates_and_probes_of_another_model_are_refused() -> None:
     index = WatchlistIndex(MODEL, 128)
     with pytest.raises(ModelMismatch):

@@ -1,0 +1,150 @@
+"""Crowd videos made from real face photographs: several people passing a street camera at
+once, in lanes at different distances (faces 40-160 px wide), some of them watchlisted and
+passing twice with photographs other than the one enrolled.
+
+The people come from the test half of the development faces (`recognition.evaluation`'s
+split by identity), so nothing the pipeline was tuned on appears. Everything is decided
+by a seed: the same call makes the same video and the same ground truth.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recognition.evaluation import identity_folders, images_in, split_identities
+from tests.support.video import Walk, face_patch, write_video
+
+# A face is about 0.6 of the height of `face_patch`'s crop (YuNet's box on the dev faces).
+FACE_OF_PATCH = 0.6
+# Face widths of the lanes, nearest the camera first; as many as fit the frame's height.
+LANE_FACES = (150, 104, 78, 60, 48, 40, 40, 40)
+# Lanes overlap by this share of a patch: hair and neck, never the face (the middle 60%).
+LANE_OVERLAP = 0.18
+SPEED_PX_PER_S = 200  # walking pace across the frame
+GAP_S = 1.6  # between two people in one lane: longer than a track's lifetime
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One person crossing the frame once."""
+
+    person: str
+    photo: Path
+    face_px: int
+    start: int  # first frame
+    frames: int
+    watchlisted: bool
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+@dataclass
+class Crowd:
+    """The video and its ground truth."""
+
+    path: Path
+    size: tuple[int, int]
+    fps: int
+    frames: int
+    passages: list[Passage] = field(default_factory=list)
+    watchlist: dict[str, Path] = field(default_factory=dict)  # person -> enrolment photo
+
+    @property
+    def watchlisted_passages(self) -> list[Passage]:
+        return [p for p in self.passages if p.watchlisted]
+
+
+@dataclass(frozen=True)
+class _Lane:
+    y: int
+    face_px: int
+    leftwards: bool
+
+
+def _lanes(width: int, height: int, margin: int = 8) -> list[_Lane]:
+    lanes, y = [], margin
+    for number, face in enumerate(LANE_FACES):
+        patch = int(face / FACE_OF_PATCH)
+        if y + patch > height - margin:
+            break
+        lanes.append(_Lane(y, face, leftwards=bool(number % 2)))
+        y += int(patch * (1 - LANE_OVERLAP))
+    return lanes
+
+
+def _slots(lanes: list[_Lane], width: int, fps: int, frames: int, rng: random.Random):
+    """(lane, start, frames) for every passage that fits in the video."""
+    slots = []
+    for lane in lanes:
+        patch_w = int(lane.face_px / FACE_OF_PATCH * 0.875)
+        cross = max(int((width - patch_w) / SPEED_PX_PER_S * fps), 2)
+        start = rng.randrange(0, max(int(GAP_S * fps), 1))
+        while start + cross <= frames:
+            slots.append((lane, start, cross))
+            start += cross + int(GAP_S * fps) + rng.randrange(0, fps)
+    return slots
+
+
+def crowd_video(
+    faces_dir: Path,
+    path: Path,
+    size: tuple[int, int] = (1280, 720),
+    frames: int = 300,
+    fps: int = 10,
+    watchlisted: int = 3,
+    enrolled_absent: int = 10,
+    min_alert_face_px: int = 60,
+    seed: int = 15,
+) -> Crowd:
+    """Render the crowd video at `path` and return it with its ground truth.
+
+    `watchlisted` people pass twice each, in lanes whose faces are at least
+    `min_alert_face_px` wide; `enrolled_absent` more people are on the watchlist and never
+    pass. Everyone else passes once and is on no list (test-half identities and the
+    single-photo distractors)."""
+    rng = random.Random(seed)
+    folders = identity_folders(faces_dir)
+    _, test_half = split_identities(sorted(folders))
+    wanted_pool = [n for n in test_half if len(folders[n]) >= 3]
+    rng.shuffle(wanted_pool)
+    wanted = wanted_pool[:watchlisted]
+    absent = [n for n in test_half if n not in wanted][:enrolled_absent]
+    passers = [(n, folders[n][0]) for n in test_half if n not in wanted and n not in absent]
+    distractors = faces_dir / "_distractors"
+    if distractors.is_dir():
+        passers += [(p.stem, p) for p in images_in(distractors)]
+    rng.shuffle(passers)
+
+    width, height = size
+    slots = sorted(_slots(_lanes(width, height), width, fps, frames, rng), key=lambda s: s[1])
+    near = [s for s in slots if s[0].face_px >= min_alert_face_px]
+    if len(near) < 2 * len(wanted):
+        raise ValueError(f"{frames} frames leave too few near passages for {len(wanted)} people")
+    # First passages in the earliest near slots, second ones in the latest: apart in time.
+    chosen = {id(s): (n, folders[n][1]) for n, s in zip(wanted, near, strict=False)}
+    chosen |= {id(s): (n, folders[n][2]) for n, s in zip(wanted, reversed(near), strict=False)}
+    crowd = Crowd(path, size, fps, frames, watchlist={n: folders[n][0] for n in wanted + absent})
+    walks = []
+    for slot in slots:
+        lane, start, cross = slot
+        person, photo = chosen.get(id(slot)) or passers.pop()
+        crowd.passages.append(
+            Passage(person, photo, lane.face_px, start, cross, watchlisted=person in wanted)
+        )
+        patch = face_patch(photo, int(lane.face_px / FACE_OF_PATCH))
+        walks.append(Walk(patch, lane.y, start, cross, lane.leftwards))
+    _check_no_one_in_two_places(crowd.watchlisted_passages)
+    walks.sort(key=lambda walk: walk.patch.shape[0])  # nearer people are drawn over farther
+    write_video(path, walks, frames, size=size, fps=fps)
+    return crowd
+
+
+def _check_no_one_in_two_places(passages: list[Passage]) -> None:
+    for a in passages:
+        for b in passages:
+            if a is not b and a.person == b.person and a.start < b.end and b.start < a.end:
+                raise ValueError(f"the video is too short: {a.person} would pass twice at once")
