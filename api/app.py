@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from api import errors, web
+from api.edge import EdgeLimits
 from api.routes import alerts, applications, auditor, deployments, dpo, public, watchlist
 from api.state import ApiState
 from api.watchlist_import import UploadJobs
@@ -32,6 +33,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.token_secret = settings.secret("token_secret")
     app.state.uploads = UploadJobs()
     errors.install(app)
+    app.add_middleware(
+        EdgeLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     for module in (applications, deployments, watchlist, alerts, dpo, auditor, public):
         _state_roles(module.router)
         app.include_router(module.router)

@@ -92,8 +92,15 @@ async def _unavailable(_: Request, error: Exception) -> JSONResponse:
     return _answer(503, str(error))
 
 
+async def _overflow(_: Request, error: Exception) -> JSONResponse:
+    # A number from the request too large for the database (SQLite stores 64-bit integers):
+    # routes bound their numbers, this answers for any the bounds missed.
+    return _answer(422, "bad input: a number is too large")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(Unavailable, _unavailable)
+    app.add_exception_handler(OverflowError, _overflow)

@@ -6,11 +6,20 @@ refused at the edge with the field named, before any command runs.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from domain.values import (
     Adjudication,
@@ -25,13 +34,76 @@ from domain.values import (
     WrittenAuthority,
 )
 
-Text = Field(min_length=1, max_length=10_000)
+# -- the one rule for text from outside: API bodies, query strings, manifests ------------------
+
+MAX_TEXT = 10_000  # characters of free text (notes, reasons, rationale)
+MAX_LINE = 200  # characters of a name, reference or id
+MAX_INT = 2**63 - 1  # the largest integer SQLite and PostgreSQL (bigint) store
+LINE_BREAKS = frozenset("\t\n\r")
+MAX_IMAGE_BASE64 = 14_000_000  # a 10 MB image, base64
+
+
+def refuse_control(value: str, *, one_line: bool = False) -> str:
+    """The text as given, or `ValueError` naming the first NUL, control character or lone
+    surrogate in it: they cannot be stored in PostgreSQL text, break CSV and logs, and are
+    never typed by an officer. Free text may hold tabs and line breaks; a line may not."""
+    for position, char in enumerate(value):
+        if char in LINE_BREAKS and not one_line:
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise ValueError(
+                f"contains the control character U+{ord(char):04X} at position {position}"
+            )
+    return value
+
+
+def _free_text(value: str) -> str:
+    return refuse_control(value)
+
+
+def _one_line(value: str) -> str:
+    return refuse_control(value, one_line=True)
+
+
+def _walk(value: Any) -> None:
+    """Applies the free-text rule to every string inside lists and dicts (keys too)."""
+    if isinstance(value, str):
+        refuse_control(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _walk(key)
+            _walk(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _walk(item)
+
+
+# Field types for text: every string field of a request body uses one of these.
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_free_text)
+]
+OptionalText = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_free_text)]
+Line = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_LINE), AfterValidator(_one_line)
+]
+LongLine = Annotated[
+    str, StringConstraints(min_length=1, max_length=500), AfterValidator(_one_line)
+]
 
 
 class Body(BaseModel):
-    """Request bodies refuse unknown fields, so a misspelt field is named, not ignored."""
+    """Request bodies refuse unknown fields, so a misspelt field is named, not ignored.
 
-    model_config = ConfigDict(extra="forbid")
+    Every string anywhere in a body (dict keys and list items included) is at most
+    `MAX_TEXT` characters unless its field says otherwise, and holds no control character."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, _: ValidationInfo) -> Any:
+        _walk(value)
+        return value
 
 
 def _aware(moment: datetime) -> datetime:
@@ -70,18 +142,18 @@ class Created(BaseModel):
 
 
 class NeedIn(Body):
-    objective: str = Text
+    objective: Text
     use_case: UseCase
 
 
 class IntelligenceCaseIn(Body):
-    reference: str = Text
-    summary: str = Text
+    reference: Text
+    summary: Text
 
 
 class LocationIn(Body):
-    name: str = Field(min_length=1, max_length=200)
-    borough: str = Field(min_length=1, max_length=200)
+    name: Line
+    borough: Line
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -96,33 +168,34 @@ class ProposalIn(Body):
     threshold: float = Field(gt=0, lt=1)
     sensitive_inclusions: list[SensitiveFlag] = []
     elevated_privacy: bool = False
-    cameras: list[str] = Field(default=["camera-1"], min_length=1)
+    cameras: list[Line] = Field(default=["camera-1"], min_length=1, max_length=100)
 
     _aware_times = field_validator("starts_at", "ends_at")(_aware)
 
 
 class SubmissionIn(Body):
-    sections: dict[ApplicationSection, str] = Field(
+    sections: dict[ApplicationSection, Text] = Field(
         description="all 8 sections of Form 1 Part 1, each with its text"
     )
     proposal: ProposalIn
 
 
 class NotesIn(Body):
-    notes: str = Text
+    notes: Text
 
 
 class ReasonsIn(Body):
-    reasons: str = Text
+    reasons: Text
 
 
 class AuthorityIn(Body):
-    decisions: dict[DecisionArea, str] = Field(description="the AO's 7 decisions with rationale")
-    document_versions: dict[str, str] = Field(
-        description="versions of the MPS LFR documents the authority is granted under"
+    decisions: dict[DecisionArea, Text] = Field(description="the AO's 7 decisions with rationale")
+    document_versions: dict[Line, Line] = Field(
+        max_length=50,
+        description="versions of the MPS LFR documents the authority is granted under",
     )
-    gold_id: str = Field(min_length=1, max_length=200)
-    sensitive_rationale: dict[SensitiveFlag, str] = {}
+    gold_id: Line
+    sensitive_rationale: dict[SensitiveFlag, Text] = {}
 
     def written_authority(self) -> WrittenAuthority:
         return WrittenAuthority(
@@ -134,21 +207,21 @@ class AuthorityIn(Body):
 
 
 class UrgentAuthorityIn(AuthorityIn):
-    urgency: str = Text
+    urgency: Text
 
 
 class RationaleIn(Body):
-    rationale: str = Text
+    rationale: Text
 
 
 class ThresholdIn(Body):
     threshold: float = Field(gt=0, lt=1)
-    rationale: str = Text
+    rationale: Text
 
 
 class WatchlistSizeIn(Body):
     max_size: int = Field(gt=0, le=1_000_000)
-    rationale: str = Text
+    rationale: Text
 
 
 class DeploymentCreated(BaseModel):
@@ -181,29 +254,29 @@ class ApplicationOut(BaseModel):
 
 
 class CommandIn(Body):
-    members: dict[str, list[str]] = Field(
-        description="the command structure Gold appoints: role name to officer ids"
+    members: dict[Line, list[Line]] = Field(
+        max_length=50, description="the command structure Gold appoints: role name to officer ids"
     )
 
 
 class CheckIn(Body):
     check: PreDeploymentCheck
-    detail: str = Text
+    detail: Text
 
 
 class StartIn(Body):
-    location_name: str = Field(min_length=1, max_length=200)
+    location_name: Line
 
 
 class ReasonIn(Body):
-    reason: str = Text
+    reason: Text
 
 
 class CancellationReportIn(Body):
-    evaluation: str = Text
-    learning: str = Text
-    algorithm_assurance: str = ""
-    notes: str = ""
+    evaluation: Text
+    learning: Text
+    algorithm_assurance: OptionalText = ""
+    notes: OptionalText = ""
 
 
 class DeploymentOut(BaseModel):
@@ -232,18 +305,22 @@ class DeploymentOut(BaseModel):
 
 
 class EntryIn(Body):
-    reference: str = Field(min_length=1, max_length=200)
+    reference: Line
     category: WatchlistCategory
-    source: str = Text
-    legal_basis: str = Text
+    source: Text
+    legal_basis: Text
     image_date: date
     sensitive_flags: list[SensitiveFlag] = []
-    ao_rationale: str = ""
-    image_base64: str = Field(min_length=1, description="the face image (JPEG or PNG), base64")
+    ao_rationale: OptionalText = ""
+    image_base64: str = Field(
+        min_length=1,
+        max_length=MAX_IMAGE_BASE64,
+        description="the face image (JPEG or PNG), base64",
+    )
 
 
 class CompileIn(Body):
-    entry_ids: list[UUID] = Field(min_length=1)
+    entry_ids: list[UUID] = Field(min_length=1, max_length=1_000_000)
 
 
 class CompiledOut(BaseModel):
@@ -252,7 +329,7 @@ class CompiledOut(BaseModel):
 
 
 class MediumIn(Body):
-    medium: str = Field(min_length=1, max_length=500, description="e.g. encrypted USB 77")
+    medium: LongLine = Field(description="e.g. encrypted USB 77")
 
 
 class RefusedEntry(BaseModel):
@@ -304,27 +381,27 @@ class EntryConsultedOut(BaseModel):
 class MatchIn(Body):
     """A match the recognition worker reports (the `lfr.matches` message over HTTP)."""
 
-    event_id: str = Field(min_length=1, max_length=200)
+    event_id: Line
     deployment_id: UUID
-    camera_id: str = Field(min_length=1, max_length=200)
+    camera_id: Line
     observed_at: datetime
     entry_id: UUID
     score: float = Field(ge=0, le=1)
-    model_id: str = Field(min_length=1, max_length=200)
-    model_version: str = Field(min_length=1, max_length=200)
-    watchlist_version: str = Field(min_length=1, max_length=200)
-    track_id: str = Field(min_length=1, max_length=200)
-    probe_jpeg_base64: str = Field(min_length=1)
+    model_id: Line
+    model_version: Line
+    watchlist_version: Line
+    track_id: Line
+    probe_jpeg_base64: str = Field(min_length=1, max_length=MAX_IMAGE_BASE64)
 
     _aware_time = field_validator("observed_at")(_aware)
 
 
 class FacesSeenIn(Body):
-    camera_id: str = Field(min_length=1, max_length=200)
+    camera_id: Line
     interval_start: datetime
     interval_end: datetime
-    faces_seen: int = Field(ge=0)
-    faces_passed_quality: int = Field(ge=0)
+    faces_seen: int = Field(ge=0, le=MAX_INT)
+    faces_passed_quality: int = Field(ge=0, le=MAX_INT)
 
     _aware_times = field_validator("interval_start", "interval_end")(_aware)
 
@@ -358,31 +435,31 @@ class AlertImagesOut(BaseModel):
 
 class AdjudicationIn(Body):
     decision: Adjudication
-    notes: str = Field(default="", max_length=10_000)
+    notes: OptionalText = ""
 
 
 class EngagementIn(Body):
     outcome: EngagementOutcome
     duration_s: float = Field(ge=0, le=86_400)
-    notes: str = Field(default="", max_length=10_000)
+    notes: OptionalText = ""
 
 
 class OutcomeIn(Body):
     disposal: Disposal
-    reason: str = Text
+    reason: Text
 
 
 # -- DPO ------------------------------------------------------------------------------------------
 
 
 class LegalHoldIn(Body):
-    reason: str = Text
-    approver: str = Field(min_length=1, max_length=200)
+    reason: Text
+    approver: Line
     review_on: date
 
 
 class ErasureIn(Body):
-    rule: str = Field(min_length=1, max_length=500, description="the retention rule applied")
+    rule: LongLine = Field(description="the retention rule applied")
 
 
 class ErasedOut(BaseModel):

@@ -282,5 +282,6 @@ def erasure_proof(settings: Any, services: Any, subject_id: Any) -> dict[str, An
         raise NotFound(f"no personal data is recorded under {subject_id}")
     document = item.to_json()
     document["key_destroyed"] = services.vault.is_destroyed(item.item_id)
-    document["erasure_proof"] = prove_erasures(settings, services.lfr, [item]).get(item.item_id)
+    erased = [item] if item.erasure else []  # an item not erased yet has nothing to prove
+    document["erasure_proof"] = prove_erasures(settings, services.lfr, erased).get(item.item_id)
     return document

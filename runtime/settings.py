@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     retention_sweep_interval_s: float = 300.0
     urgent_confirmation_hours: int = 48
 
+    # Bounds on input at the edge. Request bodies (a watchlist upload's own bound), and
+    # each file inside an uploaded zip: its size once inflated, and how far it may inflate
+    # (a zip bomb inflates thousands of times; photographs and CSV do not).
+    max_body_bytes: int = Field(default=20 * 2**20, gt=0)
+    max_upload_bytes: int = Field(default=512 * 2**20, gt=0)
+    max_upload_file_bytes: int = Field(default=20 * 2**20, gt=0)
+    max_upload_files: int = Field(default=100_000, gt=0)
+    max_upload_inflation: float = Field(default=200.0, gt=1)
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

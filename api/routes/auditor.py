@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Path as InPath
 from fastapi.responses import Response
 
 from api import schemas, views
@@ -54,7 +55,7 @@ def timeline(
 )
 def as_of(
     aggregate_id: UUID,
-    version: int | None = Query(None, ge=1),
+    version: int | None = Query(None, ge=1, le=schemas.MAX_INT),
     at: datetime | None = Query(None, description="ISO time with offset"),
     _: Principal = Depends(auditor),
     api: ApiState = Depends(api_state),
@@ -97,8 +98,8 @@ def sign_checkpoint(_: Principal = Depends(auditor), api: ApiState = Depends(api
     summary="The inclusion proof of one event, with the event as stored",
 )
 def inclusion(
-    notification_id: int,
-    tree_size: int | None = Query(None, ge=1),
+    notification_id: int = InPath(le=schemas.MAX_INT),
+    tree_size: int | None = Query(None, ge=1, le=schemas.MAX_INT),
     _: Principal = Depends(auditor),
     api: ApiState = Depends(api_state),
 ) -> Any:
@@ -116,8 +117,8 @@ def inclusion(
     summary="The proof that the tree of NEW entries extends the tree of OLD entries",
 )
 def consistency(
-    old: int = Query(ge=1),
-    new: int = Query(ge=1),
+    old: int = Query(ge=1, le=schemas.MAX_INT),
+    new: int = Query(ge=1, le=schemas.MAX_INT),
     _: Principal = Depends(auditor),
     api: ApiState = Depends(api_state),
 ) -> Any:

@@ -27,7 +27,7 @@ CONSULTED = f"{Consultation.__module__}:{Consultation.__qualname__}.PersonalData
     summary="The s.62 log: every read of personal data (who, when, why, what)",
 )
 def consultations(
-    after: int = Query(0, ge=0, description="the last notification id seen"),
+    after: int = Query(0, ge=0, le=schemas.MAX_INT, description="the last notification id seen"),
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(dpo_or_auditor),
     api: ApiState = Depends(api_state),
