@@ -13,7 +13,8 @@ from api import errors, web
 from api.edge import EdgeLimits
 from api.routes import alerts, applications, auditor, deployments, dpo, public, watchlist
 from api.state import ApiState
-from api.watchlist_import import UploadJobs
+from api.upload_jobs import UploadJobs
+from api.watchlist_import import UploadLimits
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
 
@@ -31,7 +32,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     app.state.api = ApiState(settings, services or open_services(settings))
     app.state.token_secret = settings.secret("token_secret")
-    app.state.uploads = UploadJobs()
+    app.state.uploads = UploadJobs(settings.data_dir / "upload-jobs", UploadLimits.of(settings))
     errors.install(app)
     app.add_middleware(
         EdgeLimits,

@@ -342,7 +342,10 @@ class UploadOut(BaseModel):
 
     job_id: str
     deployment_id: str
-    state: str = Field(description="queued, running, done or failed")
+    state: str = Field(
+        description="queued, running, interrupted (resume it), cancelling, cancelled, done "
+        "or failed"
+    )
     total: int
     done: int
     added: dict[str, str] = Field(description="folder -> watchlist entry id")

@@ -5,47 +5,100 @@ per person: `folder`, `category`, `source`, `legal_basis`, `image_date` (ISO dat
 optionally `reference` (default: the folder name), `sensitive_flags` (`;`-separated),
 `ao_rationale` and `image` (a file in the folder; default: its first image).
 
+Everything in an upload is bounded before it is read (`UploadLimits`): the number of files,
+each file's size once inflated and how far it inflates (a zip bomb is refused from its
+directory, and reads stop at the bound whatever the directory claims), the manifest's rows
+(no more than the authorised watchlist size), and each cell by the API's text rule.
+
 Each row is checked and enrolled on its own: a refused row is reported with its reason and
-adds nothing; the rows that pass are added. A large upload runs as a background job whose
-progress (`done` of `total`) the caller polls.
+adds nothing; the rows that pass are added. `api.upload_jobs` runs an upload as a durable
+job.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import tempfile
-import threading
-import uuid
+import shutil
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from domain.errors import ConcurrentChange, DomainError
-from domain.values import Actor, SensitiveFlag, WatchlistCategory
+from api.schemas import MAX_LINE, MAX_TEXT, refuse_control
+from domain.values import SensitiveFlag, WatchlistCategory
 from domain.watchlist import EntryDetails
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 REQUIRED = ("folder", "category", "source", "legal_basis", "image_date")
 MANIFESTS = ("manifest.csv", "manifest.parquet")
+CHUNK = 1 << 20
+# Below this size a file may inflate as far as it likes (a CSV of repeated values does).
+SMALL_FILE = 1 << 20
+LINE_COLUMNS = ("folder", "reference", "category", "image_date", "image", "sensitive_flags")
 
 
 class UploadRefused(ValueError):
-    """The upload as a whole cannot be read (no manifest, missing columns, not a zip)."""
+    """The upload as a whole cannot be read (no manifest, missing columns, not a zip, over
+    a bound)."""
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """How large an upload may be (from the settings, `max_upload_*`)."""
+
+    max_files: int = 100_000
+    max_file_bytes: int = 20 * 2**20
+    max_total_bytes: int = 512 * 2**20
+    max_inflation: float = 200.0
+
+    @classmethod
+    def of(cls, settings: Any) -> UploadLimits:
+        return cls(
+            max_files=settings.max_upload_files,
+            max_file_bytes=settings.max_upload_file_bytes,
+            max_total_bytes=settings.max_upload_bytes,
+            max_inflation=settings.max_upload_inflation,
+        )
+
+    def check(self, archive: zipfile.ZipFile) -> None:
+        """Refuses an archive whose directory is over a bound, before inflating anything."""
+        infos = archive.infolist()
+        if len(infos) > self.max_files:
+            raise UploadRefused(f"the upload holds {len(infos)} files; at most {self.max_files}")
+        total = 0
+        for info in infos:
+            _safe(info.filename)
+            if info.file_size > self.max_file_bytes:
+                raise UploadRefused(
+                    f"{info.filename!r} inflates to {info.file_size} bytes; "
+                    f"at most {self.max_file_bytes} per file"
+                )
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > SMALL_FILE and ratio > self.max_inflation:
+                raise UploadRefused(
+                    f"{info.filename!r} inflates {ratio:.0f} times; at most {self.max_inflation:g}"
+                )
+            total += info.file_size
+        if total > self.max_total_bytes:
+            raise UploadRefused(
+                f"the upload inflates to {total} bytes; at most {self.max_total_bytes}"
+            )
 
 
 @dataclass
 class Upload:
-    """The uploaded files, kept as a zip in a temporary file until the job ends."""
+    """The uploaded files, kept as a zip file on disk while the upload's job lasts."""
 
-    archive: IO[bytes]
+    path: Path
     root: str  # the folder holding the manifest, inside the zip ('' at the top)
     rows: list[dict[str, str]]
+    limits: UploadLimits
 
     def files(self, folder: str) -> list[str]:
-        with zipfile.ZipFile(self.archive) as z:
+        with zipfile.ZipFile(self.path) as z:
             prefix = f"{self.root}{folder}/"
             return sorted(
                 n
@@ -56,89 +109,146 @@ class Upload:
             )
 
     def read(self, name: str) -> bytes:
-        with zipfile.ZipFile(self.archive) as z:
-            return z.read(name)
+        with zipfile.ZipFile(self.path) as z:
+            return read_bounded(z, name, self.limits.max_file_bytes)
 
-    def close(self) -> None:
-        self.archive.close()
+
+def read_bounded(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """A file of the archive, read in chunks and refused past `limit` bytes whatever the
+    archive's directory says (so a forged size cannot make it inflate without end)."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(name) as stream:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadRefused(f"{name!r} inflates past {limit} bytes")
+                parts.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise UploadRefused(f"{name!r} cannot be read from the zip: {error}") from None
+    return b"".join(parts)
 
 
 def _safe(name: str) -> str:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts:
         raise UploadRefused(f"file name {name!r} leaves the upload's folder")
+    try:
+        refuse_control(name, one_line=True)
+    except ValueError as error:
+        raise UploadRefused(f"a file name {error}") from None
     return str(path)
 
 
-def archive_of(files: list[tuple[str, IO[bytes]]]) -> IO[bytes]:
-    """One zip from the uploaded files: a single .zip as is, or a folder's files by their
-    relative paths (as browsers send a folder upload)."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (returned open; the job closes it)
+def archive_of(files: list[tuple[str, IO[bytes]]], path: Path, limits: UploadLimits) -> Path:
+    """One zip at `path` from the uploaded files: a single .zip as is (its directory
+    checked against `limits`), or a folder's files by their relative paths (as browsers
+    send a folder upload), each within the bounds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
         source = files[0][1]
         source.seek(0)
-        while chunk := source.read(1 << 20):
-            spool.write(chunk)
-        spool.seek(0)
-        if not zipfile.is_zipfile(spool):
-            spool.close()
+        with path.open("wb") as out:
+            shutil.copyfileobj(source, out, CHUNK)
+        if not zipfile.is_zipfile(path):
             raise UploadRefused("the uploaded .zip file is not a zip archive")
-        return spool
-    with zipfile.ZipFile(spool, "w") as z:
+        try:
+            with zipfile.ZipFile(path) as z:
+                limits.check(z)
+        except zipfile.BadZipFile as error:
+            raise UploadRefused(f"the uploaded .zip cannot be read: {error}") from None
+        return path
+    if len(files) > limits.max_files:
+        raise UploadRefused(f"the upload holds {len(files)} files; at most {limits.max_files}")
+    with zipfile.ZipFile(path, "w") as z:
         for name, stream in files:
             stream.seek(0)
-            z.writestr(_safe(name), stream.read())
-    return spool
+            data = stream.read(limits.max_file_bytes + 1)
+            if len(data) > limits.max_file_bytes:
+                raise UploadRefused(f"{name!r} is larger than {limits.max_file_bytes} bytes")
+            z.writestr(_safe(name), data)
+    return path
 
 
-def open_upload(archive: IO[bytes]) -> Upload:
-    """Finds and reads the manifest; `UploadRefused` says what is wrong with the whole."""
-    archive.seek(0)
-    with zipfile.ZipFile(archive) as z:
-        names = [_safe(n) for n in z.namelist()]
-        found = sorted(
-            (n for n in names if PurePosixPath(n).name.lower() in MANIFESTS),
-            key=lambda n: n.count("/"),
-        )
-        if not found:
-            raise UploadRefused("the upload has no manifest.csv or manifest.parquet")
-        manifest = found[0]
-        rows = read_manifest(manifest, z.read(manifest))
+def open_upload(path: Path, limits: UploadLimits, max_rows: int) -> Upload:
+    """Finds and reads the manifest; `UploadRefused` says what is wrong with the whole,
+    including a manifest of more rows than `max_rows` (the authorised watchlist size)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [_safe(n) for n in z.namelist()]
+            found = sorted(
+                (n for n in names if PurePosixPath(n).name.lower() in MANIFESTS),
+                key=lambda n: n.count("/"),
+            )
+            if not found:
+                raise UploadRefused("the upload has no manifest.csv or manifest.parquet")
+            manifest = found[0]
+            rows = read_manifest(
+                manifest, read_bounded(z, manifest, limits.max_file_bytes), max_rows
+            )
+    except zipfile.BadZipFile as error:
+        raise UploadRefused(f"the upload cannot be read as a zip: {error}") from None
     parent = str(PurePosixPath(manifest).parent)
-    return Upload(archive, "" if parent == "." else parent + "/", rows)
+    return Upload(path, "" if parent == "." else parent + "/", rows, limits)
 
 
-def read_manifest(name: str, data: bytes) -> list[dict[str, str]]:
+def read_manifest(name: str, data: bytes, max_rows: int) -> list[dict[str, str]]:
     if name.lower().endswith(".parquet"):
-        rows = _parquet_rows(data)
+        rows = _parquet_rows(data, max_rows)
     else:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise UploadRefused("manifest.csv is not UTF-8 text") from None
-        rows = [
-            {k.strip(): (v or "").strip() for k, v in row.items() if k}
-            for row in csv.DictReader(io.StringIO(text))
-        ]
+        rows = []
+        try:
+            for row in csv.DictReader(io.StringIO(text)):
+                rows.append({str(k).strip(): _cell_text(v) for k, v in row.items() if k})
+                if len(rows) > max_rows:
+                    break
+        except csv.Error as error:
+            raise UploadRefused(f"manifest.csv cannot be read: {error}") from None
     if not rows:
         raise UploadRefused("the manifest has no rows")
+    if len(rows) > max_rows:
+        raise UploadRefused(
+            f"the manifest has more than {max_rows} rows, the authorised watchlist size"
+        )
     absent = [c for c in REQUIRED if c not in rows[0]]
     if absent:
         raise UploadRefused(f"the manifest lacks the column(s) {absent}")
     return rows
 
 
-def _parquet_rows(data: bytes) -> list[dict[str, str]]:
+def _cell_text(value: Any) -> str:
+    if isinstance(value, list):  # csv puts extra fields of a row in a list
+        return ";".join(str(v) for v in value)
+    return (value or "").strip()
+
+
+def _parquet_rows(data: bytes, max_rows: int) -> list[dict[str, str]]:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(io.BytesIO(data))
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        metadata = parquet.metadata
+        if metadata.num_rows > max_rows:
+            raise UploadRefused(
+                f"the manifest has {metadata.num_rows} rows; the authorised watchlist size "
+                f"is {max_rows}"
+            )
+        inflated = sum(
+            metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)
+        )
+        if inflated > 8 * max(len(data), SMALL_FILE):
+            raise UploadRefused(f"manifest.parquet inflates to {inflated} bytes")
+        table = parquet.read()
+    except UploadRefused:
+        raise
     except Exception as error:  # pyarrow raises several kinds for a file it cannot read
         raise UploadRefused(f"manifest.parquet cannot be read: {error}") from None
-    rows = []
-    for record in table.to_pylist():
-        rows.append({k: _text(v) for k, v in record.items()})
-    return rows
+    return [{k: _text(v) for k, v in record.items()} for record in table.to_pylist()]
 
 
 def _text(value: Any) -> str:
@@ -147,6 +257,20 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     return str(value).strip()
+
+
+def _checked(row: dict[str, str]) -> None:
+    """Every cell by the API's rule for text: names one line of `MAX_LINE` characters,
+    free text `MAX_TEXT`; no control characters anywhere."""
+    for column, value in row.items():
+        one_line = column in LINE_COLUMNS
+        bound = MAX_LINE if one_line else MAX_TEXT
+        if len(value) > bound:
+            raise ValueError(f"{column}: longer than {bound} characters")
+        try:
+            refuse_control(value, one_line=one_line)
+        except ValueError as error:
+            raise ValueError(f"{column}: {error}") from None
 
 
 def details_of(row: dict[str, str]) -> EntryDetails:
@@ -159,6 +283,7 @@ def details_of(row: dict[str, str]) -> EntryDetails:
             known = ", ".join(m.value for m in kind)
             raise ValueError(f"{column}: {value!r} is not one of {known}") from None
 
+    _checked(row)
     try:
         image_date = date.fromisoformat(row["image_date"])
     except ValueError:
@@ -173,115 +298,3 @@ def details_of(row: dict[str, str]) -> EntryDetails:
         sensitive_flags=tuple(choice("sensitive_flags", SensitiveFlag, f) for f in flags),
         ao_rationale=row.get("ao_rationale", ""),
     )
-
-
-@dataclass
-class UploadJob:
-    """One upload's progress and its report, entry by entry."""
-
-    deployment_id: uuid.UUID
-    total: int
-    job_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    state: str = "queued"
-    done: int = 0
-    added: dict[str, str] = field(default_factory=dict)
-    refused: list[dict[str, str]] = field(default_factory=list)
-    error: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id,
-            "deployment_id": str(self.deployment_id),
-            "state": self.state,
-            "total": self.total,
-            "done": self.done,
-            "added": dict(self.added),
-            "refused": list(self.refused),
-            "error": self.error,
-        }
-
-
-class Importer:
-    """Enrols each manifest row through the face engine and the domain service."""
-
-    def __init__(self, lfr: Any, engine_of: Any) -> None:
-        self.lfr = lfr
-        self.engine_of = engine_of
-
-    def run(self, job: UploadJob, upload: Upload, actor: Actor) -> None:
-        job.state = "running"
-        try:
-            engine = self.engine_of()
-            for row in upload.rows:
-                reason = self._enrol(job, upload, row, actor, engine)
-                if reason:
-                    job.refused.append({"folder": row.get("folder", ""), "reason": reason})
-                job.done += 1
-            job.state = "done"
-        except Exception as error:  # the job must end with a reason, whatever went wrong
-            job.state, job.error = "failed", f"{type(error).__name__}: {error}"
-        finally:
-            upload.close()
-
-    def _enrol(
-        self, job: UploadJob, upload: Upload, row: dict[str, str], actor: Actor, engine: Any
-    ) -> str:
-        """Adds one entry; returns the reason it was refused, or '' when added."""
-        from recognition.enrol import EnrolmentError, template_from_image
-
-        folder = row.get("folder", "")
-        try:
-            details = details_of(row)
-        except (ValueError, KeyError) as error:
-            return str(error)
-        images = upload.files(folder)
-        wanted = row.get("image")
-        if wanted:
-            images = [n for n in images if PurePosixPath(n).name == wanted]
-        if not images:
-            return (
-                f"no image {wanted!r} in folder {folder!r}"
-                if wanted
-                else f"folder {folder!r} holds no image"
-            )
-        image = upload.read(images[0])
-        try:
-            template = template_from_image(engine, image)
-        except EnrolmentError as error:
-            return str(error)
-        try:
-            entry_id = self.lfr.add_watchlist_entry(
-                actor, job.deployment_id, details, image, template.vector.tobytes(), engine.model_id
-            )
-        except ConcurrentChange:
-            return f"an entry with reference {details.reference!r} is already on this watchlist"
-        except DomainError as error:
-            return str(error)
-        job.added[folder] = str(entry_id)
-        return ""
-
-
-class UploadJobs:
-    """The server's upload jobs, each run on its own thread."""
-
-    def __init__(self) -> None:
-        self._jobs: dict[str, UploadJob] = {}
-        self._lock = threading.Lock()
-
-    def start(
-        self, importer: Importer, deployment_id: uuid.UUID, upload: Upload, actor: Actor
-    ) -> UploadJob:
-        job = UploadJob(deployment_id, total=len(upload.rows))
-        with self._lock:
-            self._jobs[job.job_id] = job
-        threading.Thread(
-            target=importer.run,
-            args=(job, upload, actor),
-            daemon=True,
-            name=f"watchlist-upload-{job.job_id}",
-        ).start()
-        return job
-
-    def get(self, job_id: str) -> UploadJob | None:
-        with self._lock:
-            return self._jobs.get(job_id)

@@ -13,7 +13,9 @@ from api import schemas, views
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
-from api.watchlist_import import Importer, UploadJobs, UploadRefused, archive_of, open_upload
+from api.upload_jobs import Importer, UploadJob, UploadJobs
+from api.watchlist_import import UploadRefused, archive_of
+from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, RuleViolation
 from domain.values import Role
@@ -58,13 +60,32 @@ def upload(
     deployment = api.lfr.load(Deployment, deployment_id)
     if deployment.watchlist_state != "none":
         raise RuleViolation("entries are added before the watchlist is compiled")
+    authority = api.lfr.load(DeploymentApplication, deployment.authority_id)
+    jobs = _jobs(request)
+    job_id, archive = jobs.new_archive()
     try:
-        received = open_upload(archive_of([(f.filename or "", f.file) for f in files]))
+        archive_of([(f.filename or "", f.file) for f in files], archive, jobs.limits)
+        job = jobs.start(
+            Importer(api.lfr, api.engine),
+            job_id,
+            deployment_id,
+            who.actor,
+            max_rows=authority.watchlist_max_size,
+        )
     except UploadRefused as error:
+        jobs.discard(job_id)
         raise HTTPException(422, f"files: {error}") from None
-    importer = Importer(api.lfr, api.engine)
-    job = _jobs(request).start(importer, deployment_id, received, who.actor)
+    except BaseException:
+        jobs.discard(job_id)
+        raise
     return schemas.UploadOut.model_validate(job.as_dict())
+
+
+def _job(request: Request, job_id: str) -> UploadJob:
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no watchlist upload with id {job_id}")
+    return job
 
 
 @router.get(
@@ -75,9 +96,33 @@ def upload(
 def upload_progress(
     job_id: str, request: Request, _: Principal = Depends(compilers)
 ) -> schemas.UploadOut:
-    job = _jobs(request).get(job_id)
-    if job is None:
-        raise HTTPException(404, f"no watchlist upload with id {job_id}")
+    return schemas.UploadOut.model_validate(_job(request, job_id).as_dict())
+
+
+@router.post(
+    "/watchlist/uploads/{job_id}/cancellation",
+    response_model=schemas.UploadOut,
+    summary="Stop an upload before its next row (the entries already added stay, listed)",
+)
+def cancel_upload(
+    job_id: str, request: Request, _: Principal = Depends(compilers)
+) -> schemas.UploadOut:
+    job = _jobs(request).cancel(_job(request, job_id))
+    return schemas.UploadOut.model_validate(job.as_dict())
+
+
+@router.post(
+    "/watchlist/uploads/{job_id}/resumption",
+    response_model=schemas.UploadOut,
+    summary="Carry on an upload the server's stop interrupted, from its next row",
+)
+def resume_upload(
+    job_id: str,
+    request: Request,
+    _: Principal = Depends(compilers),
+    api: ApiState = Depends(api_state),
+) -> schemas.UploadOut:
+    job = _jobs(request).resume(Importer(api.lfr, api.engine), _job(request, job_id))
     return schemas.UploadOut.model_validate(job.as_dict())
 
 

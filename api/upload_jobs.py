@@ -1,0 +1,255 @@
+"""Watchlist uploads as durable jobs: kept on disk, resumable after a crash, cancellable.
+
+Each job lives in its own folder under the jobs directory: the uploaded files as one zip,
+and `job.json`, its state, rewritten (atomically) after every row. A job found `running`
+when the server starts was interrupted by a crash: it is shown `interrupted` and resumes,
+from the row after the last one recorded, when asked (`resume`). A cancelled job stops
+before its next row; the entries already added stay, and the report lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from api.watchlist_import import Upload, UploadLimits, UploadRefused, details_of, open_upload
+from domain.errors import ConcurrentChange, DomainError
+from domain.values import Actor, Role
+
+ARCHIVE = "upload.zip"
+STATE = "job.json"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    INTERRUPTED = "interrupted"  # the server stopped while it ran: resume it
+    CANCELLING = "cancelling"
+    CANCELLED = "cancelled"
+    DONE = "done"
+    FAILED = "failed"
+
+
+UNFINISHED = {JobState.QUEUED, JobState.RUNNING, JobState.INTERRUPTED, JobState.CANCELLING}
+
+
+@dataclass
+class UploadJob:
+    """One upload's progress and its report, entry by entry."""
+
+    deployment_id: str
+    total: int
+    actor_id: str
+    actor_role: str
+    max_rows: int
+    job_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state: JobState = JobState.QUEUED
+    done: int = 0
+    added: dict[str, str] = field(default_factory=dict)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.actor_id, Role(self.actor_role))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "deployment_id": self.deployment_id,
+            "state": self.state.value,
+            "total": self.total,
+            "done": self.done,
+            "added": dict(self.added),
+            "refused": list(self.refused),
+            "error": self.error,
+        }
+
+
+class Importer:
+    """Enrols each manifest row through the face engine and the domain service."""
+
+    def __init__(self, lfr: Any, engine_of: Any) -> None:
+        self.lfr = lfr
+        self.engine_of = engine_of
+
+    def enrol(self, job: UploadJob, upload: Upload, row: dict[str, str], engine: Any) -> str:
+        """Adds one entry; returns the reason it was refused, or '' when added."""
+        from recognition.enrol import EnrolmentError, template_from_image
+
+        folder = row.get("folder", "")
+        try:
+            details = details_of(row)
+        except (ValueError, KeyError) as error:
+            return str(error)
+        images = upload.files(folder)
+        wanted = row.get("image")
+        if wanted:
+            images = [n for n in images if PurePosixPath(n).name == wanted]
+        if not images:
+            return f"no image {wanted!r} in this folder" if wanted else "the folder holds no image"
+        try:
+            image = upload.read(images[0])
+            template = template_from_image(engine, image)
+        except (EnrolmentError, UploadRefused) as error:
+            return str(error)
+        try:
+            entry_id = self.lfr.add_watchlist_entry(
+                job.actor,
+                uuid.UUID(job.deployment_id),
+                details,
+                image,
+                template.vector.tobytes(),
+                engine.model_id,
+            )
+        except ConcurrentChange:
+            return "an entry with this reference is already on this watchlist"
+        except DomainError as error:
+            return str(error)
+        job.added[folder] = str(entry_id)
+        return ""
+
+
+class UploadJobs:
+    """The server's upload jobs, kept under `directory`, each run on its own thread."""
+
+    def __init__(self, directory: Path, limits: UploadLimits) -> None:
+        self.directory = directory
+        self.limits = limits
+        self._jobs: dict[str, UploadJob] = {}
+        self._lock = threading.Lock()
+        self._load()
+
+    def folder(self, job_id: str) -> Path:
+        return self.directory / job_id
+
+    def new_archive(self) -> tuple[str, Path]:
+        """A new job id and where its uploaded zip goes."""
+        job_id = uuid.uuid4().hex
+        return job_id, self.folder(job_id) / ARCHIVE
+
+    def discard(self, job_id: str) -> None:
+        """Removes a job's files when its upload was refused before it started."""
+        shutil.rmtree(self.folder(job_id), ignore_errors=True)
+
+    def start(
+        self, importer: Importer, job_id: str, deployment_id: uuid.UUID, actor: Actor, max_rows: int
+    ) -> UploadJob:
+        """Reads the manifest (`UploadRefused` for the whole) and starts the job."""
+        upload = open_upload(self.folder(job_id) / ARCHIVE, self.limits, max_rows)
+        job = UploadJob(
+            str(deployment_id), len(upload.rows), actor.id, actor.role.value, max_rows, job_id
+        )
+        self._save(job)
+        with self._lock:
+            self._jobs[job.job_id] = job
+        self._run_in_thread(importer, job, upload)
+        return job
+
+    def resume(self, importer: Importer, job: UploadJob) -> UploadJob:
+        """Carries on an interrupted job from the row after the last one recorded."""
+        with self._lock:
+            if job.state != JobState.INTERRUPTED:
+                raise DomainError(
+                    f"the upload is {job.state.value}; only an interrupted one resumes"
+                )
+            job.state = JobState.QUEUED
+        upload = open_upload(self.folder(job.job_id) / ARCHIVE, self.limits, job.max_rows)
+        self._save(job)
+        self._run_in_thread(importer, job, upload)
+        return job
+
+    def cancel(self, job: UploadJob) -> UploadJob:
+        with self._lock:
+            if job.state in (JobState.QUEUED, JobState.RUNNING):
+                job.state = JobState.CANCELLING
+            elif job.state == JobState.INTERRUPTED:
+                job.state = JobState.CANCELLED
+            elif job.state != JobState.CANCELLING:
+                raise DomainError(f"the upload is {job.state.value} and cannot be cancelled")
+        self._save(job)
+        return job
+
+    def get(self, job_id: str) -> UploadJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def _run_in_thread(self, importer: Importer, job: UploadJob, upload: Upload) -> None:
+        threading.Thread(
+            target=self._run,
+            args=(importer, job, upload),
+            daemon=True,
+            name=f"watchlist-upload-{job.job_id}",
+        ).start()
+
+    def _run(self, importer: Importer, job: UploadJob, upload: Upload) -> None:
+        try:
+            if not self._advance(job, JobState.QUEUED, JobState.RUNNING):
+                return
+            engine = importer.engine_of()
+            while job.done < len(upload.rows):
+                if job.state == JobState.CANCELLING:
+                    self._advance(job, JobState.CANCELLING, JobState.CANCELLED)
+                    return
+                row = upload.rows[job.done]
+                if len(job.added) >= job.max_rows:
+                    reason = f"the authorised watchlist size ({job.max_rows}) is reached"
+                else:
+                    reason = importer.enrol(job, upload, row, engine)
+                if reason:
+                    job.refused.append({"folder": row.get("folder", ""), "reason": reason})
+                job.done += 1
+                self._save(job)
+            self._finish(job, JobState.DONE)
+        except Exception as error:  # the job must end with a reason, whatever went wrong
+            job.error = f"{type(error).__name__}: {error}"
+            self._finish(job, JobState.FAILED)
+
+    def _advance(self, job: UploadJob, expected: JobState, to: JobState) -> bool:
+        with self._lock:
+            if job.state != expected:
+                return False
+            job.state = to
+        self._save(job)
+        return True
+
+    def _finish(self, job: UploadJob, state: JobState) -> None:
+        with self._lock:
+            job.state = JobState.CANCELLED if job.state == JobState.CANCELLING else state
+        self._save(job)
+
+    def _save(self, job: UploadJob) -> None:
+        """Writes the job's state atomically: a crash leaves the old state or the new."""
+        path = self.folder(job.job_id) / STATE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        with self._lock:
+            text = json.dumps({**asdict(job), "state": job.state.value})
+        with temporary.open("w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+
+    def _load(self) -> None:
+        """The jobs of earlier runs; those that were under way are now interrupted."""
+        if not self.directory.exists():
+            return
+        for path in sorted(self.directory.glob(f"*/{STATE}")):
+            try:
+                values = json.loads(path.read_text())
+                job = UploadJob(**{**values, "state": JobState(values["state"])})
+            except (ValueError, TypeError, KeyError):
+                continue  # a job file from another version: not ours to run
+            if job.state in (JobState.QUEUED, JobState.RUNNING):
+                job.state = JobState.INTERRUPTED
+            elif job.state == JobState.CANCELLING:
+                job.state = JobState.CANCELLED
+            self._jobs[job.job_id] = job
