@@ -30,6 +30,7 @@ from recognition.transport import KafkaSink
 from recognition.worker import RecognitionWorker
 from runtime.bootstrap import open_services
 from runtime.commands.recognition import recognise
+from runtime.probe_keys import worker_sealer
 from runtime.sample import walk_past_video
 from runtime.settings import Settings
 from runtime.worker_link import DomainWatchlistProvider
@@ -105,7 +106,7 @@ def main() -> None:
         stop = threading.Event()
         watcher = threading.Thread(target=watch_queue, args=(models, deployment, seen, stop))
         watcher.start()
-        sink = TimedSink(KafkaSink(broker.bootstrap))
+        sink = TimedSink(KafkaSink(broker.bootstrap, worker_sealer(settings)))
         process = RecognitionWorker.process
 
         def timed_process(worker: RecognitionWorker, frame: Any) -> None:

@@ -42,7 +42,9 @@ def fill(settings: Settings, alerts: int) -> int:
                 MATCHES_TOPIC,
                 0,
                 n,
-                synthetic_match(d, entries[n % 2], f"t{n}", utc_iso(clock.now), 600).to_json(),
+                synthetic_match(d, entries[n % 2], f"t{n}", utc_iso(clock.now), 600).to_json(
+                    ingest.probe_keys.sealer
+                ),
             )
             for n in range(start, min(alerts, start + 2000))
         ]

@@ -31,6 +31,7 @@ from recognition.capture import VideoSource  # noqa: E402
 from recognition.engines import EngineUnavailable, FaceEngine, load_engine  # noqa: E402
 from recognition.enrol import template_from_image  # noqa: E402
 from recognition.index import Template, WatchlistIndex  # noqa: E402
+from recognition.sealing import ProbeKeyPair  # noqa: E402
 from recognition.transport import InProcessBroker  # noqa: E402
 from recognition.worker import RecognitionWorker, WorkerConfig  # noqa: E402
 from tests.support.video import Walk, face_patch, write_video  # noqa: E402
@@ -69,7 +70,12 @@ def street_video(faces: Path, path: Path, frames: int) -> list[Path]:
 
 def end_to_end(engine: FaceEngine, video: Path, templates: list[Template]) -> float:
     """Frames/s of the worker reading, decoding and processing the file."""
-    worker = RecognitionWorker(engine, Live(templates), InProcessBroker().sink(), WorkerConfig("b"))
+    worker = RecognitionWorker(
+        engine,
+        Live(templates),
+        InProcessBroker(ProbeKeyPair.generate().sealer).sink(),
+        WorkerConfig("b"),
+    )
     start = time.perf_counter()
     stats = worker.run(VideoSource(str(video)))
     return stats.frames / (time.perf_counter() - start)

@@ -10,9 +10,15 @@ event id, so a replay finds its alert and is a no-op); a `FacesSeenCount` become
 record `Tracking("kafka:<topic>:<partition>", last offset)` are stored in ONE transaction
 of the library's process recorder (ledgered like every other write), so a crash at any
 point loses nothing and duplicates nothing: on restart the ingest resumes after the
-stored offset. A message that does not parse, or that the domain refuses (deployment not
-live, unknown entry, score below threshold...), is recorded as a `MessageRejected` event
-with its reason in that same transaction, and the ingest goes on.
+stored offset. A run is split into transactions of at most `MAX_RUN_MESSAGES` messages
+and about `MAX_RUN_BYTES` bytes: one very large INSERT stalls psycopg's pipeline mode.
+A message that does not parse, is of a schema version the ingest does not know, carries a
+probe not sealed to this ingest's key, or that the domain refuses (deployment not live,
+unknown entry, score below threshold...), is recorded as a `MessageRejected` event with
+its reason in that same transaction, and the ingest goes on.
+
+After the broker's log changed (domain/broker_log.py) a topic's offsets are tracked under
+a new epoch: `kafka:<topic>:<partition>:<epoch>`.
 """
 
 from __future__ import annotations
@@ -37,12 +43,22 @@ from domain.records import MessageRejected
 from domain.service import LfrService, Match
 from domain.values import Actor, Role
 from projections.keybatch import BatchKeys
-from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
+from recognition.events import (
+    FACES_SEEN_TOPIC,
+    MATCHES_TOPIC,
+    FacesSeenCount,
+    MatchEvent,
+    UnsupportedSchema,
+)
+from recognition.sealing import ProbeKeyPair, SealError
 from runtime.vault import Vault
 
 A = TypeVar("A", bound=Aggregate)
 INGEST_ACTOR = Actor("ingest", Role.SYSTEM)
 MALFORMED = (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError)
+# A transaction's bounds: psycopg's pipeline mode deadlocks on one INSERT of a few MB.
+MAX_RUN_MESSAGES = 500
+MAX_RUN_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -76,8 +92,9 @@ class IngestReport:
         return self.alerts + self.tallies + len(self.rejected)
 
 
-def tracking_name(topic: str, partition: int) -> str:
-    return f"kafka:{topic}:{partition}"
+def tracking_name(topic: str, partition: int, epoch: int = 0) -> str:
+    """Where a topic-partition's offsets are tracked; epoch 0 keeps the original name."""
+    return f"kafka:{topic}:{partition}" + (f":{epoch}" if epoch else "")
 
 
 class IngestService(LfrService):
@@ -93,12 +110,17 @@ class IngestService(LfrService):
         env: Mapping[str, str] | None = None,
         *,
         shared_recorder: Any = None,
+        probe_keys: ProbeKeyPair,
         keys: BatchKeys | None = None,
         **kwargs: Any,
     ) -> None:
         self._shared_recorder = shared_recorder
         super().__init__(env, **kwargs)
         self.keys = keys
+        # Opens the probe crops workers sealed to this ingest's public key.
+        self.probe_keys = probe_keys
+        # The broker-log epoch of each topic (domain/broker_log.py); 0 until a log change.
+        self.epochs: dict[str, int] = {}
         self._optimistic = False
         self._batch: ProcessingEvent[UUID] | None = None
         self._batch_ids: set[UUID] = set()
@@ -113,10 +135,13 @@ class IngestService(LfrService):
 
     def offset(self, topic: str, partition: int) -> int | None:
         """The last offset stored for a topic-partition, or None before the first."""
-        name = tracking_name(topic, partition)
+        name = self.tracking_name(topic, partition)
         if isinstance(self.recorder, ProcessRecorder):
             return self.recorder.max_tracking_id(name)
         return self._memory_offsets.get(name)
+
+    def tracking_name(self, topic: str, partition: int) -> str:
+        return tracking_name(topic, partition, self.epochs.get(topic, 0))
 
     @contextmanager
     def batch(self, tracking: Tracking, optimistic: bool = True) -> Iterator[None]:
@@ -165,7 +190,7 @@ class IngestService(LfrService):
 
 
 def _match_command(ingest: IngestService, value: bytes) -> None:
-    event = MatchEvent.from_json(value)
+    event = MatchEvent.from_json(value, ingest.probe_keys)
     ingest.raise_alert(
         Actor(f"worker:{event.camera_id}", Role.WORKER),
         Match(
@@ -229,6 +254,10 @@ def _handle(ingest: IngestService, message: Message, report: IngestReport) -> No
         command(ingest, message.value)
     except DomainError as error:
         reason = f"refused: {error}"
+    except UnsupportedSchema as error:
+        reason = f"unsupported schema: {error}"
+    except SealError as error:
+        reason = f"sealed probe refused: {error}"
     except MALFORMED as error:
         reason = f"malformed {message.topic} message: {type(error).__name__}: {error}"
     else:
@@ -250,7 +279,7 @@ def _store_run(
     """One transaction: the run's events and its last offset."""
     report = IngestReport()
     last = run[-1]
-    tracking = Tracking(tracking_name(last.topic, last.partition), last.offset)
+    tracking = Tracking(ingest.tracking_name(last.topic, last.partition), last.offset)
     with ingest.batch(tracking, optimistic):
         for message in run:
             _handle(ingest, message, report)
@@ -260,22 +289,40 @@ def _store_run(
 def ingest_batch(ingest: IngestService, messages: Iterable[Message]) -> IngestReport:
     """Stores what the messages say, exactly once per offset; returns what it stored.
 
-    Messages already stored (offset at or below the stored one) are skipped. When a run's
-    transaction conflicts (another ingest stored the same messages, or an alert at once),
-    the run is retried one message per transaction, and what is already stored is skipped."""
+    Messages already stored (offset at or below the stored one) are skipped. Each run is
+    stored in transactions bounded by count and bytes. When a transaction conflicts
+    (another ingest stored the same messages, or an alert at once), its messages are
+    retried one per transaction, and what is already stored is skipped."""
     report = IngestReport()
     ordered = sorted(messages, key=lambda m: (m.topic, m.partition, m.offset))
     for (topic, partition), group in groupby(ordered, key=lambda m: (m.topic, m.partition)):
         stored = ingest.offset(topic, partition)
-        run = [m for m in group if stored is None or m.offset > stored]
-        if not run:
-            continue
-        try:
-            report.add(_store_run(ingest, run))
-        except IntegrityError:
-            for message in run:
-                report.add(_store_one(ingest, message))
+        pending = [m for m in group if stored is None or m.offset > stored]
+        for run in bounded_runs(pending):
+            try:
+                report.add(_store_run(ingest, run))
+            except IntegrityError:
+                for message in run:
+                    report.add(_store_one(ingest, message))
     return report
+
+
+def bounded_runs(
+    messages: Sequence[Message],
+    max_messages: int = MAX_RUN_MESSAGES,
+    max_bytes: int = MAX_RUN_BYTES,
+) -> Iterator[list[Message]]:
+    """Consecutive runs of at most `max_messages` and `max_bytes` (a larger message alone)."""
+    run: list[Message] = []
+    size = 0
+    for message in messages:
+        if run and (len(run) >= max_messages or size + len(message.value) > max_bytes):
+            yield run
+            run, size = [], 0
+        run.append(message)
+        size += len(message.value)
+    if run:
+        yield run
 
 
 def _store_one(ingest: IngestService, message: Message) -> IngestReport:
@@ -323,10 +370,13 @@ def open_ingest(settings: Any, services: Any = None) -> IngestService:
     env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
     shared = services.lfr.recorder if location.kind == "memory" else None
     keys = BatchKeys(services.vault.keys)
+    from runtime.probe_keys import ingest_keys
+
     return IngestService(
         env,
         shared_recorder=shared,
         keys=keys,
+        probe_keys=ingest_keys(settings),
         sealer=Vault(keys, services.vault.kek),  # type: ignore[arg-type]
         policy=services.lfr.policy,
         clock=services.lfr.clock,

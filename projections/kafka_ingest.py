@@ -3,6 +3,12 @@
 Partitions are assigned explicitly (no consumer group: offsets live in the database, in
 the same transaction as the events, and group joins are slow on some brokers). On start
 each partition is positioned just after the offset the database holds for it.
+
+The ingest creates the topics it reads when they are missing (partitions and retention
+from the settings), and before trusting stored offsets it checks that the broker's log is
+the one they came from (projections/broker_log.py); it checks again whenever the broker
+reports another topic id or an offset out of range while it runs, so a reset broker's new
+messages are never skipped silently.
 """
 
 from __future__ import annotations
@@ -14,11 +20,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from projections.broker_log import LogView, ResetPolicy, bind
 from projections.ingest import IngestReport, IngestService, Message, ingest_batch
-from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC
+from recognition.transport import TOPICS, TopicPlan, create_topics
 
 log = logging.getLogger(__name__)
-TOPICS = (MATCHES_TOPIC, FACES_SEEN_TOPIC)
+
+
+class LogChanged(Exception):
+    """The broker's log changed under a running ingest: positions must be checked again."""
 
 
 class KafkaIngest:
@@ -30,6 +40,8 @@ class KafkaIngest:
         bootstrap: str,
         topics: Sequence[str] = TOPICS,
         max_records: int = 1000,
+        plan: TopicPlan | None = None,
+        policy: ResetPolicy = ResetPolicy.EARLIEST,
     ) -> None:
         from kafka import KafkaConsumer
         from kafka.errors import KafkaError
@@ -37,12 +49,20 @@ class KafkaIngest:
         self.ingest = ingest
         self._reader_error: Exception | None = None
         self.topics = tuple(topics)
+        self.bootstrap = bootstrap
+        self.plan = plan or TopicPlan()
+        self.policy = policy
+        self._topic_ids: dict[str, str] = {}
         try:
             self.consumer = KafkaConsumer(
                 bootstrap_servers=bootstrap,
                 group_id=None,
                 enable_auto_commit=False,
-                auto_offset_reset="earliest",
+                # Never move a position silently: an offset out of range raises, and the
+                # ingest checks which log it is reading (projections/broker_log.py).
+                auto_offset_reset="none",
+                allow_auto_create_topics=False,
+                metadata_max_age_ms=5_000,  # a recreated topic's new id shows within seconds
                 max_poll_records=max_records,
                 fetch_max_wait_ms=100,
                 request_timeout_ms=30_000,
@@ -52,38 +72,84 @@ class KafkaIngest:
         self._assign()
 
     def _assign(self, timeout_s: float = 30.0) -> None:
+        """Creates missing topics, checks each is the log its offsets came from, seeks."""
+        from kafka import TopicPartition
+
+        create_topics(self.bootstrap, self.plan, self.topics)
+        partitions: list[TopicPartition] = []
+        starts: dict[TopicPartition, int] = {}
+        for topic in self.topics:
+            view = self._view(topic, timeout_s)
+            resume = bind(self.ingest, view, self.policy)
+            self._topic_ids[topic] = view.topic_id
+            for partition in sorted(view.end):
+                tp = TopicPartition(topic, partition)
+                starts[tp] = resume[partition]
+                partitions.append(tp)
+        self.consumer.assign(partitions)
+        for tp, offset in starts.items():
+            self.consumer.seek(tp, offset)
+
+    def _view(self, topic: str, timeout_s: float) -> LogView:
         from kafka import TopicPartition
 
         deadline = time.monotonic() + timeout_s
-        partitions: list[TopicPartition] = []
-        for topic in self.topics:
+        ids = self.consumer.partitions_for_topic(topic)
+        while not ids and time.monotonic() < deadline:
+            time.sleep(0.2)  # just created: the metadata may lag
+            self.consumer._client.cluster.request_update()
             ids = self.consumer.partitions_for_topic(topic)
-            while not ids and time.monotonic() < deadline:
-                time.sleep(0.2)  # the topic may not exist yet: the worker creates it
-                ids = self.consumer.partitions_for_topic(topic)
-            if not ids:
-                raise ConnectionError(f"Kafka has no topic {topic!r}")
-            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
-        self.consumer.assign(partitions)
-        for tp in partitions:
-            stored = self.ingest.offset(tp.topic, tp.partition)
-            if stored is None:
-                self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, stored + 1)
+        if not ids:
+            raise ConnectionError(f"Kafka has no topic {topic!r}")
+        tps = [TopicPartition(topic, p) for p in sorted(ids)]
+        first, end = self.consumer.beginning_offsets(tps), self.consumer.end_offsets(tps)
+        cluster = self.consumer._client.cluster
+        return LogView(
+            topic,
+            str(cluster.cluster_id or ""),
+            str(cluster.topic_id(topic) or ""),
+            {tp.partition: int(first[tp]) for tp in tps},
+            {tp.partition: int(end[tp]) for tp in tps},
+        )
+
+    def _log_changed(self) -> bool:
+        """Whether the broker now reports another topic id (or none) for a bound topic."""
+        cluster = self.consumer._client.cluster
+        for topic, bound in self._topic_ids.items():
+            if bound and str(cluster.topic_id(topic) or "") != bound:
+                return True
+        return False
 
     def read(self, timeout_ms: int = 200) -> list[Message]:
-        """What is waiting on the broker (up to max_records), in offset order per partition."""
-        records = self.consumer.poll(timeout_ms=timeout_ms)
+        """What is waiting on the broker (up to max_records), in offset order per partition.
+
+        Raises `LogChanged` when the broker's log is not the one the positions belong to."""
+        from kafka.errors import OffsetOutOfRangeError
+
+        try:
+            records = self.consumer.poll(timeout_ms=timeout_ms)
+        except OffsetOutOfRangeError as error:
+            raise LogChanged(f"offset out of range: {error}") from None
+        if self._log_changed():
+            raise LogChanged("the broker reports another topic id")
         return [
             Message(r.topic, r.partition, r.offset, r.value or b"", r.key)
             for batch in records.values()
             for r in batch
         ]
 
+    def recheck(self) -> None:
+        """After `LogChanged`: check the logs again and resume by the policy."""
+        log.warning("Kafka's log changed under the ingest: checking the topics again")
+        self._assign()
+
     def poll_once(self, timeout_ms: int = 200) -> IngestReport:
         """Reads what is waiting and stores it; returns what it stored."""
-        messages = self.read(timeout_ms)
+        try:
+            messages = self.read(timeout_ms)
+        except LogChanged:
+            self.recheck()
+            return IngestReport()
         return ingest_batch(self.ingest, messages) if messages else IngestReport()
 
     def _read_ahead(self, stop: threading.Event, pages: queue.Queue[list[Message]]) -> None:
@@ -108,8 +174,36 @@ class KafkaIngest:
         idle_exit_s: float | None = None,
         progress: Callable[[IngestReport], Any] | None = None,
     ) -> IngestReport:
-        """Consumes until `stop` is set (or nothing arrived for `idle_exit_s`)."""
+        """Consumes until `stop` is set (or nothing arrived for `idle_exit_s`).
+
+        When the broker's log changes under it, the pages read ahead are dropped (nothing
+        of them is stored), the logs are checked again, and reading resumes by the policy."""
         total = IngestReport()
+        while True:
+            try:
+                self._run_pages(stop, total, idle_exit_s, progress)
+                return total
+            except LogChanged:
+                self._recheck_until_reachable(stop)
+
+    def _recheck_until_reachable(self, stop: threading.Event) -> None:
+        from kafka.errors import KafkaError
+
+        while not stop.is_set():
+            try:
+                self.recheck()
+                return
+            except (ConnectionError, KafkaError) as error:  # the broker is still restarting
+                log.warning("Kafka not ready, trying again: %s", error)
+                stop.wait(1.0)
+
+    def _run_pages(
+        self,
+        stop: threading.Event,
+        total: IngestReport,
+        idle_exit_s: float | None,
+        progress: Callable[[IngestReport], Any] | None,
+    ) -> None:
         halt = threading.Event()
         pages: queue.Queue[list[Message]] = queue.Queue(maxsize=3)
         self._reader_error = None
@@ -122,7 +216,6 @@ class KafkaIngest:
             reader.join()
         if self._reader_error is not None:
             raise self._reader_error
-        return total
 
     def _store_pages(
         self,
@@ -139,6 +232,8 @@ class KafkaIngest:
                 messages = pages.get(timeout=0.2)
             except queue.Empty:
                 messages = []
+            if messages and self._log_changed():
+                raise LogChanged("the broker reports another topic id")
             report = ingest_batch(self.ingest, messages) if messages else IngestReport()
             if report.messages or report.already_stored:
                 last_message = time.monotonic()

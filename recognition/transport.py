@@ -1,20 +1,93 @@
 """Where the worker's events go: Kafka in production and tests, an in-process broker
-in the embedded default. Both are keyed by deployment id."""
+in the embedded default. Both are keyed by deployment id, and both carry a match's probe
+crop only sealed to the ingest's public key.
+
+Topics are never auto-created: `create_topics` (run by the ingest at start) makes them with
+the configured partitions and retention, and a `KafkaSink` refuses to start without them."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
+from recognition.sealing import ProbeSealer
 
 Event = MatchEvent | FacesSeenCount
+TOPICS = (MATCHES_TOPIC, FACES_SEEN_TOPIC)
 
 
 def topic_of(event: Event) -> str:
     """The topic an event belongs on."""
     return MATCHES_TOPIC if isinstance(event, MatchEvent) else FACES_SEEN_TOPIC
+
+
+def wire_form(event: Event, sealer: ProbeSealer) -> bytes:
+    """The bytes that leave the worker: a match's crop sealed, a count as it is."""
+    return event.to_json(sealer) if isinstance(event, MatchEvent) else event.to_json()
+
+
+@dataclass(frozen=True)
+class TopicPlan:
+    """How the system's topics are made: partitions, replicas, retention."""
+
+    partitions: int = 3
+    replication: int = 1
+    retention_hours: float = 24.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> TopicPlan:
+        return cls(
+            settings.kafka_partitions, settings.kafka_replication, settings.kafka_retention_hours
+        )
+
+    def configs(self) -> dict[str, str]:
+        # Delete (never compact) after the retention: a sealed crop is not kept for ever.
+        retention_ms = int(self.retention_hours * 3600 * 1000)
+        return {"retention.ms": str(retention_ms), "cleanup.policy": "delete"}
+
+
+def _admin(bootstrap: str) -> Any:
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    except KafkaError as error:
+        raise ConnectionError(f"cannot reach Kafka at {bootstrap}: {error}") from error
+
+
+def missing_topics(bootstrap: str, topics: Sequence[str] = TOPICS) -> list[str]:
+    """The topics not on the broker (asked without making them: a producer's metadata
+    request may auto-create a topic on brokers that allow it)."""
+    admin = _admin(bootstrap)
+    try:
+        present = set(admin.list_topics())
+    finally:
+        admin.close()
+    return [t for t in topics if t not in present]
+
+
+def create_topics(bootstrap: str, plan: TopicPlan, topics: Sequence[str] = TOPICS) -> list[str]:
+    """Creates the topics that are missing; returns the names it created."""
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = _admin(bootstrap)
+    try:
+        missing = [t for t in topics if t not in set(admin.list_topics())]
+        created = []
+        for name in missing:
+            topic = NewTopic(name, plan.partitions, plan.replication, topic_configs=plan.configs())
+            with contextlib.suppress(TopicAlreadyExistsError):  # another ingest made it
+                admin.create_topics([topic])
+                created.append(name)
+        return created
+    finally:
+        admin.close()
 
 
 class EventSink(Protocol):
@@ -28,26 +101,36 @@ class EventSink(Protocol):
 
 
 class KafkaSink:
-    """Kafka producer: idempotent, acks=all, keyed by deployment id."""
+    """Kafka producer: idempotent, acks=all, keyed by deployment id, crops sealed."""
 
-    def __init__(self, bootstrap: str, timeout_s: float = 10.0) -> None:
+    def __init__(self, bootstrap: str, sealer: ProbeSealer, timeout_s: float = 10.0) -> None:
         from kafka import KafkaProducer
         from kafka.errors import KafkaError
 
-        config: dict[str, object] = {"bootstrap_servers": bootstrap, "acks": "all"}
+        config: dict[str, object] = {
+            "bootstrap_servers": bootstrap,
+            "acks": "all",
+            "allow_auto_create_topics": False,
+        }
         # Idempotence stops a retried send from writing the message twice.
         if "enable_idempotence" in KafkaProducer.DEFAULT_CONFIG:
             config["enable_idempotence"] = True
         try:
+            missing = missing_topics(bootstrap)
+            if missing:
+                raise ConnectionError(
+                    f"Kafka at {bootstrap} has no topic {missing[0]!r}: start `lfr ingest`, "
+                    "which creates the topics"
+                )
             self._producer = KafkaProducer(**config, request_timeout_ms=int(timeout_s * 1000))
         except KafkaError as error:
             raise ConnectionError(f"cannot reach Kafka at {bootstrap}: {error}") from error
+        self._sealer = sealer
         self._timeout = timeout_s
 
     def send(self, event: Event) -> None:
-        self._producer.send(
-            topic_of(event), key=event.deployment_id.encode(), value=event.to_json()
-        )
+        value = wire_form(event, self._sealer)
+        self._producer.send(topic_of(event), key=event.deployment_id.encode(), value=value)
 
     def flush(self) -> None:
         self._producer.flush(timeout=self._timeout)
@@ -73,12 +156,14 @@ class InProcessBroker:
     without bound or dropping an alert silently.
     """
 
-    def __init__(self, maxsize: int = 10_000) -> None:
+    def __init__(self, sealer: ProbeSealer, maxsize: int = 10_000) -> None:
         self._queue: queue.Queue[Delivered] = queue.Queue(maxsize=maxsize)
+        self._sealer = sealer
 
     def publish(self, event: Event, timeout_s: float = 5.0) -> None:
         """Enqueue one event; raises `queue.Full` when nobody reads for `timeout_s`."""
-        message = Delivered(topic_of(event), event.deployment_id.encode(), event.to_json())
+        value = wire_form(event, self._sealer)
+        message = Delivered(topic_of(event), event.deployment_id.encode(), value)
         self._queue.put(message, timeout=timeout_s)
 
     def poll(self, max_messages: int = 500, timeout_s: float = 0.0) -> list[Delivered]:
@@ -114,10 +199,12 @@ class InProcessSink:
         """The broker outlives the sink: the ingest may still be reading."""
 
 
-def sink_from_settings(kafka_bootstrap: str, broker: InProcessBroker | None = None) -> EventSink:
+def sink_from_settings(
+    kafka_bootstrap: str, sealer: ProbeSealer, broker: InProcessBroker | None = None
+) -> EventSink:
     """Kafka when a bootstrap address is configured, else the given in-process broker."""
     if kafka_bootstrap:
-        return KafkaSink(kafka_bootstrap)
+        return KafkaSink(kafka_bootstrap, sealer)
     if broker is None:
         raise ValueError("no Kafka bootstrap configured and no in-process broker given")
     return broker.sink()

@@ -24,8 +24,9 @@ def run_worker_in_process(
     from recognition.transport import InProcessBroker
     from runtime.commands.recognition import recognise
 
-    broker = InProcessBroker()
     ingest = open_ingest(services.settings, services)
+    # In one process too, the crops the worker emits are sealed to the ingest's key.
+    broker = InProcessBroker(ingest.probe_keys.sealer)
     done = threading.Event()
 
     def drain_until_done() -> None:

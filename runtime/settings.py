@@ -43,6 +43,20 @@ class Settings(BaseSettings):
     ledger_signing_key: str = ""
     token_secret: str = ""
     key_encryption_key: str = ""
+    # Probe crops are sealed by workers to the ingest's X25519 key: the ingest holds the
+    # private key, workers only the public one (runtime/probe_keys.py).
+    probe_private_key: str = ""
+    probe_public_key: str = ""
+
+    # Kafka topics, created by the ingest (never auto-created): partitions and how long the
+    # broker keeps a message (sealed crops included) before deleting it.
+    kafka_partitions: int = Field(default=3, ge=1, le=1000)
+    kafka_replication: int = Field(default=1, ge=1, le=10)
+    kafka_retention_hours: float = Field(default=24.0, gt=0, le=24 * 31)
+    # What the ingest does when the broker's log is not the one its offsets came from
+    # (a reset broker or recreated topic): "earliest" re-reads the new log from its start,
+    # "latest" starts at its end, "stop" refuses to go on. Each is recorded.
+    kafka_reset_policy: Literal["earliest", "latest", "stop"] = "earliest"
 
     # The audit ledger: its name in checkpoints, public keys (name:base64, comma-separated)
     # whose signatures verification accepts besides the log's own key (witnesses, or the

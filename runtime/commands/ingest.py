@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -19,16 +20,24 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
             "LFR_KAFKA_BOOTSTRAP is not set: without Kafka the embedded default "
             "ingests in-process (lfr demo)"
         )
+    from projections.broker_log import BrokerLogChangedError, ResetPolicy
     from projections.ingest import IngestReport, open_ingest
     from projections.kafka_ingest import KafkaIngest
+    from recognition.transport import TopicPlan
 
+    # The ingest's warnings (a broker log that changed, rejected messages) go to stderr.
+    logging.basicConfig(level=logging.WARNING, format="ingest: %(message)s", stream=sys.stderr)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     ingest = open_ingest(settings)
+    policy = ResetPolicy(settings.kafka_reset_policy)
     try:
-        consumer = KafkaIngest(ingest, settings.kafka_bootstrap)
-    except ConnectionError as error:
+        consumer = KafkaIngest(
+            ingest, settings.kafka_bootstrap, plan=TopicPlan.from_settings(settings), policy=policy
+        )
+    except (ConnectionError, BrokerLogChangedError) as error:
+        ingest.close()
         raise UserError(str(error)) from None
 
     def progress(total: IngestReport) -> Any:
@@ -42,6 +51,8 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(f"ingest: reading {settings.kafka_bootstrap}", file=sys.stderr, flush=True)
     try:
         consumer.run(stop, progress=progress)
+    except BrokerLogChangedError as error:
+        raise UserError(str(error)) from None
     finally:
         consumer.close()
         ingest.close()

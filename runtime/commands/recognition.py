@@ -91,6 +91,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     from recognition.transport import KafkaSink
     from runtime.bootstrap import open_services
     from runtime.live import run_worker_in_process
+    from runtime.probe_keys import worker_sealer
     from runtime.worker_link import DomainWatchlistProvider
 
     deployment = parse_deployment_id(args.deployment)
@@ -99,7 +100,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     services = open_services(settings)
     if settings.kafka_bootstrap:
         try:
-            sink: Any = KafkaSink(settings.kafka_bootstrap)
+            sink: Any = KafkaSink(settings.kafka_bootstrap, worker_sealer(settings))
         except ConnectionError as error:
             raise UserError(str(error)) from error
         provider = DomainWatchlistProvider(services.lfr)

@@ -42,6 +42,10 @@ class World:
             track_id=track,
         )
 
+    def wire(self, event: MatchEvent) -> bytes:
+        """The event as a worker sends it: its crop sealed to this ingest's key."""
+        return event.to_json(self.ingest.probe_keys.sealer)
+
 
 def make_world(url: str, data_dir: Path) -> World:
     settings = Settings(database_url=url, data_dir=data_dir)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from projections.ingest import Message, drain_broker, ingest_batch
+from projections.ingest import (
+    MAX_RUN_BYTES,
+    MAX_RUN_MESSAGES,
+    Message,
+    bounded_runs,
+    drain_broker,
+    ingest_batch,
+)
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
+from recognition.sealing import ProbeKeyPair
 from recognition.transport import InProcessBroker
 from tests.projections.conftest import World
 
@@ -16,7 +25,7 @@ def matches(world: World, count: int, start: int = 0) -> list[Message]:
             MATCHES_TOPIC,
             0,
             start + n,
-            world.match_event(n % 2, track=f"track-{start + n}").to_json(),
+            world.wire(world.match_event(n % 2, track=f"track-{start + n}")),
         )
         for n in range(count)
     ]
@@ -59,10 +68,10 @@ def test_malformed_messages_are_rejected_with_their_reason_and_the_ingest_goes_o
     good = matches(world, 2)
     bad = [
         Message(MATCHES_TOPIC, 0, 2, b"{not json"),
-        Message(MATCHES_TOPIC, 0, 3, b'{"event_id": "x", "surprise": 1}'),
+        Message(MATCHES_TOPIC, 0, 3, b'{"schema": "lfr.match", "version": "1.0", "event_id": "x"}'),
         Message(FACES_SEEN_TOPIC, 0, 0, b"[]"),
     ]
-    after = Message(MATCHES_TOPIC, 0, 4, world.match_event(0, track="after").to_json())
+    after = Message(MATCHES_TOPIC, 0, 4, world.wire(world.match_event(0, track="after")))
 
     report = ingest_batch(world.ingest, [*good, *bad, after])
 
@@ -73,7 +82,7 @@ def test_malformed_messages_are_rejected_with_their_reason_and_the_ingest_goes_o
         (MATCHES_TOPIC, 3),
     ]
     assert all(reason.startswith("malformed") for *_, reason in report.rejected)
-    assert "unknown fields ['surprise']" in report.rejected[2][3]
+    assert "missing fields ['probe_sealed']" in report.rejected[2][3]
     world.models.catch_up()
     stored = [n.topic for n in world.services.lfr.recorder.select_notifications(1, 10_000)]
     assert sum(t.endswith("MessageRejected") for t in stored) == 3
@@ -82,7 +91,7 @@ def test_malformed_messages_are_rejected_with_their_reason_and_the_ingest_goes_o
 
 def test_a_match_for_a_deployment_not_live_is_refused_and_recorded(world: World) -> None:
     world.scenario.prepared()  # watchlist imported, deployment not started
-    message = Message(MATCHES_TOPIC, 0, 0, world.match_event(0).to_json())
+    message = Message(MATCHES_TOPIC, 0, 0, world.wire(world.match_event(0)))
 
     report = ingest_batch(world.ingest, [message])
 
@@ -118,7 +127,7 @@ def test_faces_seen_counts_add_to_the_register(memory_world: World) -> None:
 
 def test_the_in_process_broker_drains_into_the_store(world: World) -> None:
     world.scenario.live()
-    broker = InProcessBroker()
+    broker = InProcessBroker(world.ingest.probe_keys.sealer)
     for n in range(4):
         broker.publish(world.match_event(n % 2, track=f"b{n}"))
     broker.publish(world.match_event(0, track="b0"))  # the worker sent one twice
@@ -129,3 +138,55 @@ def test_the_in_process_broker_drains_into_the_store(world: World) -> None:
     assert world.ingest.offset(MATCHES_TOPIC, 0) == 4
     assert alert_count(world) == 4
     assert drain_broker(world.ingest, broker).messages == 0
+
+
+def test_an_older_ingest_stores_a_match_with_an_added_optional_field(world: World) -> None:
+    world.scenario.live()
+    newer = json.loads(world.wire(world.match_event(0))) | {"version": "1.4", "blur": 0.1}
+
+    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, json.dumps(newer).encode())])
+
+    assert (report.alerts, report.rejected) == (1, [])
+
+
+def test_a_message_of_an_unknown_major_version_is_recorded_as_rejected(world: World) -> None:
+    world.scenario.live()
+    future = json.loads(world.wire(world.match_event(0))) | {"version": "2.0"}
+
+    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, json.dumps(future).encode())])
+
+    assert report.alerts == 0
+    assert report.rejected[0][3] == (
+        "unsupported schema: lfr.match version 2.0 (this reader knows 1.x)"
+    )
+    world.models.catch_up()
+    timeline = world.models.timeline(world.scenario.deployment)
+    assert timeline[-1]["event"] == "MessageRejected"
+    assert world.ingest.offset(MATCHES_TOPIC, 0) == 0  # refused, recorded, and passed
+
+
+def test_a_probe_not_sealed_to_this_ingest_is_rejected_and_raises_no_alert(
+    memory_world: World,
+) -> None:
+    memory_world.scenario.live()
+    stranger = ProbeKeyPair.generate().sealer
+    value = memory_world.match_event(0).to_json(stranger)
+
+    report = ingest_batch(memory_world.ingest, [Message(MATCHES_TOPIC, 0, 0, value)])
+
+    assert report.alerts == 0
+    assert report.rejected[0][3].startswith("sealed probe refused: the probe is sealed for key")
+
+
+def test_a_run_is_stored_in_transactions_bounded_by_count_and_about_a_megabyte() -> None:
+    def sized(offset: int, size: int) -> Message:
+        return Message(MATCHES_TOPIC, 0, offset, b"x" * size)
+
+    large = [sized(n, 40_000) for n in range(100)]
+    runs = list(bounded_runs(large))
+    assert [len(r) for r in runs] == [25, 25, 25, 25]
+    assert all(sum(len(m.value) for m in r) <= MAX_RUN_BYTES for r in runs)
+    small = [sized(n, 10) for n in range(1200)]
+    assert [len(r) for r in bounded_runs(small)] == [MAX_RUN_MESSAGES, MAX_RUN_MESSAGES, 200]
+    assert [len(r) for r in bounded_runs([sized(0, 3_000_000), sized(1, 10)])] == [1, 1]
+    assert [m.offset for r in runs for m in r] == list(range(100))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def publish(world: World, bootstrap: str, count: int, prefix: str) -> None:
-    sink = KafkaSink(bootstrap)
+    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer)
     for n in range(count):
         sink.send(world.match_event(n % 2, track=f"{prefix}-{n}"))
     sink.flush()
@@ -73,6 +74,27 @@ def test_kafka_messages_become_alerts_resuming_after_the_stored_offset(
     assert len(total.rejected) == base  # earlier tests' messages name unknown deployments
     assert world.ingest.offset(MATCHES_TOPIC, 0) == base + 24
     assert len(alerts_raised(world)) == 25
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_thousand_matches_with_40_kb_crops_reach_postgres_without_hanging(
+    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    world = make_world(postgres_url, tmp_path)
+    world.scenario.live()
+    sink = KafkaSink(kafka_bootstrap, world.ingest.probe_keys.sealer)
+    for n in range(1000):
+        match = world.match_event(n % 2, track=f"large-{n}")
+        sink.send(replace(match, probe_jpeg=b"\xff\xd8\xff" + os.urandom(40_000)))
+    sink.close()
+
+    consumer = KafkaIngest(world.ingest, kafka_bootstrap)
+    total = consumer.run(threading.Event(), idle_exit_s=3.0)
+    consumer.close()
+
+    assert total.alerts == 1000
+    assert len(alerts_raised(world)) == 1000
 
 
 def start_ingest(world: World, bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:

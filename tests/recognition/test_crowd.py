@@ -14,6 +14,7 @@ from recognition.capture import VideoSource
 from recognition.engines.base import FaceEngine
 from recognition.enrol import template_from_image
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, MatchEvent
+from recognition.sealing import ProbeKeyPair
 from recognition.transport import KafkaSink
 from recognition.worker import RecognitionWorker, WorkerConfig
 from tests.support.broker import read_topic
@@ -62,7 +63,8 @@ def street_run(
         for person, photo in crowd.watchlist.items()
     ]
     deployment = f"dep-{uuid.uuid4().hex[:8]}"
-    sink = KafkaSink(kafka_bootstrap)
+    keys = ProbeKeyPair.generate()  # the ingest's: the worker seals each crop to it
+    sink = KafkaSink(kafka_bootstrap, keys.sealer)
     config = WorkerConfig(deployment, "cam-street", count_interval_s=5.0)
     try:
         RecognitionWorker(street_engine, Live(templates), sink, config).run(
@@ -74,7 +76,7 @@ def street_run(
     def mine(topic: str) -> list[bytes]:
         return [v for k, v in read_topic(kafka_bootstrap, topic) if k == deployment.encode()]
 
-    alerts = [MatchEvent.from_json(v) for v in mine(MATCHES_TOPIC)]
+    alerts = [MatchEvent.from_json(v, keys) for v in mine(MATCHES_TOPIC)]
     return Run(crowd, alerts, [json.loads(v) for v in mine(FACES_SEEN_TOPIC)])
 
 

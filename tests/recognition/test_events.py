@@ -1,10 +1,15 @@
+"""The worker's messages: their schema and version, and a crop that travels only sealed."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from recognition.events import FacesSeenCount, MatchEvent, match_event_id
+from recognition.events import FacesSeenCount, MatchEvent, UnsupportedSchema, match_event_id
+from recognition.sealing import ProbeKeyPair, SealError
+
+KEYS = ProbeKeyPair.generate()
 
 
 def _match(**changes: object) -> MatchEvent:
@@ -21,13 +26,30 @@ def _match(**changes: object) -> MatchEvent:
         track_id="s1-3",
     )
     values.update(changes)
-    return MatchEvent.create(probe_jpeg=b"\xff\xd8jpeg", **values)
+    return MatchEvent.create(probe_jpeg=b"\xff\xd8\xff\xe0jpeg", **values)
 
 
-def test_a_match_event_survives_a_json_round_trip() -> None:
+def _payload(event: MatchEvent) -> dict[str, object]:
+    return dict(json.loads(event.to_json(KEYS.sealer)))
+
+
+def test_a_match_event_survives_the_wire_with_its_crop_sealed() -> None:
     event = _match()
-    assert MatchEvent.from_json(event.to_json()) == event
-    assert event.probe_bytes() == b"\xff\xd8jpeg"
+    wire = event.to_json(KEYS.sealer)
+    assert MatchEvent.from_json(wire, KEYS) == event
+    assert MatchEvent.from_json(wire, KEYS).probe_bytes() == b"\xff\xd8\xff\xe0jpeg"
+    payload = json.loads(wire)
+    assert (payload["schema"], payload["version"]) == ("lfr.match", "1.0")
+    assert "probe_jpeg" not in payload and b"jpeg" not in wire
+
+
+def test_a_sealed_crop_opens_only_with_the_ingest_key_and_in_its_own_message() -> None:
+    payload = _payload(_match())
+    with pytest.raises(SealError, match="sealed for key"):
+        MatchEvent.from_json(json.dumps(payload), ProbeKeyPair.generate())
+    moved = _payload(_match(track_id="other")) | {"probe_sealed": payload["probe_sealed"]}
+    with pytest.raises(SealError, match="does not open"):
+        MatchEvent.from_json(json.dumps(moved), KEYS)
 
 
 def test_the_same_track_and_entry_always_get_the_same_event_id() -> None:
@@ -40,6 +62,8 @@ def test_a_faces_seen_count_carries_counts_only() -> None:
     count = FacesSeenCount("dep-1", "cam-1", "t0", "t1", faces_seen=12, faces_passed_quality=9)
     payload = json.loads(count.to_json())
     assert set(payload) == {
+        "schema",
+        "version",
         "deployment_id",
         "camera_id",
         "interval_start",
@@ -50,7 +74,24 @@ def test_a_faces_seen_count_carries_counts_only() -> None:
     assert FacesSeenCount.from_json(count.to_json()) == count
 
 
-def test_a_message_with_unknown_fields_is_refused() -> None:
-    payload = json.loads(_match().to_json()) | {"embedding": [0.1]}
-    with pytest.raises(ValueError, match="unknown fields"):
-        MatchEvent.from_json(json.dumps(payload))
+def test_an_older_reader_accepts_a_newer_minor_version_with_an_added_optional_field() -> None:
+    newer = _payload(_match()) | {"version": "1.3", "frame_quality": 0.92}
+    assert MatchEvent.from_json(json.dumps(newer), KEYS) == _match()
+
+
+def test_an_unknown_major_version_or_another_schema_is_refused() -> None:
+    with pytest.raises(UnsupportedSchema, match=r"version 2\.0"):
+        MatchEvent.from_json(json.dumps(_payload(_match()) | {"version": "2.0"}), KEYS)
+    count = json.loads(FacesSeenCount("d", "c", "t0", "t1", 1, 1).to_json())
+    with pytest.raises(UnsupportedSchema, match="lfr.faces-seen"):
+        MatchEvent.from_json(json.dumps(count), KEYS)
+    unversioned = {k: v for k, v in count.items() if k not in {"schema", "version"}}
+    with pytest.raises(UnsupportedSchema):
+        FacesSeenCount.from_json(json.dumps(unversioned))
+
+
+def test_a_message_without_a_required_field_is_refused() -> None:
+    payload = _payload(_match())
+    del payload["entry_id"]
+    with pytest.raises(ValueError, match=r"missing fields \['entry_id'\]"):
+        MatchEvent.from_json(json.dumps(payload), KEYS)

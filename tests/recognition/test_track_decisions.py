@@ -19,10 +19,12 @@ from recognition.capture import Frame
 from recognition.engines.base import Face, FaceEngine, ScoreScale
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, MatchEvent
 from recognition.index import Template
+from recognition.sealing import ProbeKeyPair
 from recognition.transport import InProcessBroker
 from recognition.worker import RecognitionWorker, WorkerConfig
 
 FPS = 10
+KEYS = ProbeKeyPair.generate()  # the ingest's: the worker seals each crop to it
 WANTED = np.eye(1, 128, 0, dtype=np.float32)[0]
 ELSEWHERE = np.eye(1, 128, 1, dtype=np.float32)[0]
 
@@ -94,7 +96,7 @@ class ScriptedSource:
 def _run(script: list[list[Seen]], **config: float) -> tuple[RecognitionWorker, InProcessBroker]:
     embedder = LikenessEmbedder()
     engine = FaceEngine("scripted", "1", ScriptedDetector(script), embedder, ScoreScale(0.0, 1.0))
-    broker = InProcessBroker()
+    broker = InProcessBroker(KEYS.sealer)
     settings = WorkerConfig("dep", "cam-a", status_poll_s=0.0, **config)  # type: ignore[arg-type]
     worker = RecognitionWorker(engine, Provider(), broker.sink(), settings)
     worker.run(ScriptedSource(len(script)))  # type: ignore[arg-type]
@@ -102,7 +104,7 @@ def _run(script: list[list[Seen]], **config: float) -> tuple[RecognitionWorker, 
 
 
 def _alerts(broker: InProcessBroker) -> list[MatchEvent]:
-    return [MatchEvent.from_json(m.value) for m in broker.poll() if m.topic == MATCHES_TOPIC]
+    return [MatchEvent.from_json(m.value, KEYS) for m in broker.poll() if m.topic == MATCHES_TOPIC]
 
 
 def _walk(frames: int, size: float, likeness: float, start_x: float = 10.0) -> list[Seen]:

@@ -5,8 +5,11 @@ import queue
 import pytest
 
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
+from recognition.sealing import ProbeKeyPair
 from recognition.transport import InProcessBroker, KafkaSink
 from tests.support.broker import read_topic
+
+KEYS = ProbeKeyPair.generate()
 
 
 def _count(deployment: str = "dep-1") -> FacesSeenCount:
@@ -14,7 +17,7 @@ def _count(deployment: str = "dep-1") -> FacesSeenCount:
 
 
 def test_the_in_process_broker_hands_events_to_its_reader_in_order() -> None:
-    broker = InProcessBroker()
+    broker = InProcessBroker(KEYS.sealer)
     sink = broker.sink()
     for seen in range(3):
         sink.send(FacesSeenCount("dep-1", "cam", "t0", "t1", seen, 0))
@@ -24,7 +27,7 @@ def test_the_in_process_broker_hands_events_to_its_reader_in_order() -> None:
 
 
 def test_the_in_process_broker_is_bounded_and_says_so_when_nobody_reads() -> None:
-    broker = InProcessBroker(maxsize=2)
+    broker = InProcessBroker(KEYS.sealer, maxsize=2)
     broker.publish(_count())
     broker.publish(_count())
     with pytest.raises(queue.Full):
@@ -35,7 +38,7 @@ def test_the_in_process_broker_is_bounded_and_says_so_when_nobody_reads() -> Non
 def test_the_kafka_sink_writes_each_kind_to_its_topic_keyed_by_deployment(
     kafka_bootstrap: str,
 ) -> None:
-    sink = KafkaSink(kafka_bootstrap)
+    sink = KafkaSink(kafka_bootstrap, KEYS.sealer)
     match = MatchEvent.create(
         probe_jpeg=b"jpg", deployment_id="dep-kafka", camera_id="c", observed_at="t",
         entry_id="e", score=0.7, threshold=0.6, model_id="m", model_version="v",
@@ -46,5 +49,5 @@ def test_the_kafka_sink_writes_each_kind_to_its_topic_keyed_by_deployment(
     sink.close()
     matches = [v for k, v in read_topic(kafka_bootstrap, MATCHES_TOPIC) if k == b"dep-kafka"]
     counts = [v for k, v in read_topic(kafka_bootstrap, FACES_SEEN_TOPIC) if k == b"dep-kafka"]
-    assert [MatchEvent.from_json(v) for v in matches] == [match]
+    assert [MatchEvent.from_json(v, KEYS) for v in matches] == [match]
     assert [FacesSeenCount.from_json(v) for v in counts] == [_count("dep-kafka")]

