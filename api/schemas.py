@@ -23,10 +23,13 @@ from pydantic import (
 
 from domain.values import (
     Adjudication,
+    AoDecision,
     ApplicationSection,
     DecisionArea,
+    DecisionOutcome,
     Disposal,
     EngagementOutcome,
+    PolicyDocument,
     PreDeploymentCheck,
     SensitiveFlag,
     UseCase,
@@ -188,21 +191,34 @@ class ReasonsIn(Body):
     reasons: Text
 
 
+class DecisionIn(Body):
+    outcome: DecisionOutcome = Field(description="approve or refuse; any refusal refuses the grant")
+    rationale: Text
+
+
 class AuthorityIn(Body):
-    decisions: dict[DecisionArea, Text] = Field(description="the AO's 7 decisions with rationale")
-    document_versions: dict[Line, Line] = Field(
+    decisions: dict[DecisionArea, DecisionIn] = Field(
+        description="the AO's 7 decisions, each approve or refuse with its rationale"
+    )
+    document_versions: dict[PolicyDocument, Line] = Field(
         max_length=50,
         description="versions of the MPS LFR documents the authority is granted under",
     )
     gold_id: Line
     sensitive_rationale: dict[SensitiveFlag, Text] = {}
+    elevated_privacy_rationale: OptionalText = Field(
+        default="", description="required for a location of elevated privacy"
+    )
 
     def written_authority(self) -> WrittenAuthority:
         return WrittenAuthority(
-            decisions={k.value: v for k, v in self.decisions.items()},
-            document_versions=self.document_versions,
+            decisions={
+                k.value: AoDecision(d.outcome, d.rationale) for k, d in self.decisions.items()
+            },
+            document_versions={k.value: v for k, v in self.document_versions.items()},
             gold_id=self.gold_id,
             sensitive_rationale={k.value: v for k, v in self.sensitive_rationale.items()},
+            elevated_privacy_rationale=self.elevated_privacy_rationale,
         )
 
 
@@ -265,7 +281,11 @@ class CheckIn(Body):
 
 
 class StartIn(Body):
-    location_name: Line
+    cameras: list[Line] | None = Field(
+        default=None,
+        max_length=100,
+        description="the cameras to start, each listed in the authority (default: all of them)",
+    )
 
 
 class ReasonIn(Body):

@@ -86,7 +86,8 @@ def entry(e: WatchlistEntry) -> schemas.EntryOut:
         legal_basis=e.legal_basis,
         image_date=e.image_date,
         sensitive_flags=list(e.sensitive_flags),
-        ao_rationale=e.ao_rationale,
+        # The AO's rationale is about the person: sealed, so the view says only that it exists.
+        ao_rationale="recorded by the AO (sealed)" if e.ao_rationale_recorded else "",
         model_id=e.model_id,
         erased=e.erased,
     )

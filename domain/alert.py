@@ -80,8 +80,16 @@ class Alert(Aggregate):
     ) -> Alert:
         require_role(audit, Role.WORKER, Role.SYSTEM, doing="raise an alert")
         require(
-            deployment.accepts_alert_at(match.observed_at),
+            deployment.status == "live",
             f"alerts are raised only while the deployment is live; it is {deployment.status}",
+        )
+        require(
+            deployment.accepts_alert_at(match.observed_at),
+            f"no alert is raised outside the authorised window, as at {match.observed_at}",
+        )
+        require(
+            match.camera_id in deployment.live_cameras,
+            f"camera {match.camera_id!r} is not one the deployment started under its authority",
         )
         require(
             str(match.entry_id) in deployment.watchlist.get("entry_ids", []),

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.authority_rules import (
+    DOCUMENT_VERSIONS,
+    check_decisions,
+    check_documents,
+    check_proposal_authorisable,
+)
 from domain.rules import missing, require, require_role, require_text
 from domain.values import (
     ApplicationSection,
+    ApplicationStatus,
     Audit,
-    DecisionArea,
     Proposal,
     Role,
     SensitiveFlag,
     WrittenAuthority,
 )
+
+# An authority may be used (and changed, revoked or expire) while it is in one of these.
+IN_FORCE = frozenset({ApplicationStatus.GRANTED, ApplicationStatus.URGENT})
+# The applicant may withdraw until the deployment starts (the service checks the start).
+WITHDRAWABLE = IN_FORCE | {
+    ApplicationStatus.NEED_IDENTIFIED,
+    ApplicationStatus.AMENDMENTS_REQUESTED,
+    ApplicationStatus.SUBMITTED,
+}
 
 
 def proposal_as_dict(proposal: Proposal) -> dict[str, Any]:
@@ -46,7 +62,7 @@ class DeploymentApplication(Aggregate):
         self.applicant_id = audit.actor_id
         self.objective = objective
         self.use_case = use_case
-        self.status = "need_identified"
+        self.status = ApplicationStatus.NEED_IDENTIFIED
         self.intelligence_case: dict[str, str] = {}
         self.sections: dict[str, str] = {}
         self.proposal: dict[str, Any] = {}
@@ -104,6 +120,12 @@ class DeploymentApplication(Aggregate):
             not absent, f"every section of the application must be completed; missing: {absent}"
         )
         require(proposal.starts_at < proposal.ends_at, "the deployment must end after it starts")
+        require(
+            proposal.ends_at > audit.at,
+            f"the window ended at {proposal.ends_at.isoformat()}: a window wholly in the past "
+            "cannot be applied for",
+        )
+        require(bool(proposal.cameras), "the cameras to be used must be listed")
         require(proposal.watchlist_max_size > 0, "the proposed watchlist size must be positive")
         require(bool(proposal.watchlist_categories), "the watchlist categories must be proposed")
         require(
@@ -115,7 +137,7 @@ class DeploymentApplication(Aggregate):
     def _submitted(self, audit: Audit, sections: dict[str, str], proposal: dict[str, Any]) -> None:
         self.sections = sections
         self.proposal = proposal
-        self.status = "submitted"
+        self.status = ApplicationStatus.SUBMITTED
 
     # -- stage 3: the AO's decision ----------------------------------------------------------
 
@@ -125,7 +147,7 @@ class DeploymentApplication(Aggregate):
             audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant"
         )
         require(
-            self.status == "submitted",
+            self.status == ApplicationStatus.SUBMITTED,
             f"an application that is {self.status} is not awaiting a decision",
         )
 
@@ -137,7 +159,7 @@ class DeploymentApplication(Aggregate):
     @event("AmendmentsRequested")
     def _amendments_requested(self, audit: Audit, notes: str) -> None:
         self.amendment_notes.append(notes)
-        self.status = "amendments_requested"
+        self.status = ApplicationStatus.AMENDMENTS_REQUESTED
 
     def reject(self, audit: Audit, reasons: str) -> None:
         self._require_ao_may_decide(audit)
@@ -146,23 +168,30 @@ class DeploymentApplication(Aggregate):
 
     @event("ApplicationRejected")
     def _rejected(self, audit: Audit, reasons: str) -> None:
-        self.status = "rejected"
+        self.status = ApplicationStatus.REJECTED
 
-    def grant(self, audit: Audit, authority: WrittenAuthority, threshold_floor: float) -> None:
-        self._require_authority_content(audit, authority, threshold_floor)
+    def grant(
+        self,
+        audit: Audit,
+        authority: WrittenAuthority,
+        threshold_floor: float,
+        documents: Mapping[str, frozenset[str]] = DOCUMENT_VERSIONS,
+    ) -> None:
+        self._require_authority_content(audit, authority, threshold_floor, documents)
         self._authority_granted(audit=audit, **authority.as_event_fields())
 
     @event("AuthorityGranted")
     def _authority_granted(
         self,
         audit: Audit,
-        decisions: dict[str, str],
+        decisions: dict[str, dict[str, str]],
         document_versions: dict[str, str],
         gold_id: str,
         sensitive_rationale: dict[str, str],
+        elevated_privacy_rationale: str = "",
     ) -> None:
         self._take_authority(audit, decisions, document_versions, gold_id, sensitive_rationale)
-        self.status = "granted"
+        self.status = ApplicationStatus.GRANTED
 
     def grant_urgent(
         self,
@@ -171,10 +200,11 @@ class DeploymentApplication(Aggregate):
         authority: WrittenAuthority,
         threshold_floor: float,
         confirm_within: timedelta,
+        documents: Mapping[str, frozenset[str]] = DOCUMENT_VERSIONS,
     ) -> None:
         """The urgent route (Policy s.4): in force at once, lapses unless confirmed in time."""
         require_text(urgency, "the reason this is urgent")
-        self._require_authority_content(audit, authority, threshold_floor)
+        self._require_authority_content(audit, authority, threshold_floor, documents)
         self._urgent_authority_granted(
             audit=audit,
             urgency=urgency,
@@ -187,21 +217,30 @@ class DeploymentApplication(Aggregate):
         self,
         audit: Audit,
         urgency: str,
-        decisions: dict[str, str],
+        decisions: dict[str, dict[str, str]],
         document_versions: dict[str, str],
         gold_id: str,
         sensitive_rationale: dict[str, str],
         confirm_by: datetime,
+        elevated_privacy_rationale: str = "",
     ) -> None:
         self._take_authority(audit, decisions, document_versions, gold_id, sensitive_rationale)
         self.urgent_deadline = confirm_by
-        self.status = "urgent"
+        self.status = ApplicationStatus.URGENT
 
     def confirm_urgent(self, audit: Audit, rationale: str) -> None:
+        """Confirmation is a second officer's scrutiny: never the AO who granted it."""
         require_role(audit, Role.AUTHORISING_OFFICER, doing="confirm an urgent authority")
-        require(self.status == "urgent", "only an urgent authority awaits confirmation")
+        require(
+            self.status == ApplicationStatus.URGENT, "only an urgent authority awaits confirmation"
+        )
         require(
             audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant"
+        )
+        require(
+            audit.actor_id != self.ao_id,
+            f"an urgent authority is confirmed by a different Authorising Officer, not by "
+            f"{self.ao_id} who granted it",
         )
         require(
             self.urgent_deadline is not None and audit.at <= self.urgent_deadline,
@@ -212,56 +251,93 @@ class DeploymentApplication(Aggregate):
 
     @event("UrgentAuthorityConfirmed")
     def _urgent_confirmed(self, audit: Audit, rationale: str) -> None:
-        self.status = "granted"
+        self.status = ApplicationStatus.GRANTED
         self.urgent_deadline = None
 
     def _require_authority_content(
-        self, audit: Audit, authority: WrittenAuthority, floor: float
+        self,
+        audit: Audit,
+        authority: WrittenAuthority,
+        floor: float,
+        documents: Mapping[str, frozenset[str]],
     ) -> None:
         self._require_ao_may_decide(audit)
-        absent = missing(
-            [a.value for a in DecisionArea],
-            [k for k, v in authority.decisions.items() if v.strip()],
-        )
-        require(
-            not absent,
-            f"the authority must record all 7 decisions with rationale; missing: {absent}",
-        )
-        require(
-            bool(authority.document_versions)
-            and all(v.strip() for v in authority.document_versions.values()),
-            "the authority must record the versions of the MPS LFR documents it was granted under",
-        )
-        require_text(authority.gold_id, "the LFR Gold")
-        require(
-            self.proposal["threshold"] >= floor,
-            f"the threshold {self.proposal['threshold']} is below the authorised floor {floor}",
-        )
-        unexplained = [
-            f
-            for f in self.proposal["sensitive_inclusions"]
-            if not authority.sensitive_rationale.get(f, "").strip()
-        ]
-        require(
-            not unexplained,
-            f"sensitive watchlist inclusions need the AO's rationale; none for: {unexplained}",
-        )
+        check_decisions(authority)
+        check_documents(authority.document_versions, documents)
+        check_proposal_authorisable(self.proposal, authority, audit.at, floor)
 
     def _take_authority(
         self,
         audit: Audit,
-        decisions: dict[str, str],
+        decisions: dict[str, dict[str, str]],
         document_versions: dict[str, str],
         gold_id: str,
         sensitive_rationale: dict[str, str],
     ) -> None:
-        self.decisions = {area: {"rationale": text} for area, text in decisions.items()}
+        self.decisions = {area: dict(d) for area, d in decisions.items()}
         self.document_versions = document_versions
         self.gold_id = gold_id
         self.ao_id = audit.actor_id
         self.sensitive_rationale = sensitive_rationale
         self.threshold = float(self.proposal["threshold"])
         self.watchlist_max_size = int(self.proposal["watchlist_max_size"])
+
+    # -- the lawful ends of an authority -----------------------------------------------------
+
+    def withdraw(self, audit: Audit, reason: str) -> None:
+        """The applicant withdraws the application, or the authority before it is used."""
+        require_role(audit, Role.APPLICANT, doing="withdraw an application")
+        require(
+            audit.actor_id == self.applicant_id,
+            "only the applicant who made the application may withdraw it",
+        )
+        require(
+            self.status in WITHDRAWABLE,
+            f"an application that is {self.status} cannot be withdrawn",
+        )
+        require_text(reason, "the reason for withdrawing")
+        self._withdrawn(audit=audit, reason=reason)
+
+    @event("ApplicationWithdrawn")
+    def _withdrawn(self, audit: Audit, reason: str) -> None:
+        self.status = ApplicationStatus.WITHDRAWN
+
+    def revoke(self, audit: Audit, reason: str) -> None:
+        """An AO revokes an authority in force; its deployment ends at once."""
+        require_role(audit, Role.AUTHORISING_OFFICER, doing="revoke an authority")
+        require(
+            audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant"
+        )
+        require(self.status in IN_FORCE, f"an authority that is {self.status} cannot be revoked")
+        require_text(reason, "the reason for revoking")
+        self._revoked(audit=audit, reason=reason)
+
+    @event("AuthorityRevoked")
+    def _revoked(self, audit: Audit, reason: str) -> None:
+        self.status = ApplicationStatus.REVOKED
+
+    def lapse(self, audit: Audit) -> None:
+        """Records that an urgent authority was not confirmed in time (done by the system)."""
+        require_role(audit, Role.SYSTEM, doing="record an urgent authority's lapse")
+        require(self.lapsed_at(audit.at), "the urgent authority has not lapsed")
+        assert self.urgent_deadline is not None
+        self._lapsed(audit=audit, deadline=self.urgent_deadline)
+
+    @event("UrgentAuthorityLapsed")
+    def _lapsed(self, audit: Audit, deadline: datetime) -> None:
+        self.status = ApplicationStatus.LAPSED
+        self.urgent_deadline = None
+
+    def expire(self, audit: Audit) -> None:
+        """Records that the authorised window closed before the authority was used."""
+        require_role(audit, Role.SYSTEM, doing="record an authority's expiry")
+        require(self.status in IN_FORCE, f"an authority that is {self.status} cannot expire")
+        require(self.window_closed(audit.at), "the authorised window has not closed")
+        self._expired(audit=audit)
+
+    @event("AuthorityExpired")
+    def _expired(self, audit: Audit) -> None:
+        self.status = ApplicationStatus.EXPIRED
 
     # -- authorised changes ------------------------------------------------------------------
 
@@ -295,7 +371,7 @@ class DeploymentApplication(Aggregate):
         require(
             audit.actor_id != self.applicant_id, "the Authorising Officer cannot be the applicant"
         )
-        require(self.status in {"granted", "urgent"}, "only a granted authority can be changed")
+        require(self.status in IN_FORCE, "only an authority in force can be changed")
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -304,13 +380,20 @@ class DeploymentApplication(Aggregate):
         return self.id
 
     def in_force(self, at: datetime) -> bool:
-        if self.status == "granted":
+        if self.status == ApplicationStatus.GRANTED:
             return True
+        return self.status == ApplicationStatus.URGENT and not self.lapsed_at(at)
+
+    def lapsed_at(self, at: datetime) -> bool:
+        """Whether an urgent authority is past its confirmation deadline, unconfirmed."""
         return (
-            self.status == "urgent"
+            self.status == ApplicationStatus.URGENT
             and self.urgent_deadline is not None
-            and at <= self.urgent_deadline
+            and at > self.urgent_deadline
         )
+
+    def window_closed(self, at: datetime) -> bool:
+        return at >= datetime.fromisoformat(self.proposal["ends_at"])
 
     def authorises_window(self, at: datetime) -> bool:
         return (

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from domain.authorisation import DeploymentApplication
-from domain.deployment import Deployment
+from domain.deployment import OPEN, Deployment
+from domain.rules import require
 from domain.service_base import ServiceBase
-from domain.values import Actor, Proposal, WrittenAuthority
+from domain.values import Actor, Ending, Proposal, WrittenAuthority
 
 
 class AuthorityCommands(ServiceBase):
@@ -48,7 +51,9 @@ class AuthorityCommands(ServiceBase):
         """Grants the Written Authority and plans its deployment; returns the deployment id."""
         application = self.load(DeploymentApplication, application_id)
         audit = self._for(actor, application)
-        application.grant(audit, authority, self.policy.threshold_floor)
+        application.grant(
+            audit, authority, self.policy.threshold_floor, self.policy.document_versions
+        )
         deployment = Deployment.plan(audit, application)
         self.commit(application, deployment)
         return deployment.id
@@ -60,7 +65,12 @@ class AuthorityCommands(ServiceBase):
         application = self.load(DeploymentApplication, application_id)
         audit = self._for(actor, application)
         application.grant_urgent(
-            audit, urgency, authority, self.policy.threshold_floor, self.policy.urgent_confirmation
+            audit,
+            urgency,
+            authority,
+            self.policy.threshold_floor,
+            self.policy.urgent_confirmation,
+            self.policy.document_versions,
         )
         deployment = Deployment.plan(audit, application)
         self.commit(application, deployment)
@@ -86,8 +96,46 @@ class AuthorityCommands(ServiceBase):
     def authorise_watchlist_size(
         self, actor: Actor, deployment_id: UUID, max_size: int, rationale: str
     ) -> None:
-        authority = self.load(
-            DeploymentApplication, self.load(Deployment, deployment_id).authority_id
+        """A new authorised size. The rule for a reduction: never below the watchlist already
+        compiled, so a larger list can never run under a smaller authority; the entries over
+        the new size are erased first (by the DPO), then the size is reduced."""
+        deployment = self.load(Deployment, deployment_id)
+        authority = self.load(DeploymentApplication, deployment.authority_id)
+        held = len(deployment.watchlist.get("entry_ids", []))
+        require(
+            max_size >= held,
+            f"the watchlist holds {held} entries: a size of {max_size} is refused until entries "
+            "over it are erased",
         )
         authority.change_watchlist_size(self._for(actor, authority), max_size, rationale)
         self.commit(authority)
+
+    # -- the lawful ends of an authority -----------------------------------------------------
+
+    def withdraw_application(self, actor: Actor, application_id: UUID, reason: str) -> None:
+        """The applicant withdraws; a planned deployment ends with it (its clock starts)."""
+        application = self.load(DeploymentApplication, application_id)
+        audit = self._for(actor, application)
+        application.withdraw(audit, reason)
+        changed: list[Aggregate] = [application]
+        deployment = self._planned_deployment(application)
+        if deployment is not None:
+            deployment.close(audit, Ending.WITHDRAWN, reason)
+            changed.append(deployment)
+        self.commit(*changed)
+
+    def revoke_authority(self, actor: Actor, application_id: UUID, reason: str) -> None:
+        """The AO revokes the authority; its deployment, planned or running, ends at once."""
+        application = self.load(DeploymentApplication, application_id)
+        audit = self._for(actor, application)
+        application.revoke(audit, reason)
+        deployment = self._planned_deployment(application)
+        changed: list[Aggregate] = [application]
+        if deployment is not None and deployment.status in OPEN:
+            deployment.close(audit, Ending.AUTHORITY_REVOKED, reason)
+            changed.append(deployment)
+        self.commit(*changed)
+
+    def _planned_deployment(self, application: DeploymentApplication) -> Deployment | None:
+        deployment_id = Deployment.create_id(application.id)
+        return self.load(Deployment, deployment_id) if self.exists(deployment_id) else None

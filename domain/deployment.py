@@ -10,9 +10,20 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.authorisation import DeploymentApplication
 from domain.rules import missing, require, require_role, require_text
-from domain.values import Audit, PreDeploymentCheck, Role
+from domain.values import Audit, DeploymentStatus, Ending, PreDeploymentCheck, Role
 
 GOLD_TEAM = (Role.GOLD, Role.OPERATOR)
+RUNNING = frozenset({DeploymentStatus.LIVE, DeploymentStatus.PAUSED})
+# Not yet ended: each of these has a lawful way to the end (DOMAIN.md §c: the 24-hour clock).
+OPEN = RUNNING | {DeploymentStatus.PLANNED}
+# Who closes a deployment for each reason its authority ends (Gold's own are `end`, `cancel`).
+CLOSED_BY = {
+    Ending.WINDOW_ENDED: Role.SYSTEM,
+    Ending.EXPIRED_UNUSED: Role.SYSTEM,
+    Ending.URGENT_AUTHORITY_LAPSED: Role.SYSTEM,
+    Ending.WITHDRAWN: Role.APPLICANT,
+    Ending.AUTHORITY_REVOKED: Role.AUTHORISING_OFFICER,
+}
 
 
 class Deployment(Aggregate):
@@ -39,7 +50,12 @@ class Deployment(Aggregate):
         self.starts_at = starts_at
         self.ends_at = ends_at
         self.cameras = cameras
-        self.status = "planned"
+        self.live_cameras: list[str] = []
+        self.status = DeploymentStatus.PLANNED
+        self.ending = ""
+        self.end_reason = ""
+        # Every threshold in force, from when: the register shows the alerts raised at each.
+        self.threshold_history: list[dict[str, Any]] = []
         self.command: dict[str, list[str]] = {}
         self.checks: dict[str, str] = {}
         self.watchlist: dict[str, Any] = {}
@@ -73,7 +89,9 @@ class Deployment(Aggregate):
             audit.actor_id == authority.gold_id,
             f"only the Gold named by the AO ({authority.gold_id}) may appoint the command",
         )
-        require(self.status in {"planned", "ready"}, "the command is appointed before deployment")
+        require(
+            self.status == DeploymentStatus.PLANNED, "the command is appointed before deployment"
+        )
         require(
             bool(members) and all(members.values()), "the command structure must name its members"
         )
@@ -153,6 +171,7 @@ class Deployment(Aggregate):
         self.watchlist_state = "imported"
         self.watchlist.update(size=size, model_id=model_id)
         self.threshold = threshold
+        self.threshold_history.append({"threshold": threshold, "from": audit.at.isoformat()})
 
     def apply_threshold(self, audit: Audit, authority: DeploymentApplication) -> None:
         """Carries an authorised threshold change into the running deployment."""
@@ -164,6 +183,7 @@ class Deployment(Aggregate):
     @event("ThresholdApplied")
     def _threshold_applied(self, audit: Audit, threshold: float) -> None:
         self.threshold = threshold
+        self.threshold_history.append({"threshold": threshold, "from": audit.at.isoformat()})
 
     def erase_watchlist(self, audit: Audit, rule: str) -> None:
         require_role(audit, Role.SYSTEM, Role.DPO, doing="erase the watchlist")
@@ -180,74 +200,141 @@ class Deployment(Aggregate):
 
     # -- stage 5: the live deployment --------------------------------------------------------
 
-    def start(self, audit: Audit, authority: DeploymentApplication, location_name: str) -> None:
+    def start(
+        self, audit: Audit, authority: DeploymentApplication, cameras: list[str] | None = None
+    ) -> None:
+        """Starts the cameras named (all the authority lists, by default) at the authority's
+        location: the place and the cameras are the authority's, never typed by the officer."""
         require_role(audit, *GOLD_TEAM, doing="start a deployment")
-        require(self.status == "planned", f"a deployment that is {self.status} cannot start")
-        self._require_authority_covers(audit.at, authority)
         require(
-            location_name == self.location["name"],
-            f"the authority covers {self.location['name']!r}, not {location_name!r}",
+            self.status == DeploymentStatus.PLANNED,
+            f"a deployment that is {self.status} cannot start",
+        )
+        self._require_authority_covers(audit.at, authority)
+        cameras = list(cameras) if cameras else list(authority.proposal["cameras"])
+        unauthorised = sorted(set(cameras) - set(authority.proposal["cameras"]))
+        require(
+            not unauthorised,
+            f"cameras {unauthorised} are not listed in the authority "
+            f"(authorised: {authority.proposal['cameras']})",
+        )
+        require(
+            self.location == authority.proposal["location"],
+            "the deployment's location is not the one the authority covers",
         )
         absent = missing([c.value for c in PreDeploymentCheck], self.checks)
         require(not absent, f"pre-deployment activity not recorded: {absent}")
         require(bool(self.command), "the Gold must appoint the command structure first")
         require(self.watchlist_state == "imported", "the watchlist must be imported first")
-        self._started(audit=audit)
+        self._started(audit=audit, cameras=sorted(set(cameras)))
 
     @event("DeploymentStarted")
-    def _started(self, audit: Audit) -> None:
-        self.status = "live"
+    def _started(self, audit: Audit, cameras: list[str] | None = None) -> None:
+        self.status = DeploymentStatus.LIVE
         self.started_at = audit.at
+        self.live_cameras = list(cameras if cameras is not None else self.cameras)
 
     def pause(self, audit: Audit, reason: str) -> None:
         require_role(audit, *GOLD_TEAM, doing="pause a deployment")
-        require(self.status == "live", "only a live deployment can be paused")
+        require(self.status == DeploymentStatus.LIVE, "only a live deployment can be paused")
         require_text(reason, "the reason for pausing")
         self._paused(audit=audit, reason=reason)
 
     @event("DeploymentPaused")
     def _paused(self, audit: Audit, reason: str) -> None:
-        self.status = "paused"
+        self.status = DeploymentStatus.PAUSED
 
     def resume(self, audit: Audit, authority: DeploymentApplication) -> None:
         require_role(audit, *GOLD_TEAM, doing="resume a deployment")
-        require(self.status == "paused", "only a paused deployment can be resumed")
+        require(self.status == DeploymentStatus.PAUSED, "only a paused deployment can be resumed")
         self._require_authority_covers(audit.at, authority)
         self._resumed(audit=audit)
 
     @event("DeploymentResumed")
     def _resumed(self, audit: Audit) -> None:
-        self.status = "live"
+        self.status = DeploymentStatus.LIVE
 
     def end(self, audit: Audit, reason: str) -> None:
+        """The Gold team ends a running deployment."""
         require_role(audit, *GOLD_TEAM, Role.SYSTEM, doing="end a deployment")
-        require(self.status in {"live", "paused"}, f"a deployment that is {self.status} cannot end")
+        require(self.status in RUNNING, f"a deployment that is {self.status} cannot end")
         require_text(reason, "the reason for ending")
-        self._ended(audit=audit, reason=reason)
+        self._ended(audit=audit, reason=reason, ending=Ending.BY_COMMAND.value)
+
+    def cancel(self, audit: Audit, authority: DeploymentApplication, reason: str) -> None:
+        """The Gold named in the authority cancels the deployment before it starts."""
+        require_role(audit, Role.GOLD, doing="cancel a deployment")
+        require(
+            audit.actor_id == authority.gold_id,
+            f"only the Gold named by the AO ({authority.gold_id}) may cancel the deployment",
+        )
+        require(
+            self.status == DeploymentStatus.PLANNED,
+            f"a deployment that is {self.status} cannot be cancelled; a running one is ended",
+        )
+        require_text(reason, "the reason for cancelling")
+        self._ended(audit=audit, reason=reason, ending=Ending.CANCELLED.value)
+
+    def close(self, audit: Audit, ending: Ending, reason: str) -> None:
+        """Ends the deployment because its authority ended (withdrawn, revoked, lapsed, expired)
+        or its window closed; the service records the authority's side in the same commit."""
+        require(ending in CLOSED_BY, f"a deployment is not closed as {ending.value}")
+        require_role(audit, CLOSED_BY[ending], doing=f"end a deployment as {ending.value}")
+        require(self.status in OPEN, f"a deployment that is {self.status} has already ended")
+        require(
+            ending is not Ending.WITHDRAWN or self.status == DeploymentStatus.PLANNED,
+            f"a deployment that is {self.status} cannot be withdrawn; Gold ends it",
+        )
+        require_text(reason, "the reason for ending")
+        self._ended(audit=audit, reason=reason, ending=ending.value)
 
     @event("DeploymentEnded")
-    def _ended(self, audit: Audit, reason: str) -> None:
-        self.status = "ended"
+    def _ended(self, audit: Audit, reason: str, ending: str = Ending.BY_COMMAND.value) -> None:
+        self.status = DeploymentStatus.ENDED
         self.ended_at = audit.at
+        self.ending = ending
+        self.end_reason = reason
+        self.live_cameras = []
+
+    def due_ending(self, authority: DeploymentApplication, at: datetime) -> Ending | None:
+        """Why the deployment must end by itself at `at`, or None while it may go on."""
+        if self.status not in OPEN:
+            return None
+        if authority.lapsed_at(at) or authority.status == "lapsed":
+            return Ending.URGENT_AUTHORITY_LAPSED
+        if at >= self.ends_at:
+            return Ending.WINDOW_ENDED if self.status in RUNNING else Ending.EXPIRED_UNUSED
+        return None
 
     def _require_authority_covers(self, at: datetime, authority: DeploymentApplication) -> None:
         require(
             authority.in_force(at), "no granted, in-date authority is in force for this deployment"
         )
         require(
-            self.starts_at <= at <= self.ends_at,
+            self.starts_at <= at < self.ends_at,
             f"{at.isoformat()} is outside the authorised window "
             f"{self.starts_at.isoformat()} to {self.ends_at.isoformat()}",
         )
 
-    def accepts_alert_at(self, at: datetime) -> bool:
-        return self.status == "live" and self.starts_at <= at <= self.ends_at
+    def accepts_alert_at(self, at: datetime, camera_id: str | None = None) -> bool:
+        """Alerts only while live, inside the window, from a camera the deployment started."""
+        return (
+            self.status == DeploymentStatus.LIVE
+            and self.starts_at <= at < self.ends_at
+            and (camera_id is None or camera_id in self.live_cameras)
+        )
+
+    def releases_templates_to(self, camera_id: str, at: datetime) -> bool:
+        return self.accepts_alert_at(at, camera_id)
 
     # -- stage 6: post-deployment ------------------------------------------------------------
 
     def submit_cancellation_report(self, audit: Audit, report: dict[str, Any]) -> None:
         require_role(audit, Role.GOLD, doing="submit the cancellation report")
-        require(self.status == "ended", "the cancellation report follows the end of the deployment")
+        require(
+            self.status == DeploymentStatus.ENDED,
+            "the cancellation report follows the end of the deployment",
+        )
         for part in ("evaluation", "learning"):
             require_text(str(report.get(part, "")), f"the report's {part}")
         self._cancellation_report_submitted(audit=audit, report=report)
@@ -255,12 +342,12 @@ class Deployment(Aggregate):
     @event("CancellationReportSubmitted")
     def _cancellation_report_submitted(self, audit: Audit, report: dict[str, Any]) -> None:
         self.report = report
-        self.status = "reported"
+        self.status = DeploymentStatus.REPORTED
 
     def publish_register_entry(self, audit: Audit, entry: dict[str, Any]) -> None:
         require_role(audit, Role.GOLD, Role.SYSTEM, doing="publish the register entry")
         require(
-            self.status == "reported",
+            self.status == DeploymentStatus.REPORTED,
             "the register entry is published after the cancellation report",
         )
         self._register_entry_published(audit=audit, entry=entry)
@@ -268,4 +355,4 @@ class Deployment(Aggregate):
     @event("RegisterEntryPublished")
     def _register_entry_published(self, audit: Audit, entry: dict[str, Any]) -> None:
         self.register_entry = entry
-        self.status = "published"
+        self.status = DeploymentStatus.PUBLISHED

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
+from domain.authorisation import IN_FORCE, DeploymentApplication
 from domain.deployment import Deployment
 from domain.rules import require
 from domain.service_base import ServiceBase
 from domain.values import (
     Actor,
+    DeploymentStatus,
+    Ending,
     PreDeploymentCheck,
     S62Operation,
 )
@@ -78,6 +83,15 @@ class DeploymentCommands(ServiceBase):
         self.commit(entry)
         return entry.id
 
+    def record_entry_rationale(self, actor: Actor, entry_id: UUID, rationale: str) -> None:
+        """The AO records the rationale for one sensitive watchlist entry (sealed)."""
+        entry = self.load(WatchlistEntry, entry_id)
+        authority = self.load(DeploymentApplication, entry.authority_id)
+        require(bool(rationale.strip()), "the AO's rationale must be given")
+        sealed = self.sealer.seal(str(entry.id), rationale.encode())
+        entry.record_ao_rationale(self._for(actor, authority), authority, sealed)
+        self.commit(entry)
+
     def compile_watchlist(self, actor: Actor, deployment_id: UUID, entry_ids: list[UUID]) -> str:
         deployment, authority = self._deployment_and_authority(deployment_id)
         entries = [self.load(WatchlistEntry, entry_id) for entry_id in entry_ids]
@@ -86,6 +100,11 @@ class DeploymentCommands(ServiceBase):
                 entry.deployment_id == deployment.id and not entry.erased,
                 f"entry {entry.id} does not belong to this deployment's watchlist",
             )
+        awaiting = [e.reference for e in entries if e.awaits_ao_rationale]
+        require(
+            not awaiting,
+            f"sensitive entries {awaiting} await the Authorising Officer's rationale",
+        )
         models = {entry.model_id for entry in entries}
         require(len(models) == 1, f"the watchlist mixes templates of several models: {models}")
         templates = {str(e.id): self.sealer.open(str(e.id), e.sealed_template) for e in entries}
@@ -115,10 +134,26 @@ class DeploymentCommands(ServiceBase):
         deployment.import_watchlist(self._for(actor, authority), authority, medium, model_ids.pop())
         self.commit(deployment)
 
-    def watchlist_templates(self, deployment_id: UUID) -> list[Template]:
-        """The authorised templates for the worker: only while the deployment is live."""
-        deployment = self.load(Deployment, deployment_id)
-        require(deployment.status == "live", "templates are released only to a live deployment")
+    def watchlist_templates(
+        self, deployment_id: UUID, camera_id: str | None = None
+    ) -> list[Template]:
+        """The authorised templates for one camera's worker: only while the deployment is live,
+        inside the authorised window, under an authority in force, to a camera it started."""
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        now = self.clock()
+        require(
+            deployment.status == DeploymentStatus.LIVE,
+            f"templates are released only to a live deployment; it is {deployment.status}",
+        )
+        require(
+            deployment.starts_at <= now < deployment.ends_at and authority.in_force(now),
+            "templates are released only inside the authorised window, under an authority in force",
+        )
+        require(
+            camera_id is None or camera_id in deployment.live_cameras,
+            f"camera {camera_id!r} is not one the deployment started under its authority "
+            f"({deployment.live_cameras})",
+        )
         templates = []
         for entry_id in deployment.watchlist["entry_ids"]:
             entry = self.load(WatchlistEntry, UUID(entry_id))
@@ -129,10 +164,63 @@ class DeploymentCommands(ServiceBase):
 
     # -- stage 5: live deployment ------------------------------------------------------------
 
-    def start_deployment(self, actor: Actor, deployment_id: UUID, location_name: str) -> None:
+    def start_deployment(
+        self, actor: Actor, deployment_id: UUID, cameras: list[str] | None = None
+    ) -> None:
+        """Starts the authorised cameras named (all of them by default) at the authority's
+        location."""
         deployment, authority = self._deployment_and_authority(deployment_id)
-        deployment.start(self._for(actor, authority), authority, location_name)
+        deployment.start(self._for(actor, authority), authority, cameras)
         self.commit(deployment)
+
+    def cancel_deployment(self, actor: Actor, deployment_id: UUID, reason: str) -> None:
+        """Gold cancels before the start; the watchlist's 24-hour clock starts."""
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        deployment.cancel(self._for(actor, authority), authority, reason)
+        self.commit(deployment)
+
+    def end_deployment_if_due(self, actor: Actor, deployment_id: UUID) -> Ending | None:
+        """Ends the deployment by itself when its window has closed or its urgent authority
+        lapsed unconfirmed, recording why (and the authority's lapse or expiry with it).
+        Returns the ending, or None when the deployment may go on."""
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        audit = self._for(actor, authority)
+        ending = deployment.due_ending(authority, audit.at)
+        if ending is None:
+            return None
+        changed: list[Aggregate] = [deployment]
+        if authority.lapsed_at(audit.at):
+            reason = f"the urgent authority was not confirmed by {authority.urgent_deadline}"
+            authority.lapse(audit)
+            changed.append(authority)
+        elif ending is Ending.URGENT_AUTHORITY_LAPSED:
+            reason = "the urgent authority lapsed unconfirmed"
+        else:
+            reason = f"the authorised window closed at {deployment.ends_at.isoformat()}"
+            if ending is Ending.EXPIRED_UNUSED and authority.status in IN_FORCE:
+                authority.expire(audit)
+                changed.append(authority)
+        deployment.close(audit, ending, reason)
+        self.commit(*changed)
+        return ending
+
+    def open_deployments(self) -> list[UUID]:
+        """Deployments planned and not yet ended, read from the notification log by topic."""
+        planned, ended = (
+            _topic(Deployment, "DeploymentPlanned"),
+            _topic(Deployment, "DeploymentEnded"),
+        )
+        seen: dict[UUID, bool] = {}
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(
+                start=start, limit=1000, topics=[planned, ended]
+            )
+            for notification in batch:
+                seen[UUID(str(notification.originator_id))] = notification.topic == planned
+            if len(batch) < 1000:
+                return [d for d, is_open in seen.items() if is_open]
+            start = batch[-1].id + 1
 
     def pause_deployment(self, actor: Actor, deployment_id: UUID, reason: str) -> None:
         deployment, authority = self._deployment_and_authority(deployment_id)
@@ -167,6 +255,10 @@ class DeploymentCommands(ServiceBase):
         deployment, authority = self._deployment_and_authority(deployment_id)
         deployment.publish_register_entry(self._for(actor, authority), entry)
         self.commit(deployment)
+
+
+def _topic(cls: type, event_name: str) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}.{event_name}"
 
 
 def watchlist_version(model_id: str, templates: dict[str, bytes]) -> str:

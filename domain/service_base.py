@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain.alert import Alert
 from domain.authorisation import DeploymentApplication
+from domain.authority_rules import DOCUMENT_VERSIONS
 from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, NotFound
 from domain.sealing import Sealer
@@ -31,6 +32,10 @@ class Policy:
 
     threshold_floor: float = 0.6
     urgent_confirmation: timedelta = timedelta(hours=48)
+    # The MPS LFR documents and their versions an authority may be granted under.
+    document_versions: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: dict(DOCUMENT_VERSIONS)
+    )
 
 
 class ServiceBase(Application):

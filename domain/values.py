@@ -48,6 +48,68 @@ class DecisionArea(StrEnum):
     LOCATION_AND_TIMES = "vii_location_and_times"
 
 
+class DecisionOutcome(StrEnum):
+    """The AO's finding on one of the 7 decisions: any refusal refuses the authority."""
+
+    APPROVE = "approve"
+    REFUSE = "refuse"
+
+
+class PolicyDocument(StrEnum):
+    """The MPS LFR documents an authority is granted under (DOMAIN.md §b.12: pin versions)."""
+
+    POLICY = "policy"
+    SOP = "sop"
+    LEGAL_MANDATE = "legal_mandate"
+    DPIA = "dpia"
+    APD = "apd"
+    EIA = "eia"
+    CIA = "cia"
+
+
+# Every authority names the version of each of these; the others it may name as well.
+REQUIRED_DOCUMENTS = (
+    PolicyDocument.POLICY,
+    PolicyDocument.SOP,
+    PolicyDocument.LEGAL_MANDATE,
+    PolicyDocument.DPIA,
+)
+
+
+class ApplicationStatus(StrEnum):
+    NEED_IDENTIFIED = "need_identified"
+    AMENDMENTS_REQUESTED = "amendments_requested"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    GRANTED = "granted"
+    URGENT = "urgent"
+    LAPSED = "lapsed"  # an urgent authority not confirmed in time
+    REVOKED = "revoked"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"  # the authorised window passed without the deployment being used
+
+
+class DeploymentStatus(StrEnum):
+    PLANNED = "planned"
+    LIVE = "live"
+    PAUSED = "paused"
+    ENDED = "ended"
+    REPORTED = "reported"
+    PUBLISHED = "published"
+
+
+class Ending(StrEnum):
+    """Why a deployment ended: each lawful way out, each starting the watchlist's clock."""
+
+    BY_COMMAND = "ended_by_command"  # the Gold team ended it
+    WINDOW_ENDED = "window_ended"  # the authorised window closed while it ran
+    URGENT_AUTHORITY_LAPSED = "urgent_authority_lapsed"
+    AUTHORITY_REVOKED = "authority_revoked"
+    WITHDRAWN = "withdrawn"  # the applicant withdrew before the start
+    CANCELLED = "cancelled"  # Gold cancelled before the start
+    EXPIRED_UNUSED = "expired_unused"  # the window closed before it started
+
+
 class UseCase(StrEnum):
     """Permitted use cases of the MPS 2024 policy (DOMAIN.md §b.2)."""
 
@@ -181,19 +243,41 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class AoDecision:
+    """One of the AO's 7 decisions: approve or refuse, and why."""
+
+    outcome: DecisionOutcome
+    rationale: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"outcome": self.outcome.value, "rationale": self.rationale}
+
+
+def approve(rationale: str) -> AoDecision:
+    return AoDecision(DecisionOutcome.APPROVE, rationale)
+
+
+def refuse(rationale: str) -> AoDecision:
+    return AoDecision(DecisionOutcome.REFUSE, rationale)
+
+
+@dataclass(frozen=True)
 class WrittenAuthority:
     """What the AO records when granting (Form 1 Part 2): the 7 decisions with rationale, the
-    versions of the MPS LFR documents, the Gold, and a rationale per sensitive inclusion."""
+    versions of the MPS LFR documents, the Gold, a rationale per sensitive inclusion, and the
+    rationale for deploying at a location of elevated privacy."""
 
-    decisions: dict[str, str]
+    decisions: dict[str, AoDecision]
     document_versions: dict[str, str]
     gold_id: str
     sensitive_rationale: dict[str, str] = field(default_factory=dict)
+    elevated_privacy_rationale: str = ""
 
     def as_event_fields(self) -> dict[str, Any]:
         return {
-            "decisions": dict(self.decisions),
+            "decisions": {area: d.as_dict() for area, d in self.decisions.items()},
             "document_versions": dict(self.document_versions),
             "gold_id": self.gold_id,
             "sensitive_rationale": dict(self.sensitive_rationale),
+            "elevated_privacy_rationale": self.elevated_privacy_rationale,
         }

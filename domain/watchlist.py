@@ -42,8 +42,10 @@ def check_entry(details: EntryDetails, authority: DeploymentApplication, today: 
             authority.approves_sensitive(flag),
             f"the authority gives no AO rationale for {flag.value} entries",
         )
-    if details.sensitive_flags:
-        require_text(details.ao_rationale, "the AO's rationale for this sensitive entry")
+    require(
+        not details.ao_rationale.strip(),
+        "only the Authorising Officer records the AO's rationale for a sensitive entry",
+    )
 
 
 class WatchlistEntry(Aggregate):
@@ -85,6 +87,8 @@ class WatchlistEntry(Aggregate):
         self.sealed_template = sealed_template
         self.erased = False
         self.erasure: dict[str, str] = {}
+        self.ao_rationale_recorded = bool(ao_rationale)
+        self.sealed_ao_rationale = b""
 
     @classmethod
     def add(
@@ -118,6 +122,31 @@ class WatchlistEntry(Aggregate):
             sealed_image=sealed_image,
             sealed_template=sealed_template,
         )
+
+    def record_ao_rationale(
+        self, audit: Audit, authority: DeploymentApplication, sealed_rationale: bytes
+    ) -> None:
+        """The AO who granted the authority records why this sensitive entry is included
+        (DOMAIN.md §b.5); the text is about the person, so it is sealed under the entry's key."""
+        require_role(audit, Role.AUTHORISING_OFFICER, doing="record the AO's rationale")
+        require(
+            audit.actor_id == authority.ao_id,
+            f"only the Authorising Officer of this authority ({authority.ao_id}) records the "
+            "rationale for its sensitive entries",
+        )
+        require(bool(self.sensitive_flags), "only a sensitive entry needs the AO's rationale")
+        require(not self.erased, "the watchlist entry is erased")
+        require(bool(sealed_rationale), "the AO's rationale must be given")
+        self._ao_rationale_recorded(audit=audit, sealed_rationale=sealed_rationale)
+
+    @event("AoRationaleRecorded")
+    def _ao_rationale_recorded(self, audit: Audit, sealed_rationale: bytes) -> None:
+        self.sealed_ao_rationale = sealed_rationale
+        self.ao_rationale_recorded = True
+
+    @property
+    def awaits_ao_rationale(self) -> bool:
+        return bool(self.sensitive_flags) and not self.ao_rationale_recorded
 
     def erase(self, audit: Audit, rule: str) -> None:
         require_role(audit, Role.SYSTEM, Role.DPO, doing="erase a watchlist entry")

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.authority_rules import DOCUMENT_VERSIONS
 from domain.service import LfrService, Policy
+from runtime.errors import ConfigurationError
 from runtime.settings import Settings
 from runtime.vault import MemoryKeyStore, SqlKeyStore, Vault
 
@@ -22,7 +24,24 @@ def policy_from(settings: Settings) -> Policy:
     return Policy(
         threshold_floor=settings.threshold_floor,
         urgent_confirmation=timedelta(hours=settings.urgent_confirmation_hours),
+        document_versions=document_versions(settings.policy_document_versions),
     )
+
+
+def document_versions(text: str) -> dict[str, frozenset[str]]:
+    """`policy=2024.1,2025.1;sop=2024.1` as a catalogue; empty text keeps the built-in one."""
+    if not text.strip():
+        return dict(DOCUMENT_VERSIONS)
+    catalogue: dict[str, frozenset[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, _, versions = part.partition("=")
+        found = frozenset(v.strip() for v in versions.split(",") if v.strip())
+        if not name.strip() or not found:
+            raise ConfigurationError(
+                f"LFR_POLICY_DOCUMENT_VERSIONS: {part!r} is not name=version[,version]"
+            )
+        catalogue[name.strip()] = found
+    return catalogue
 
 
 def open_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:

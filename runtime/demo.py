@@ -30,6 +30,7 @@ from domain.values import (
     UseCase,
     WatchlistCategory,
     WrittenAuthority,
+    approve,
 )
 from domain.watchlist import EntryDetails
 from runtime.bootstrap import Services
@@ -130,7 +131,8 @@ def _authorise(services: Services, options: DemoOptions, narrative: Narrative, s
         f"{LOCATION.name} ({LOCATION.borough}), threshold {proposal.threshold}",
     )
     decisions = {
-        a.value: f"{a.name.replace('_', ' ').title()}: approved with reasons." for a in DecisionArea
+        a.value: approve(f"{a.name.replace('_', ' ').title()}: approved with reasons.")
+        for a in DecisionArea
     }
     versions = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
     deployment = lfr.grant_authority(
@@ -201,7 +203,7 @@ def _live(
 ) -> dict[str, Any]:
     from runtime.live import run_worker_in_process
 
-    services.lfr.start_deployment(GOLD, deployment, LOCATION.name)
+    services.lfr.start_deployment(GOLD, deployment)
     narrative.step("start", f"deployment started at {LOCATION.name}")
     summary = run_worker_in_process(services, deployment, video)
     narrative.step(

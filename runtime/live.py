@@ -39,7 +39,7 @@ def run_worker_in_process(
     try:
         stats = recognise(
             services.settings,
-            DomainWatchlistProvider(services.lfr),
+            DomainWatchlistProvider(services.lfr, camera_id),
             broker.sink(),
             str(deployment),
             source if not hasattr(source, "is_file") else str(source),

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     retention_margin_minutes: int = 60
     retention_sweep_interval_s: float = 300.0
     urgent_confirmation_hours: int = 48
+    # The MPS LFR documents and versions an authority may be granted under, as
+    # "policy=2024.1,2025.1;sop=2024.1;...": empty keeps the built-in list (domain/authority_rules).
+    policy_document_versions: str = ""
+    # How often the services end deployments whose window closed or urgent authority lapsed.
+    deployment_clock_s: float = 5.0
 
     # Bounds on input at the edge. Request bodies (a watchlist upload's own bound), and
     # each file inside an uploaded zip: its size once inflated, and how far it may inflate

@@ -1,12 +1,14 @@
 """The retention sweeper: erases what the rules of DOMAIN.md §c make due, through the domain.
 
-It finds what is due from the stored events (`projections.retention`), erases each item with the
-actor `retention-sweeper` (role system) and the rule's name, and destroys the data keys in
-batches. It is idempotent and safe to run in several processes at once: an item another
-sweeper erased first is refused by the domain (already erased, or a concurrent-change conflict)
-and counted as already done. It also repairs an erasure whose key outlived its event (a crash
-between the two), closes the watchlist record of a deployment whose entries are all erased, and
-purges destroyed keys from the database files (see `runtime.vault`).
+First it ends every deployment whose authority no longer covers it (the window closed, an
+urgent authority lapsed unconfirmed), so the watchlist's clock starts. Then it finds what is
+due from the stored events (`projections.retention`), erases each item with the actor
+`retention-sweeper` (role system) and the rule's name, and destroys the data keys in batches.
+It is idempotent and safe to run in several processes at once: an item another sweeper erased
+first is refused by the domain (already erased, or a concurrent-change conflict) and counted as
+already done. It also repairs an erasure whose key outlived its event (a crash between the
+two), closes the watchlist record of a deployment whose entries are all erased, and purges
+destroyed keys from the database files (see `runtime.vault`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import ConcurrentChange, DomainError
+from domain.service import LfrService
 from domain.values import Actor, Role
 from projections.retention import Item, RetentionRules, RetentionView, retention_view
 from runtime.bootstrap import Services
@@ -47,6 +50,7 @@ class SweepResult:
     already_done: int = 0
     refused: dict[str, str] = field(default_factory=dict)
     watchlists_closed: list[str] = field(default_factory=list)
+    deployments_ended: dict[str, str] = field(default_factory=dict)
     keys_repaired: int = 0
     keys_purged: int = 0
 
@@ -58,6 +62,7 @@ class SweepResult:
             "already_done": self.already_done,
             "refused": self.refused,
             "watchlists_closed": self.watchlists_closed,
+            "deployments_ended": self.deployments_ended,
             "keys_repaired": self.keys_repaired,
             "keys_purged": self.keys_purged,
         }
@@ -66,8 +71,9 @@ class SweepResult:
 def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     """Erase everything due as of `as_of` (default: the service's clock)."""
     now = as_of or services.lfr.clock()
-    view = retention_view(services.lfr, rules_from(services.settings), now)
     result = SweepResult(as_of=now)
+    result.deployments_ended = end_due_deployments(services.lfr)
+    view = retention_view(services.lfr, rules_from(services.settings), now)
     due = view.due()
     with services.vault.deferred_destruction():
         for kind, rule in {(item.kind, item.rule) for item in due}:
@@ -141,6 +147,22 @@ def _close_watchlists(services: Services, view: RetentionView, result: SweepResu
             result.already_done += 1  # closed by a concurrent sweeper
 
 
+def end_due_deployments(lfr: LfrService) -> dict[str, str]:
+    """Ends, with the recorded reason, every deployment whose authorised window has closed or
+    whose urgent authority lapsed unconfirmed (DOMAIN.md §b.1); returns id -> ending. Each
+    ending starts the watchlist's 24-hour clock. Another process ending one first is fine."""
+    ended: dict[str, str] = {}
+    for deployment_id in lfr.open_deployments():
+        try:
+            ending = lfr.end_deployment_if_due(SWEEPER, deployment_id)
+        except ConcurrentChange:
+            continue  # ended (or changed) by another process at the same moment
+        if ending is not None:
+            ended[str(deployment_id)] = ending.value
+            log.info("deployment %s ended: %s", deployment_id, ending.value)
+    return ended
+
+
 def run_periodically(
     services: Services,
     interval_s: float,
@@ -163,6 +185,32 @@ def run_periodically(
         except Exception:
             log.exception("retention sweep failed; retrying in %.0f s", interval_s)
         stop.wait(interval_s)
+
+
+def run_deployment_clock(lfr: LfrService, interval_s: float, stop: threading.Event) -> None:
+    """End due deployments every `interval_s` seconds, so an authority's end takes effect
+    within seconds, not at the next retention sweep; failures are logged and retried."""
+    while not stop.wait(interval_s):
+        try:
+            end_due_deployments(lfr)
+        except Exception:
+            log.exception("ending due deployments failed; retrying in %.0f s", interval_s)
+
+
+def start_deployment_clock(
+    services: Services, interval_s: float | None = None
+) -> tuple[threading.Thread, threading.Event]:
+    """Run `run_deployment_clock` in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    interval = interval_s if interval_s is not None else services.settings.deployment_clock_s
+    thread = threading.Thread(
+        target=run_deployment_clock,
+        args=(services.lfr, interval, stop),
+        name="deployment-clock",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop
 
 
 def start_sweeper(

@@ -19,6 +19,7 @@ from domain.values import (
     UseCase,
     WatchlistCategory,
     WrittenAuthority,
+    approve,
 )
 from domain.watchlist import EntryDetails
 
@@ -32,7 +33,9 @@ DPO = Actor("dpo-1", Role.DPO)
 SYSTEM = Actor("retention-sweeper", Role.SYSTEM)
 
 SECTIONS = {s.value: f"Section {s.value} completed for the AO." for s in ApplicationSection}
-DECISIONS = {a.value: f"Decision {a.value}: approved, reasons recorded." for a in DecisionArea}
+DECISIONS = {
+    a.value: approve(f"Decision {a.value}: approved, reasons recorded.") for a in DecisionArea
+}
 VERSIONS = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
 AUTHORITY = WrittenAuthority(DECISIONS, VERSIONS, "ci-gold")
 LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
@@ -120,6 +123,10 @@ class Scenario:
 
     def prepared(self, entries: int = 2) -> Scenario:
         self.granted()
+        return self.prepare(entries)
+
+    def prepare(self, entries: int = 2) -> Scenario:
+        """Command, checks and watchlist for the deployment already planned."""
         s, d = self.service, self.deployment
         s.appoint_command(
             GOLD,
@@ -148,7 +155,7 @@ class Scenario:
     def live(self, entries: int = 2) -> Scenario:
         self.prepared(entries)
         self.clock.advance(hours=1, minutes=5)
-        self.service.start_deployment(GOLD, self.deployment, LOCATION.name)
+        self.service.start_deployment(GOLD, self.deployment)
         return self
 
     def match(self, n: int = 0, score: float = 0.9, track: str = "t1") -> Match:

@@ -169,3 +169,33 @@ def confirm_urgent(
 ) -> schemas.Done:
     api.lfr.confirm_urgent_authority(who.actor, application_id, body.rationale)
     return schemas.Done(id=str(application_id))
+
+
+@router.post(
+    "/{application_id}/withdrawal",
+    response_model=schemas.Done,
+    summary="Applicant: withdraw the application, or its authority before the deployment starts",
+)
+def withdraw(
+    application_id: UUID,
+    body: schemas.ReasonIn,
+    who: Principal = Depends(applicant),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.withdraw_application(who.actor, application_id, body.reason)
+    return schemas.Done(id=str(application_id))
+
+
+@router.post(
+    "/{application_id}/revocation",
+    response_model=schemas.Done,
+    summary="AO: revoke the authority; its deployment ends at once",
+)
+def revoke(
+    application_id: UUID,
+    body: schemas.ReasonIn,
+    who: Principal = Depends(ao),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.revoke_authority(who.actor, application_id, body.reason)
+    return schemas.Done(id=str(application_id))

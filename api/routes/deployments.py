@@ -110,7 +110,22 @@ def start(
     who: Principal = Depends(gold_team),
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
-    api.lfr.start_deployment(who.actor, deployment_id, body.location_name)
+    api.lfr.start_deployment(who.actor, deployment_id, body.cameras)
+    return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/{deployment_id}/cancellation",
+    response_model=schemas.Done,
+    summary="Gold named in the authority: cancel the deployment before it starts",
+)
+def cancel(
+    deployment_id: UUID,
+    body: schemas.ReasonIn,
+    who: Principal = Depends(gold),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.cancel_deployment(who.actor, deployment_id, body.reason)
     return schemas.Done(id=str(deployment_id))
 
 

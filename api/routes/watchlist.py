@@ -25,6 +25,7 @@ router = APIRouter(tags=["watchlist"], responses=REFUSALS)
 
 compilers = allow(Role.APPLICANT, Role.GOLD)
 reviewers = allow(Role.GOLD, Role.AUTHORISING_OFFICER)
+ao = allow(Role.AUTHORISING_OFFICER)
 operator = allow(Role.OPERATOR)
 consulters = allow(
     Role.APPLICANT,
@@ -212,6 +213,21 @@ def import_watchlist(
 ) -> schemas.Done:
     api.lfr.import_watchlist(who.actor, deployment_id, body.medium)
     return schemas.Done(id=str(deployment_id))
+
+
+@router.post(
+    "/watchlist/entries/{entry_id}/ao-rationale",
+    response_model=schemas.Done,
+    summary="AO of the authority: record the rationale for a sensitive entry (sealed)",
+)
+def record_ao_rationale(
+    entry_id: UUID,
+    body: schemas.RationaleIn,
+    who: Principal = Depends(ao),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.record_entry_rationale(who.actor, entry_id, body.rationale)
+    return schemas.Done(id=str(entry_id))
 
 
 @router.post(

@@ -103,7 +103,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
             sink: Any = KafkaSink(settings.kafka_bootstrap, worker_sealer(settings))
         except ConnectionError as error:
             raise UserError(str(error)) from error
-        provider = DomainWatchlistProvider(services.lfr)
+        provider = DomainWatchlistProvider(services.lfr, args.camera)
         try:
             stats = recognise(settings, provider, sink, str(deployment), video, args.camera, engine)
         finally:

@@ -34,6 +34,7 @@ def sweep(args: argparse.Namespace, settings: Settings) -> int:
             f"retention sweep as of {result.as_of.isoformat()}: {len(result.erased)} erased, "
             f"{result.already_done} already done, {len(result.refused)} refused, "
             f"{len(result.watchlists_closed)} watchlists closed, "
+            f"{len(result.deployments_ended)} deployments ended, "
             f"{result.keys_repaired} keys repaired, {result.keys_purged} keys purged"
         )
         for item_id, reason in result.refused.items():

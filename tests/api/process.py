@@ -96,8 +96,16 @@ def submission(starts_at: datetime, hours: float = 8) -> dict[str, Any]:
 
 def authority() -> dict[str, Any]:
     return {
-        "decisions": {a.value: f"Decision {a.value}: approved." for a in DecisionArea},
-        "document_versions": {"policy": "2024.1", "sop": "2024.1"},
+        "decisions": {
+            a.value: {"outcome": "approve", "rationale": f"Decision {a.value}: approved."}
+            for a in DecisionArea
+        },
+        "document_versions": {
+            "policy": "2024.1",
+            "sop": "2024.1",
+            "legal_mandate": "2024.1",
+            "dpia": "5.2",
+        },
         "gold_id": USERS["gold"],
     }
 
@@ -191,7 +199,7 @@ class Deployment:
             "gold",
             "POST",
             f"/deployments/{self.deployment_id}/start",
-            json={"location_name": LOCATION["name"]},
+            json={"cameras": ["camera-1"]},
         )
 
     def match(self, n: int = 0, track: str = "t1") -> str:

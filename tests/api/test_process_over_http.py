@@ -127,7 +127,7 @@ def test_rule_refusal_is_409_with_the_rules_message_and_changes_nothing(
     )
     assert "below the authorised floor" in answer["detail"]
     answer = d.call(
-        "gold", "POST", f"{d.deployment_path()}/start", 409, json={"location_name": "Oxford Circus"}
+        "gold", "POST", f"{d.deployment_path()}/start", 409, json={"cameras": ["camera-1"]}
     )
     assert "pre-deployment activity not recorded" in answer["detail"]
     assert d.call("gold", "GET", d.deployment_path())["version"] == before

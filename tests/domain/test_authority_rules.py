@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import NotPermitted, RuleViolation
-from domain.values import Actor, DecisionArea, Role, SensitiveFlag, WrittenAuthority
+from domain.values import Actor, DecisionArea, Role, SensitiveFlag, WrittenAuthority, approve
 from tests.scenario import (
     AO,
     APPLICANT,
@@ -15,6 +15,8 @@ from tests.scenario import (
     Scenario,
     proposal,
 )
+
+SECOND_AO = Actor("supt-second", Role.AUTHORISING_OFFICER)
 
 
 def test_authorising_officer_cannot_be_the_applicant(scenario: Scenario) -> None:
@@ -31,7 +33,7 @@ def test_authority_needs_all_seven_decisions_with_rationale(scenario: Scenario) 
         scenario.service.grant_authority(
             AO, scenario.application_id, WrittenAuthority(six, VERSIONS, GOLD.id)
         )
-    blank = {**DECISIONS, DecisionArea.LEGITIMATE_AIM.value: "  "}
+    blank = {**DECISIONS, DecisionArea.LEGITIMATE_AIM.value: approve("  ")}
     with pytest.raises(RuleViolation, match="ii_legitimate_aim"):
         scenario.service.grant_authority(
             AO, scenario.application_id, WrittenAuthority(blank, VERSIONS, GOLD.id)
@@ -40,7 +42,7 @@ def test_authority_needs_all_seven_decisions_with_rationale(scenario: Scenario) 
 
 def test_authority_records_the_document_versions(scenario: Scenario) -> None:
     scenario.submitted()
-    with pytest.raises(RuleViolation, match="versions"):
+    with pytest.raises(RuleViolation, match="versions.*missing"):
         scenario.service.grant_authority(
             AO, scenario.application_id, WrittenAuthority(DECISIONS, {}, GOLD.id)
         )
@@ -118,7 +120,7 @@ def test_urgent_authority_lapses_unless_confirmed_in_time(scenario: Scenario) ->
     scenario.clock.advance(hours=49)
     assert not s.repository.get(scenario.application_id).in_force(scenario.clock.now)
     with pytest.raises(RuleViolation, match="lapsed"):
-        s.confirm_urgent_authority(AO, scenario.application_id, "Confirmed on review")
+        s.confirm_urgent_authority(SECOND_AO, scenario.application_id, "Confirmed on review")
 
 
 def test_urgent_authority_confirmed_becomes_granted(scenario: Scenario) -> None:
@@ -126,7 +128,7 @@ def test_urgent_authority_confirmed_becomes_granted(scenario: Scenario) -> None:
     s = scenario.service
     s.grant_urgent_authority(AO, scenario.application_id, "Threat", AUTHORITY)
     scenario.clock.advance(hours=2)
-    s.confirm_urgent_authority(AO, scenario.application_id, "Confirmed on full review")
+    s.confirm_urgent_authority(SECOND_AO, scenario.application_id, "Confirmed on full review")
     assert s.repository.get(scenario.application_id).status == "granted"
 
 

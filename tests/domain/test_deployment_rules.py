@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 import pytest
 
 from domain.errors import NotPermitted, RuleViolation
-from domain.values import PreDeploymentCheck, SensitiveFlag, WatchlistCategory, WrittenAuthority
+from domain.values import (
+    Actor,
+    PreDeploymentCheck,
+    Role,
+    SensitiveFlag,
+    WatchlistCategory,
+    WrittenAuthority,
+)
 from tests.scenario import (
     AO,
     APPLICANT,
@@ -23,21 +31,25 @@ from tests.scenario import (
 def test_no_deployment_before_the_authorised_window(scenario: Scenario) -> None:
     scenario.prepared()
     with pytest.raises(RuleViolation, match="outside the authorised window"):
-        scenario.service.start_deployment(GOLD, scenario.deployment, LOCATION.name)
+        scenario.service.start_deployment(GOLD, scenario.deployment)
 
 
 def test_no_deployment_after_the_authorised_window(scenario: Scenario) -> None:
     scenario.prepared()
     scenario.clock.advance(hours=10)
     with pytest.raises(RuleViolation, match="outside the authorised window"):
-        scenario.service.start_deployment(GOLD, scenario.deployment, LOCATION.name)
+        scenario.service.start_deployment(GOLD, scenario.deployment)
 
 
-def test_no_deployment_at_another_location(scenario: Scenario) -> None:
+def test_no_deployment_with_a_camera_the_authority_does_not_list(scenario: Scenario) -> None:
     scenario.prepared()
     scenario.clock.advance(hours=2)
-    with pytest.raises(RuleViolation, match="covers 'Oxford Circus', not 'Brixton'"):
-        scenario.service.start_deployment(GOLD, scenario.deployment, "Brixton")
+    with pytest.raises(RuleViolation, match=r"cameras \['camera-brixton'\] are not listed"):
+        scenario.service.start_deployment(GOLD, scenario.deployment, ["camera-brixton"])
+    scenario.service.start_deployment(GOLD, scenario.deployment, ["camera-1"])
+    deployment = scenario.service.repository.get(scenario.deployment)
+    assert deployment.live_cameras == ["camera-1"]
+    assert deployment.location["name"] == LOCATION.name
 
 
 def test_no_deployment_on_a_lapsed_urgent_authority(scenario: Scenario) -> None:
@@ -47,14 +59,14 @@ def test_no_deployment_on_a_lapsed_urgent_authority(scenario: Scenario) -> None:
     scenario.deployment_id = d
     scenario.clock.advance(hours=49)
     with pytest.raises(RuleViolation):
-        s.start_deployment(GOLD, d, LOCATION.name)
+        s.start_deployment(GOLD, d)
 
 
 def test_no_deployment_without_pre_deployment_activity(scenario: Scenario) -> None:
     scenario.granted()
     scenario.clock.advance(hours=2)
     with pytest.raises(RuleViolation, match="pre-deployment activity not recorded"):
-        scenario.service.start_deployment(GOLD, scenario.deployment, LOCATION.name)
+        scenario.service.start_deployment(GOLD, scenario.deployment)
 
 
 def test_only_the_named_gold_appoints_the_command(scenario: Scenario) -> None:
@@ -97,35 +109,60 @@ def test_watchlist_image_cannot_be_dated_in_the_future(scenario: Scenario) -> No
         )
 
 
-def test_sensitive_watchlist_entry_needs_the_ao_rationale(scenario: Scenario) -> None:
+def test_sensitive_watchlist_entry_needs_the_authority_to_explain_its_kind(
+    scenario: Scenario,
+) -> None:
     scenario.granted()
-    under_13 = entry("WL-1", sensitive_flags=(SensitiveFlag.UNDER_13,), ao_rationale="at risk")
+    under_13 = entry("WL-1", sensitive_flags=(SensitiveFlag.UNDER_13,))
     with pytest.raises(RuleViolation, match="no AO rationale for under_13"):
         scenario.service.add_watchlist_entry(
             APPLICANT, scenario.deployment, under_13, b"i", b"t", "m"
         )
 
 
-def test_sensitive_entry_joins_when_the_authority_explains_it(scenario: Scenario) -> None:
-    scenario.submitted(sensitive_inclusions=(SensitiveFlag.NON_POLICE_IMAGE,))
+def test_applicant_cannot_type_the_ao_rationale_of_a_sensitive_entry(
+    scenario: Scenario,
+) -> None:
+    d = sensitive_authority(scenario)
+    typed = entry(
+        "WL-1",
+        sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,),
+        ao_rationale="Only recent image; family consent",
+    )
+    with pytest.raises(RuleViolation, match="only the Authorising Officer records"):
+        scenario.service.add_watchlist_entry(APPLICANT, d, typed, b"i", b"t", "m")
+
+
+def test_sensitive_entry_joins_the_watchlist_once_its_ao_records_the_rationale(
+    scenario: Scenario,
+) -> None:
     s = scenario.service
-    d = s.grant_authority(
+    d = sensitive_authority(scenario)
+    bare = entry("WL-1", sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,))
+    entry_id = s.add_watchlist_entry(APPLICANT, d, bare, b"i", b"t", "m")
+    with pytest.raises(RuleViolation, match=r"\['WL-1'\] await the Authorising Officer"):
+        s.compile_watchlist(APPLICANT, d, [entry_id])
+    with pytest.raises(NotPermitted, match="authorising_officer"):
+        s.record_entry_rationale(APPLICANT, entry_id, "Only recent image; family consent")
+    other_ao = Actor("supt-other", Role.AUTHORISING_OFFICER)
+    with pytest.raises(RuleViolation, match="only the Authorising Officer of this authority"):
+        s.record_entry_rationale(other_ao, entry_id, "Only recent image; family consent")
+    s.record_entry_rationale(AO, entry_id, "Only recent image; family consent")
+    stored = s.repository.get(entry_id)
+    assert stored.ao_rationale_recorded
+    assert b"family consent" not in stored.sealed_ao_rationale  # sealed under the entry's key
+    s.compile_watchlist(APPLICANT, d, [entry_id])
+
+
+def sensitive_authority(scenario: Scenario) -> UUID:
+    scenario.submitted(sensitive_inclusions=(SensitiveFlag.NON_POLICE_IMAGE,))
+    return scenario.service.grant_authority(
         AO,
         scenario.application_id,
         WrittenAuthority(
             DECISIONS, VERSIONS, GOLD.id, {"non_police_image": "Family photo of a missing person"}
         ),
     )
-    bare = entry("WL-1", sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,))
-    with pytest.raises(RuleViolation, match="AO's rationale for this sensitive entry"):
-        s.add_watchlist_entry(APPLICANT, d, bare, b"i", b"t", "m")
-    explained = entry(
-        "WL-1",
-        sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,),
-        ao_rationale="Only recent image; family consent",
-    )
-    entry_id = s.add_watchlist_entry(APPLICANT, d, explained, b"i", b"t", "m")
-    assert s.repository.get(entry_id).sensitive_flags == ["non_police_image"]
 
 
 def test_watchlist_larger_than_authorised_is_refused(scenario: Scenario) -> None:

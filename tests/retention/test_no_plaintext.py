@@ -65,7 +65,7 @@ def whole_lifecycle(
     s.review_watchlist(GOLD, d, "reviewed")
     s.import_watchlist(OPERATOR, d, "encrypted USB 1")
     clock.advance(hours=1, minutes=5)
-    s.start_deployment(GOLD, d, "Oxford Circus")
+    s.start_deployment(GOLD, d)
     s.count_faces(WORKER, d, "camera-1", clock.now, clock.now, 5000, 4100)
     alerts = [
         s.raise_alert(

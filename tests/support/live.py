@@ -18,7 +18,6 @@ from tests.scenario import (
     AUTHORITY,
     ENGAGER,
     GOLD,
-    LOCATION,
     OPERATOR,
     SECTIONS,
     entry,
@@ -54,7 +53,7 @@ def live_deployment(services: Services, faces: Path) -> UUID:
     lfr.compile_watchlist(APPLICANT, deployment, entries)
     lfr.review_watchlist(GOLD, deployment, "Reviewed")
     lfr.import_watchlist(OPERATOR, deployment, "encrypted USB")
-    lfr.start_deployment(GOLD, deployment, LOCATION.name)
+    lfr.start_deployment(GOLD, deployment)
     return deployment
 
 

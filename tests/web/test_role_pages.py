@@ -11,7 +11,13 @@ import pytest
 
 from api.app import create_app
 from api.auth import issue_token
-from domain.values import ApplicationSection, DecisionArea, SensitiveFlag, WrittenAuthority
+from domain.values import (
+    ApplicationSection,
+    DecisionArea,
+    SensitiveFlag,
+    WrittenAuthority,
+    approve,
+)
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from tests.scenario import (
@@ -50,18 +56,21 @@ def test_ao_sees_the_8_sections_the_7_decisions_and_sensitive_entries_flagged(
     settings, services, clock = _setting(tmp_path)
     lfr = services.lfr
     s = Scenario(lfr, clock).submitted(sensitive_inclusions=(SensitiveFlag.UNDER_18,))
-    decisions = {a.value: f"Decision on {a.value}: approved because ..." for a in DecisionArea}
+    decisions = {
+        a.value: approve(f"Decision on {a.value}: approved because ...") for a in DecisionArea
+    }
     deployment = lfr.grant_authority(
         AO,
         s.application_id,
         WrittenAuthority(decisions, VERSIONS, GOLD.id, {"under_18": SENSITIVE_RATIONALE}),
     )
     for reference, flags in (("WL-0001", ()), ("WL-0002", (SensitiveFlag.UNDER_18,))):
-        rationale = SENSITIVE_RATIONALE if flags else ""
-        details = entry(reference, sensitive_flags=flags, ao_rationale=rationale)
-        lfr.add_watchlist_entry(
+        details = entry(reference, sensitive_flags=flags)
+        entry_id = lfr.add_watchlist_entry(
             APPLICANT, deployment, details, b"\xff\xd8", b"\x01" * 16, "dlib-r1"
         )
+        if flags:
+            lfr.record_entry_rationale(AO, entry_id, SENSITIVE_RATIONALE)
     served = serve(create_app(settings, services))
 
     sign_in(browser, served, _token(settings, AO.id, "authorising_officer"))

@@ -68,7 +68,7 @@ async function showApplication(user, id, deploymentId) {
   numbered(document.getElementById("sections"),
     SECTIONS.map(([key, title]) => [title, a.sections[key], "Not yet written."]));
   numbered(document.getElementById("decisions"),
-    DECISIONS.map(([key, title]) => [title, (a.decisions[key] || {}).rationale, "Not yet decided."]));
+    DECISIONS.map(([key, title]) => [title, decided(a.decisions[key]), "Not yet decided."]));
   const rationale = document.getElementById("sensitive-rationale");
   rationale.replaceChildren();
   for (const [flag, text] of Object.entries(a.sensitive_rationale || {})) {
@@ -83,6 +83,12 @@ async function showApplication(user, id, deploymentId) {
   if (user.roles.some((r) => ["authorising_officer", "gold", "applicant"].includes(r))) showWatchlist(deploymentId);
 }
 
+// One of the AO's decisions as shown: approve or refuse, then the rationale.
+function decided(decision) {
+  if (!decision) return undefined;
+  return `${decision.outcome === "refuse" ? "Refused" : "Approved"}: ${decision.rationale}`;
+}
+
 function prepareAuthority(id, flags) {
   const form = document.getElementById("authority-form");
   const holder = document.getElementById("flag-rationale");
@@ -93,7 +99,8 @@ function prepareAuthority(id, flags) {
   }
   form.onsubmit = async (event) => {
     event.preventDefault();
-    const decisions = Object.fromEntries(DECISIONS.map(([key]) => [key, form.elements[key].value]));
+    const decisions = Object.fromEntries(DECISIONS.map(([key]) => [key,
+      { outcome: form.elements[`${key}-outcome`].value, rationale: form.elements[key].value }]));
     const sensitive = Object.fromEntries(Array.from(holder.querySelectorAll("textarea"), (t) => [t.dataset.flag, t.value]));
     const versions = Object.fromEntries(form.elements.versions.value.split("\n").filter((l) => l.includes("="))
       .map((l) => l.split("=").map((s) => s.trim())));
