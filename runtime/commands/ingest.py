@@ -13,6 +13,17 @@ from runtime.errors import UserError
 from runtime.settings import Settings
 
 
+def _warnings_to_stderr() -> None:
+    """The ingest's own warnings (a broker log that changed, rejected messages), one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("ingest: %(message)s"))
+    for name in ("projections.broker_log", "projections.kafka_ingest"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+
+
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Consumes until SIGINT or SIGTERM; a restart resumes after the stored offsets."""
     if not settings.kafka_bootstrap:
@@ -25,8 +36,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from projections.kafka_ingest import KafkaIngest
     from recognition.transport import TopicPlan
 
-    # The ingest's warnings (a broker log that changed, rejected messages) go to stderr.
-    logging.basicConfig(level=logging.WARNING, format="ingest: %(message)s", stream=sys.stderr)
+    _warnings_to_stderr()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

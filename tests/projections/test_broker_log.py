@@ -4,6 +4,9 @@ Against the real Kafka-protocol broker (restarted to reset its log) and PostgreS
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ from tests.support.broker import Broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ONE_PARTITION = TopicPlan(partitions=1)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -159,3 +163,35 @@ def wait_until(condition: object, timeout_s: float = 60.0) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+def test_lfr_ingest_with_the_stop_policy_says_why_in_one_line_and_exits_non_zero(
+    postgres_url: str, broker: Broker, tmp_path: Path
+) -> None:
+    world = make_world(postgres_url, tmp_path)
+    world.scenario.live()
+    KafkaIngest(world.ingest, broker.bootstrap, plan=ONE_PARTITION).close()
+    broker.restart()
+    env = {
+        **os.environ,
+        "LFR_DATABASE_URL": postgres_url,
+        "LFR_DATA_DIR": str(tmp_path),
+        "LFR_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "LFR_KAFKA_RESET_POLICY": "stop",
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "runtime.cli", "ingest"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert lines[0].startswith("ingest: Kafka topic lfr.matches is not the log its offsets")
+    assert "topic id" in lines[-1] and lines[-1].endswith(
+        "(set it to earliest or latest to resume)"
+    )
+    assert len(lines) == 2  # the warning, then the reason
