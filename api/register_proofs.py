@@ -1,5 +1,6 @@
-"""Inclusion proofs for the public register: each row's source events against the latest
-signed checkpoint, so anyone can check a row with the ledger's stand-alone verifier.
+"""Inclusion proofs for the public register: each row's public events (its notice, entry
+and amendments, nothing else) against the latest signed checkpoint, so anyone can check a
+row with the ledger's stand-alone verifier or in the browser.
 
 A proof against a given tree size never changes, so proofs are cached by (event, size);
 a row whose events came after the latest checkpoint triggers one new checkpoint.
@@ -7,10 +8,19 @@ a row whose events came after the latest checkpoint triggers one new checkpoint.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterable
 from typing import Any
+
+
+def key_fingerprint(key: Any) -> str:
+    """The fingerprint of the log's public key (a `ledger.checkpoint.PublicKey`): SHA-256 of
+    its 32 raw bytes, in hex, in groups of four. The browser computes the same to check that
+    the key it verifies with is the one printed on the page and published by the police."""
+    digest = hashlib.sha256(key.raw).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
 
 def source_ids(row: dict[str, Any]) -> list[int]:

@@ -502,11 +502,15 @@ class Document(BaseModel):
 
 
 class PublishedRegister(BaseModel):
-    """Register rows with inclusion proofs against one signed checkpoint.
+    """Public register rows with inclusion proofs against one signed checkpoint.
 
-    Each row's `proofs` holds, per source event: its `notification_id`, the `proof`
-    (index, tree_size, path) and the `event` exactly as stored (the leaf)."""
+    Each row is exactly the payload (`row`) of its deployment's latest public event. Its
+    `proofs` hold, per public event of the deployment (notice, register entry, amendments):
+    its `notification_id`, the `proof` (index, tree_size, path) and the `event` exactly as
+    stored (the leaf). `log_key_fingerprint` is the SHA-256 of the log's public key, to
+    compare with the one the police publish (`lfr ledger key`)."""
 
     checkpoint: dict[str, Any]
     log_public_key: str
+    log_key_fingerprint: str
     rows: list[dict[str, Any]]

@@ -53,16 +53,22 @@ class ApiState:
         return models
 
     def public_answer(self, key: str, build: Callable[[], bytes]) -> bytes:
+        """The public answer for `key`, rebuilt only when the public register changed."""
         return self._public_cache().get(key, build)
 
-    def rendered_public_answer(self, key: str, build: Callable[[], bytes]) -> bytes | None:
-        """The last rendered answer without waiting (refreshed in the background if stale)."""
-        return self._public_cache().peek(key, build)
+    def rendered_public_answer(self, key: str) -> bytes | None:
+        """The current public answer for `key` from memory, or None (then `public_answer`)."""
+        return self._public_cache().peek(key)
 
     def _public_cache(self) -> Any:
         from api.public_cache import PublicCache
 
-        return self._once("public_cache", lambda: PublicCache(PUBLIC_STALENESS_S))
+        return self._once(
+            "public_cache",
+            lambda: PublicCache(
+                lambda: self.read_models(public=True).public_head(), PUBLIC_STALENESS_S
+            ),
+        )
 
     def register_proofs(self) -> Any:
         from api.register_proofs import RegisterProofs

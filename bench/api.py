@@ -44,7 +44,7 @@ def seed(settings: Any, deployments: int, alerts: int) -> tuple[list[str], list[
     clock = start_clock()
     services = open_services(settings, clock=clock)
     published = []
-    for n in range(deployments):
+    for _ in range(deployments):
         s = Scenario(services.lfr, clock).live()
         for k in range(3):
             s.alert(0, track=f"t{k}")
@@ -52,7 +52,7 @@ def seed(settings: Any, deployments: int, alerts: int) -> tuple[list[str], list[
         services.lfr.submit_cancellation_report(
             GOLD, s.deployment, {"evaluation": "ok", "learning": "none"}
         )
-        services.lfr.publish_register_entry(GOLD, s.deployment, {"n": n})
+        services.lfr.publish_register_entry(GOLD, s.deployment, {"alerts": 3})
         published.append(str(s.deployment))
     live = Scenario(services.lfr, clock).live()
     pending = [str(live.alert(0, track=f"bench-{k}")) for k in range(alerts)]

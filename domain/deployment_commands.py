@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.authorisation import IN_FORCE, DeploymentApplication
 from domain.deployment import Deployment
+from domain.publication import PublicRecord
 from domain.rules import require
 from domain.service_base import ServiceBase
 from domain.values import (
@@ -49,7 +50,14 @@ class DeploymentCommands(ServiceBase):
     ) -> None:
         deployment, authority = self._deployment_and_authority(deployment_id)
         deployment.record_pre_deployment(self._for(actor, authority), check, detail)
-        self.commit(deployment)
+        # The public notice is published as a public event (DOMAIN.md §a row 6): from then
+        # on the deployment is on the public register.
+        announced: list[PublicRecord] = []
+        if check is PreDeploymentCheck.PUBLIC_NOTICE and not self.exists(
+            PublicRecord.id_for(deployment.id)
+        ):
+            announced.append(PublicRecord.announce(deployment))
+        self.commit(deployment, *announced)
 
     # -- the watchlist -----------------------------------------------------------------------
 
@@ -247,13 +255,6 @@ class DeploymentCommands(ServiceBase):
     ) -> None:
         deployment, authority = self._deployment_and_authority(deployment_id)
         deployment.submit_cancellation_report(self._for(actor, authority), report)
-        self.commit(deployment)
-
-    def publish_register_entry(
-        self, actor: Actor, deployment_id: UUID, entry: dict[str, Any]
-    ) -> None:
-        deployment, authority = self._deployment_and_authority(deployment_id)
-        deployment.publish_register_entry(self._for(actor, authority), entry)
         self.commit(deployment)
 
 

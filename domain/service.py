@@ -9,10 +9,17 @@ from domain.alert_commands import AlertCommands, Match
 from domain.authority_commands import AuthorityCommands
 from domain.deployment_commands import DeploymentCommands, Template, watchlist_version
 from domain.personal_data import PersonalDataCommands
+from domain.publication_commands import PublicationCommands
 from domain.service_base import Policy
 
 __all__ = ["LfrService", "Match", "Policy", "Template", "watchlist_version"]
 
 
-class LfrService(AuthorityCommands, DeploymentCommands, AlertCommands, PersonalDataCommands):
+class LfrService(
+    AuthorityCommands,
+    DeploymentCommands,
+    AlertCommands,
+    PersonalDataCommands,
+    PublicationCommands,
+):
     """The one application: applications, authorities, deployments, alerts and personal data."""

@@ -1,12 +1,17 @@
 """The one query object the API, the web pages, the demo and the exports call.
 
 Row shapes:
-- `register_rows(filters)` / `register_row(id)`: dicts with exactly `REGISTER_COLUMNS`
-  (`projections.register`), the public, allow-listed register. `notification_ids` lists
-  the notification ids of the events the row was built from (for inclusion proofs).
+- `register_rows(filters)` / `register_row(id)`: the working register (officers, reports,
+  publishing): dicts with exactly `REGISTER_COLUMNS` (`projections.register`).
+  `notification_ids` lists the notification ids of the events the row was built from.
   Filters: equality on any register column, e.g. {"borough": "Westminster",
   "status": "published"}; "month": "2026-11" selects by date prefix.
-- `metrics(by)`: dicts with `projections.metrics.METRIC_COLUMNS`, one per group.
+- `public_register_rows(filters)` / `public_register_row(id)`: the public register, the
+  same columns, published data only: each row the payload of the deployment's latest public
+  event, `notification_ids` those public events. `public_head()`: the notification id of
+  the latest public event (the public register changes only when it does).
+- `metrics(by)`: dicts with `projections.metrics.METRIC_COLUMNS`, one per group;
+  `public_metrics(by)` the same over the public register (no adjudication times).
 - `alert_queue(deployment_id, pending_only)`: dicts with the `rm_alerts` columns
   (`projections.alerts.ALERTS_TABLE`) plus `entry_reference`; oldest first; no images.
 - `timeline(deployment_id)`: dicts with the `rm_timeline` columns in notification order.
@@ -20,6 +25,7 @@ stored since (the API and the demo do, in-process; `lfr project` does it continu
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,19 +35,32 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from domain.service import LfrService
+from domain.values import Actor, Role
 from projections import audit
 from projections.alerts import ALERTS_TABLE, ENTRIES_TABLE, PENDING, AlertsProjection
 from projections.audit import TIMELINE_TABLE, TimelineProjection
 from projections.base import Projector, ReadModelProjection
 from projections.metrics import metrics
-from projections.register import REGISTER_COLUMNS, REGISTER_TABLE, RegisterProjection
+from projections.register import (
+    PUBLIC_HEAD_TABLE,
+    PUBLIC_REGISTER_TABLE,
+    REGISTER_COLUMNS,
+    REGISTER_TABLE,
+    PublicRegisterProjection,
+    RegisterProjection,
+    counts_of,
+)
 from projections.retention_projection import RetentionProjection
 from projections.tables import Row, Table
 from projections.views import MemoryView, PostgresView, SQLiteView, View
 from runtime.settings import StoreLocation
 
+#: Who amends a published register entry when its figures change (the system, not an officer).
+REGISTER_PUBLISHER = Actor("register-publisher", Role.SYSTEM)
+
 CORE_PROJECTIONS: tuple[type[ReadModelProjection], ...] = (
     RegisterProjection,
+    PublicRegisterProjection,
     AlertsProjection,
     TimelineProjection,
     RetentionProjection,
@@ -95,12 +114,56 @@ class ReadModels:
         }
         self.projector = Projector(app, list(self.projections.values()))
         self._lock = threading.Lock()
+        self._reconciled = False
 
     # -- processing --------------------------------------------------------------------------
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Processes every event stored so far; returns how many notifications it read."""
-        return self.projector.catch_up(progress)
+        """Processes every event stored so far, then publishes an amendment for each
+        published deployment whose figures changed; returns how many notifications it read."""
+        read = self.projector.catch_up(progress)
+        if self._amend_published():
+            read += self.projector.catch_up(progress)  # the amendments themselves
+        return read
+
+    def run_forever(self, stop: threading.Event, interval_s: float = 0.5) -> None:
+        """Catches up (amendments included), then polls for new events until `stop` is set."""
+        while not stop.is_set():
+            started = time.monotonic()
+            self.catch_up()
+            stop.wait(max(0.0, interval_s - (time.monotonic() - started)))
+
+    def _amend_published(self) -> bool:
+        """Amends the public row of each published deployment whose working figures changed.
+        On the first call every published deployment is compared (a process that stopped
+        between projecting a change and amending it); then only those changed since."""
+        register = self.projections.get("register")
+        if not isinstance(register, RegisterProjection):
+            return False
+        changed = register.changed_since_publication()
+        if not self._reconciled:
+            changed |= self._differing_from_public()
+            self._reconciled = True
+        amended = False
+        for deployment_id in sorted(changed):
+            row = self.register_row(deployment_id)
+            if row is not None:
+                amended |= self.app.amend_register_entry(
+                    REGISTER_PUBLISHER, UUID(deployment_id), counts_of(row)
+                )
+        return amended
+
+    def _differing_from_public(self) -> set[str]:
+        published = {
+            r["deployment_id"]: counts_of(r)
+            for r in self.view("public_register").select(PUBLIC_REGISTER_TABLE)
+            if r["status"] != "announced"
+        }
+        return {
+            r["deployment_id"]
+            for r in self.view("register").select(REGISTER_TABLE, {"status": "published"})
+            if published.get(r["deployment_id"]) != counts_of(r)
+        }
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drops every read-model table and replays all events from zero."""
@@ -113,12 +176,15 @@ class ReadModels:
     # -- the public register -----------------------------------------------------------------
 
     def register_rows(self, filters: Mapping[str, Any] | None = None) -> list[Row]:
+        return self._rows(REGISTER_TABLE, "register", filters)
+
+    def _rows(self, table: Table, view: str, filters: Mapping[str, Any] | None) -> list[Row]:
         filters = dict(filters or {})
         month = filters.pop("month", None)
         unknown = set(filters) - set(REGISTER_COLUMNS)
         if unknown:
             raise ValueError(f"the register has no columns {sorted(unknown)}")
-        rows = self.view("register").select(REGISTER_TABLE, filters, ("date", "deployment_id"))
+        rows = self.view(view).select(table, filters, ("date", "deployment_id"))
         if month:
             rows = [r for r in rows if str(r["date"]).startswith(str(month))]
         return [{c: r[c] for c in REGISTER_COLUMNS} for r in rows]
@@ -130,6 +196,24 @@ class ReadModels:
     def metrics(self, by: str = "month") -> list[Row]:
         alerts = self.view("alerts").select(ALERTS_TABLE)
         return metrics(self.view("register").select(REGISTER_TABLE), alerts, by)
+
+    # -- the public register: published data only --------------------------------------------
+
+    def public_register_rows(self, filters: Mapping[str, Any] | None = None) -> list[Row]:
+        return self._rows(PUBLIC_REGISTER_TABLE, "public_register", filters)
+
+    def public_register_row(self, deployment_id: UUID | str) -> Row | None:
+        row = self.view("public_register").get(PUBLIC_REGISTER_TABLE, (str(deployment_id),))
+        return {c: row[c] for c in REGISTER_COLUMNS} if row else None
+
+    def public_metrics(self, by: str = "month") -> list[Row]:
+        """Metrics over the public register: published figures only."""
+        return metrics(self.view("public_register").select(PUBLIC_REGISTER_TABLE), [], by)
+
+    def public_head(self) -> int:
+        """The notification id of the latest public event (0: none yet)."""
+        head = self.view("public_register").get(PUBLIC_HEAD_TABLE, ("head",))
+        return int(head["notification_id"]) if head else 0
 
     # -- operators and auditors --------------------------------------------------------------
 

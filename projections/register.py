@@ -1,8 +1,17 @@
-"""The public register of deployments (DOMAIN.md §d): an allow-listed schema, no personal data.
+"""The register of deployments (DOMAIN.md §d): an allow-listed schema, no personal data.
 
-A register row is built from named fields of named events only, into the fixed columns
-of `REGISTER_COLUMNS`; nothing of an event is copied wholesale, so names, references,
-notes and images in events cannot reach it.
+Two tables with the same columns (`REGISTER_COLUMNS`):
+- the working register (`RegisterProjection`): each deployment's figures, kept current
+  from named fields of named events (nothing of an event is copied wholesale, so names,
+  references, notes and images cannot reach it). Officers read it, and it is what a
+  register entry publishes.
+- the public register (`PublicRegisterProjection`): published data only. A row appears with
+  the deployment's public notice and is, at every moment, exactly the payload of its latest
+  public event (notice, results, amendment; `domain.publication`); its `notification_ids`
+  are those public events, whose inclusion proofs are all the public is served.
+
+A change to the working figures of a published deployment (an arrest recorded after
+publication) is published as an amendment by `ReadModels.catch_up`, never in place.
 
 Counts follow the adjudication of each alert (DOMAIN.md §d):
 - adjudicated `false_alert` (no engagement)            -> false alert, unconfirmed
@@ -17,47 +26,37 @@ and false alerts / alerts.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from domain.publication import COUNTS, PUBLIC_COLUMNS, derive
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
-from projections.tables import Row, Table
+from projections.tables import ColumnType, Row, Table
 
-COUNTS = (
-    "faces_seen",
-    "alerts",
-    "true_alerts_confirmed",
-    "true_alerts_unconfirmed",
-    "false_alerts_confirmed",
-    "false_alerts_unconfirmed",
-    "engagements",
-    "arrests",
-    "other_disposals",
+_TYPES: dict[str, ColumnType] = {
+    "duration_minutes": "real",
+    "watchlist_size": "int",
+    "threshold": "real",
+    **{c: "int" for c in (*COUNTS, "true_alerts", "false_alerts")},
+    "false_alert_rate_per_faces": "real",
+    "false_alert_rate_per_alerts": "real",
+}
+_COLUMNS: dict[str, ColumnType] = {
+    **{c: _TYPES.get(c, "text") for c in PUBLIC_COLUMNS},
+    "notification_ids": "json",
+}
+_INDEXES = (("date",), ("borough",), ("use_case",))
+#: The working register: every deployment's figures as its events arrive. Officers, the
+#: cancellation report and publishing read it; the public never does.
+REGISTER_TABLE = Table("rm_register", _COLUMNS, key=("deployment_id",), indexes=_INDEXES)
+#: The public register: each row exactly the payload of the deployment's latest public
+#: event (`domain.publication`), with the notification ids of its public events.
+PUBLIC_REGISTER_TABLE = Table(
+    "rm_public_register", _COLUMNS, key=("deployment_id",), indexes=_INDEXES
 )
-REGISTER_TABLE = Table(
-    "rm_register",
-    {
-        "deployment_id": "text",
-        "date": "text",
-        "location": "text",
-        "borough": "text",
-        "use_case": "text",
-        "starts_at": "text",
-        "ends_at": "text",
-        "started_at": "text",
-        "ended_at": "text",
-        "duration_minutes": "real",
-        "watchlist_size": "int",
-        "threshold": "real",
-        "status": "text",
-        **{c: "int" for c in COUNTS},
-        "true_alerts": "int",
-        "false_alerts": "int",
-        "false_alert_rate_per_faces": "real",
-        "false_alert_rate_per_alerts": "real",
-        "notification_ids": "json",
-    },
-    key=("deployment_id",),
-    indexes=(("date",), ("borough",), ("use_case",)),
+#: The notification id of the latest public event: the public register changes only with it.
+PUBLIC_HEAD_TABLE = Table(
+    "rm_public_head", {"name": "text", "notification_id": "int"}, key=("name",)
 )
 #: The public schema: every register row and export has exactly these keys, in this order.
 REGISTER_COLUMNS: tuple[str, ...] = tuple(REGISTER_TABLE.columns)
@@ -82,18 +81,17 @@ _STATUS = {
     "CancellationReportSubmitted": "reported",
     "RegisterEntryPublished": "published",
 }
+PUBLIC_EVENTS = frozenset({"PublicNoticePublished", "ResultsPublished", "ResultsAmended"})
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+def counts_of(row: Row) -> dict[str, int]:
+    """The figures of a working register row that a register entry publishes."""
+    return {c: int(row[c] or 0) for c in COUNTS}
 
 
 def finish(row: Row) -> Row:
     """Derived columns: totals, rates and duration."""
-    row["true_alerts"] = row["true_alerts_confirmed"] + row["true_alerts_unconfirmed"]
-    row["false_alerts"] = row["false_alerts_confirmed"] + row["false_alerts_unconfirmed"]
-    row["false_alert_rate_per_faces"] = _ratio(row["false_alerts"], row["faces_seen"])
-    row["false_alert_rate_per_alerts"] = _ratio(row["false_alerts"], row["alerts"])
+    derive(row)
     if row["started_at"] and row["ended_at"]:
         span = datetime.fromisoformat(row["ended_at"]) - datetime.fromisoformat(row["started_at"])
         row["duration_minutes"] = round(span.total_seconds() / 60, 1)
@@ -128,6 +126,12 @@ class RegisterProjection(ReadModelProjection):
     tables = (REGISTER_TABLE,)
     events = frozenset(_ALERT_EVENTS | _DEPLOYMENT_EVENTS | {"FacesSeenCounted"})
 
+    def __init__(self, view: Any) -> None:
+        super().__init__(view)
+        # Published deployments whose figures changed since `changed_since_publication`
+        # was last taken: their public rows may need an amendment.
+        self._changed_published: set[str] = set()
+
     def apply(self, event: Recorded, batch: Batch) -> None:
         kind = event.name
         row: Row | None
@@ -139,6 +143,13 @@ class RegisterProjection(ReadModelProjection):
             return  # an event of a deployment this register never saw planned
         self._count(kind, event, row)
         row["notification_ids"].append(event.notification_id)  # in place: long lists stay cheap
+        if row["status"] == "published" and kind != "RegisterEntryPublished":
+            self._changed_published.add(row["deployment_id"])
+
+    def changed_since_publication(self) -> set[str]:
+        """The published deployments whose figures changed since the last call."""
+        changed, self._changed_published = self._changed_published, set()
+        return changed
 
     def settle(self, batch: Batch) -> None:
         for row in batch.changes.puts.get(REGISTER_TABLE.name, {}).values():
@@ -185,3 +196,22 @@ class RegisterProjection(ReadModelProjection):
             row["engagements"] += outcome != "not_stopped"
         elif kind == "OutcomeRecorded" and event["disposal"] in ("arrest", "other_disposal"):
             row["arrests" if event["disposal"] == "arrest" else "other_disposals"] += 1
+
+
+class PublicRegisterProjection(ReadModelProjection):
+    """The public register: each row the payload of its deployment's latest public event."""
+
+    name = "public_register"
+    tables = (PUBLIC_REGISTER_TABLE, PUBLIC_HEAD_TABLE)
+    events = PUBLIC_EVENTS
+
+    def apply(self, event: Recorded, batch: Batch) -> None:
+        published = {c: event["row"].get(c) for c in PUBLIC_COLUMNS}
+        key = (published["deployment_id"],)
+        before = batch.get(PUBLIC_REGISTER_TABLE, key)
+        ids = before["notification_ids"] if before else []
+        batch.put(
+            PUBLIC_REGISTER_TABLE,
+            {**published, "notification_ids": [*ids, event.notification_id]},
+        )
+        batch.put(PUBLIC_HEAD_TABLE, {"name": "head", "notification_id": event.notification_id})

@@ -23,6 +23,7 @@ HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
     ("ledger", "prove"): ("ledger", "prove"),
     ("ledger", "consistency"): ("ledger", "consistency"),
     ("ledger", "export"): ("ledger", "export"),
+    ("ledger", "key"): ("ledger", "key"),
     ("register", "export"): ("register", "export"),
     ("retention", "sweep"): ("retention", "sweep"),
     ("retention", "report"): ("retention", "report"),
@@ -85,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     consistency.add_argument("--json", action="store_true")
     export = ledger_cmds.add_parser("export", help="export events and checkpoints for auditors")
     export.add_argument("--parquet", required=True, help="the folder to write")
+    key = ledger_cmds.add_parser(
+        "key", help="the log's public key and its fingerprint, to publish for the public"
+    )
+    key.add_argument("--json", action="store_true")
 
     register = commands.add_parser("register", help="the public register of deployments")
     register_cmds = register.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)

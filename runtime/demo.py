@@ -245,7 +245,8 @@ def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
 
 
 def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[str, Any]:
-    from projections import REGISTER_COLUMNS, open_read_models
+    from projections import open_read_models
+    from projections.register import counts_of
     from projections.report import cancellation_report_html
 
     lfr = services.lfr
@@ -269,9 +270,9 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[s
         "report", f"cancellation report (Form 1 Part 3) submitted: {report}", report=str(report)
     )
     models.catch_up()
-    row = models.register_row(deployment) or {}
-    entry = {c: row.get(c) for c in REGISTER_COLUMNS if c != "notification_ids"}
-    lfr.publish_register_entry(GOLD, deployment, entry)
+    row = models.register_row(deployment)
+    lfr.publish_register_entry(GOLD, deployment, counts_of(row) if row else {})
+    entry = lfr.public_row(deployment) or {}
     narrative.step(
         "register",
         f"register entry published: {entry.get('alerts')} alerts, "

@@ -198,6 +198,8 @@ def read_report(
 def publish(
     deployment_id: UUID, who: Principal = Depends(gold), api: ApiState = Depends(api_state)
 ) -> schemas.Done:
+    from projections.register import counts_of
+
     row = api.read_models().register_row(deployment_id)
-    api.lfr.publish_register_entry(who.actor, deployment_id, views.jsonable(dict(row or {})))
+    api.lfr.publish_register_entry(who.actor, deployment_id, counts_of(row) if row else {})
     return schemas.Done(id=str(deployment_id))

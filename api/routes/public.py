@@ -1,7 +1,10 @@
-"""The public register of deployments and its metrics: no token, no personal data.
+"""The public register of deployments and its metrics: no token, published data only.
 
-Every JSON register row carries inclusion proofs of the events it was built from against
-the latest signed checkpoint, returned with the log's public key to check it with."""
+Every row is the payload of its deployment's latest public event (`domain.publication`),
+and every JSON row carries the inclusion proofs of its public events against a signed
+checkpoint, with the log's public key and its fingerprint to check them with. Nothing else
+of the event store is served here. Answers are rendered once per change of the public
+register (`api.public_cache`)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from fastapi.responses import Response
 
 from api import schemas, views
 from api.errors import REFUSALS
+from api.register_proofs import key_fingerprint
 from api.state import ApiState, api_state
 
 router = APIRouter(
@@ -24,6 +28,7 @@ router = APIRouter(
     tags=["public"],
     responses={k: v for k, v in REFUSALS.items() if k in (404, 422, 503)},
 )
+PARQUET = "application/vnd.apache.parquet"
 
 
 def _filters(borough: str | None, use_case: str | None) -> dict[str, str]:
@@ -37,31 +42,37 @@ def _columns() -> list[str]:
     return list(REGISTER_COLUMNS)
 
 
+def _rows(api: ApiState, filters: dict[str, str]) -> list[dict[str, Any]]:
+    return views.jsonable(list(api.read_models(public=True).public_register_rows(filters)))
+
+
 def _published(api: ApiState, rows: list[dict[str, Any]]) -> bytes:
-    checkpoint, proved = api.register_proofs().attach(views.jsonable(rows))
+    checkpoint, proved = api.register_proofs().attach(rows)
+    key = api.ledger().log_key
     document = schemas.PublishedRegister(
-        checkpoint=checkpoint.to_json(), log_public_key=str(api.ledger().log_key), rows=proved
+        checkpoint=checkpoint.to_json(),
+        log_public_key=str(key),
+        log_key_fingerprint=key_fingerprint(key),
+        rows=proved,
     )
     return document.model_dump_json().encode()
 
 
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
-
-
-async def _answer(api: ApiState, key: str, build: Callable[[], bytes]) -> Response:
-    """The rendered answer straight from the event loop; only the first build of a key
-    (database, proofs) waits, in the thread pool, so it never blocks readers served from memory."""
-    body = api.rendered_public_answer(key, build)
+async def _answer(
+    api: ApiState, key: str, build: Callable[[], bytes], media_type: str = "application/json"
+) -> Response:
+    """The rendered answer straight from the event loop while the public register is
+    unchanged; otherwise built (once per change, in the thread pool)."""
+    body = api.rendered_public_answer(key)
     if body is None:
         body = await run_in_threadpool(api.public_answer, key, build)
-    return _json(body)
+    return Response(body, media_type=media_type)
 
 
 @router.get(
     "/register",
     response_model=schemas.PublishedRegister,
-    summary="The register of deployments, each row with its inclusion proofs",
+    summary="The public register of deployments, each row with its inclusion proofs",
 )
 async def register(
     borough: str | None = Query(None, max_length=200),
@@ -70,23 +81,21 @@ async def register(
 ) -> Any:
     filters = _filters(borough, use_case)
     return await _answer(
-        api,
-        f"register:{sorted(filters.items())}",
-        lambda: _published(api, list(api.read_models(public=True).register_rows(filters))),
+        api, f"register:{sorted(filters.items())}", lambda: _published(api, _rows(api, filters))
     )
 
 
 @router.get(
     "/register/{deployment_id}",
     response_model=schemas.PublishedRegister,
-    summary="One deployment's register row with its inclusion proofs",
+    summary="One deployment's public register row with its inclusion proofs",
 )
 async def register_row(deployment_id: UUID, api: ApiState = Depends(api_state)) -> Any:
     def build() -> bytes:
-        row = api.read_models(public=True).register_row(deployment_id)
+        row = api.read_models(public=True).public_register_row(deployment_id)
         if row is None:
-            raise HTTPException(404, f"no register entry for deployment {deployment_id}")
-        return _published(api, [row])
+            raise HTTPException(404, f"no public register entry for deployment {deployment_id}")
+        return _published(api, views.jsonable([row]))
 
     return await _answer(api, f"row:{deployment_id}", build)
 
@@ -95,78 +104,70 @@ async def register_row(deployment_id: UUID, api: ApiState = Depends(api_state)) 
     "/register.csv",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "the register as CSV"}},
-    summary="The register as CSV",
+    summary="The public register as CSV",
 )
-def register_csv(
+async def register_csv(
     borough: str | None = Query(None, max_length=200),
     use_case: str | None = Query(None, max_length=200),
     api: ApiState = Depends(api_state),
 ) -> Response:
-    rows = api.read_models(public=True).register_rows(_filters(borough, use_case))
-    columns = _columns()
-    out = io.StringIO()
-    writer = csv.DictWriter(out, columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(views.jsonable(list(rows)))
-    return Response(out.getvalue(), media_type="text/csv")
+    filters = _filters(borough, use_case)
+
+    def build() -> bytes:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, _columns(), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(_rows(api, filters))
+        return out.getvalue().encode()
+
+    return await _answer(api, f"csv:{sorted(filters.items())}", build, "text/csv")
 
 
 @router.get(
     "/register.parquet",
     response_class=Response,
-    responses={
-        200: {
-            "content": {"application/vnd.apache.parquet": {}},
-            "description": "the register as Parquet",
-        }
-    },
-    summary="The register as Parquet",
+    responses={200: {"content": {PARQUET: {}}, "description": "the register as Parquet"}},
+    summary="The public register as Parquet",
 )
-def register_parquet(
+async def register_parquet(
     borough: str | None = Query(None, max_length=200),
     use_case: str | None = Query(None, max_length=200),
     api: ApiState = Depends(api_state),
 ) -> Response:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    filters = _filters(borough, use_case)
 
-    rows = views.jsonable(
-        list(api.read_models(public=True).register_rows(_filters(borough, use_case)))
-    )
-    columns = _columns()
-    table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows])
-    if not rows:
-        table = pa.table({c: pa.array([], pa.string()) for c in columns})
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer)
-    return Response(buffer.getvalue(), media_type="application/vnd.apache.parquet")
+    def build() -> bytes:
+        from projections.exports import register_bytes
+
+        return register_bytes(_rows(api, filters), "parquet")
+
+    return await _answer(api, f"parquet:{sorted(filters.items())}", build, PARQUET)
 
 
 @router.get(
     "/metrics",
     response_model=schemas.Document,
-    summary="Deployment metrics (faces seen, alerts, false alert rates, arrests)",
+    summary="Metrics of the published deployments (faces seen, alerts, false alert rates, arrests)",
 )
 def metrics(
     by: str = Query("month", pattern="^(month|use_case|borough)$"),
     api: ApiState = Depends(api_state),
 ) -> Any:
-    result = api.read_models(public=True).metrics(by=by)
-    return (
-        {"by": by, "rows": views.jsonable(result)}
-        if isinstance(result, list)
-        else views.jsonable(result)
-    )
+    return {"by": by, "rows": views.jsonable(api.read_models(public=True).public_metrics(by=by))}
 
 
 @router.get(
     "/checkpoint",
     response_model=schemas.Document,
-    summary="The latest signed checkpoint and the log's public key",
+    summary="The latest signed checkpoint, the log's public key and its fingerprint",
 )
 def latest_checkpoint(api: ApiState = Depends(api_state)) -> Any:
     ledger = api.ledger()
     checkpoint = ledger.latest_checkpoint()
     if checkpoint is None:
         raise HTTPException(404, "no checkpoint has been signed yet")
-    return {"checkpoint": checkpoint.to_json(), "log_public_key": str(ledger.log_key)}
+    return {
+        "checkpoint": checkpoint.to_json(),
+        "log_public_key": str(ledger.log_key),
+        "log_key_fingerprint": key_fingerprint(ledger.log_key),
+    }

@@ -28,6 +28,14 @@ HERE = Path(__file__).parent
 router = APIRouter(prefix="/web", include_in_schema=False)
 templates = Jinja2Templates(directory=HERE / "templates")
 
+# The register columns the public page shows (column, heading), in its table's order; each
+# heading names its column, and Verify checks every one against the signed entry.
+SHOWN_COLUMNS = (
+    ("date", "Date"), ("location", "Location"), ("borough", "Borough"),
+    ("use_case", "Use case"), ("status", "Status"), ("faces_seen", "Faces seen"),
+    ("alerts", "Alerts"), ("false_alerts", "False alerts"), ("arrests", "Arrests"),
+)  # fmt: skip
+
 # Which roles each signed-in page is for: the nav and the page's script both use it.
 PAGES = {
     "alerts": ("Alert queue", ["operator", "engagement_officer"]),
@@ -156,16 +164,18 @@ def register(
     until_text: str = Query("", alias="to", max_length=10, description="YYYY-MM-DD"),
     api: ApiState = Depends(api_state),
 ) -> HTMLResponse:
+    from api.register_proofs import key_fingerprint
+
     since, until = _day("from", since_text), _day("to", until_text)
     models = api.read_models(public=True)
-    everything = models.register_rows()
+    everything = models.public_register_rows()
     filters = {k: v for k, v in {"borough": borough, "use_case": use_case}.items() if v}
     rows = [
         r
         for r in everything
         if all(r[k] == v for k, v in filters.items()) and _in_dates(r, since, until)
     ]
-    metrics = models.metrics(by="month")
+    metrics = models.public_metrics(by="month")
     return _page(
         request,
         "register.html",
@@ -178,4 +188,6 @@ def register(
         chosen={"borough": borough, "use_case": use_case, "from": since, "to": until},
         metrics=metrics,
         charts=_charts(metrics),
+        fingerprint=key_fingerprint(api.ledger().log_key),
+        shown=SHOWN_COLUMNS,
     )

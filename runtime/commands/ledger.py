@@ -135,6 +135,25 @@ def export(args: Namespace, settings: Settings) -> int:
     return 0
 
 
+def key(args: Namespace, settings: Settings) -> int:
+    """The log's public key and its fingerprint: publish the fingerprint where the public
+    can read it apart from this system (the public register page prints the same, and its
+    Verify accepts only signatures by that key)."""
+    from api.register_proofs import key_fingerprint
+    from ledger.wiring import ledger_keys
+
+    _, _, log_key = ledger_keys(settings, read_only=True)
+    if log_key is None:
+        raise UserError("no log key: set LFR_LEDGER_SIGNING_KEY (or trust a key named as the log)")
+    fingerprint = key_fingerprint(log_key)
+    _emit(
+        args,
+        {"log_public_key": str(log_key), "fingerprint": fingerprint},
+        [f"log key      {log_key}", f"fingerprint  {fingerprint}"],
+    )
+    return 0
+
+
 def _checkpoint_of_size(ledger: Ledger, size: int) -> Checkpoint:
     for candidate in reversed(ledger.checkpoints()):
         if candidate.tree_size == size:

@@ -1,12 +1,20 @@
 """A register of many deployments, driven through the domain service (fast in memory):
-varied boroughs, use cases and months; some went live with alerts, engagements, arrests."""
+varied boroughs, use cases and months; each announced by its public notice; some went live
+with alerts, engagements, arrests, and had their register entry published."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from domain.service import LfrService
-from domain.values import Adjudication, Disposal, EngagementOutcome, Location, UseCase
+from domain.values import (
+    Adjudication,
+    Disposal,
+    EngagementOutcome,
+    Location,
+    PreDeploymentCheck,
+    UseCase,
+)
 from tests.scenario import ENGAGER, GOLD, OPERATOR, WORKER, Clock, Scenario
 
 BOROUGHS = ("Westminster", "Camden", "Croydon", "Hackney", "Newham", "Southwark")
@@ -18,8 +26,8 @@ def fill_register(
     service: LfrService, clock: Clock, deployments: int, live_every: int = 25
 ) -> list[str]:
     """Plans `deployments` over about a year; every `live_every`-th one runs with two alerts
-    (one engaged and confirmed, ending in an arrest; some false alerts). `clock` is the
-    service's clock. Returns the deployments' ids."""
+    (one engaged and confirmed, ending in an arrest; some false alerts) and is published;
+    the others are announced only. `clock` is the service's clock. Returns their ids."""
     step = timedelta(days=365) / deployments
     ids = []
     for n in range(deployments):
@@ -34,6 +42,9 @@ def fill_register(
             _alerts(service, scenario, faces=1000 + 50 * n, false_alerts=1 + n // live_every % 3)
         else:
             scenario.granted(**changes)
+            service.record_pre_deployment(
+                GOLD, scenario.deployment, PreDeploymentCheck.PUBLIC_NOTICE, "notice published"
+            )
         ids.append(str(scenario.deployment))
         clock.advance(seconds=step.total_seconds())
     return ids
@@ -54,3 +65,13 @@ def _alerts(service: LfrService, s: Scenario, faces: int, false_alerts: int) -> 
         service.adjudicate_alert(OPERATOR, false, Adjudication.FALSE_ALERT)
     s.clock.advance(hours=2)
     service.end_deployment(GOLD, d, "planned end")
+    service.submit_cancellation_report(GOLD, d, {"evaluation": "as planned", "learning": "none"})
+    counts = {
+        "faces_seen": faces,
+        "alerts": 1 + false_alerts,
+        "true_alerts_confirmed": 1,
+        "false_alerts_unconfirmed": false_alerts,
+        "engagements": 1,
+        "arrests": 1,
+    }  # what the register projection counts from the events above
+    service.publish_register_entry(GOLD, d, counts)

@@ -1,16 +1,21 @@
-"""The public register page in a browser: filters, charts, and each row checked against
-the signed checkpoint by the page itself; a tampered row fails; 1,000 rows load in < 1 s."""
+"""The public register page in a browser: filters, charts, and each row checked by the page
+itself (the figures shown are its signed public entry, in the signed log, signed by the key
+whose fingerprint the page prints); a tampered row fails; 1,000 rows load in < 1 s."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.app import create_app
+from api.register_proofs import key_fingerprint
+from projections import open_read_models
 from runtime.bootstrap import open_services
+from runtime.cli import main
 from runtime.settings import Settings
 from tests.scenario import start_clock
 from tests.web.browser import console_errors, screenshot, wait
@@ -78,6 +83,78 @@ def test_the_public_page_verifies_a_row_in_the_browser_and_fails_a_tampered_one(
     ).get_attribute("class")
     screenshot(browser, "public-register-tampered")
     assert console_errors(browser) == []
+
+
+def test_verify_refuses_a_row_whose_figures_were_changed_after_signing(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    database = tmp_path / "lfr.db"
+    settings = Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path)
+    clock = start_clock()
+    services = open_services(settings, clock=clock)
+    ids = fill_register(services.lfr, clock, 10, live_every=5)
+    open_read_models(settings, services).catch_up()
+    forged, honest = ids[0], ids[5]  # both went live and were published
+    with sqlite3.connect(database) as db:  # someone edits the public read model afterwards
+        changed = db.execute(
+            "UPDATE rm_public_register SET alerts = alerts + 7 WHERE deployment_id = ?", (forged,)
+        ).rowcount
+    assert changed == 1
+    served = serve(create_app(settings, services))
+    browser.get(served.url("/web/register"))
+    shown = browser.find_element(By.CSS_SELECTOR, f'tr[data-id="{forged}"] td:nth-child(7)')
+    assert shown.text == "9", "the page shows the edited figure (2 alerts were signed)"
+
+    refused = _verdict(browser, forged)
+    assert refused.startswith("FAILED") and "differ from the signed entry" in refused, refused
+    assert "alerts served as 9, signed 2" in refused and "alerts shown as 9" in refused, refused
+    screenshot(browser, "public-register-figures-changed")
+    verdict = _verdict(browser, honest)
+    assert verdict.startswith("verified: the figures shown are the signed published entry")
+
+    # A figure changed on the page only (the row as served is the signed one) is refused too.
+    browser.execute_script(
+        f"document.querySelector('tr[data-id=\"{honest}\"] td:nth-child(9)').textContent = '0'"
+    )
+    edited = _verdict(browser, honest)
+    assert edited.startswith("FAILED") and "arrests shown as 0, signed 1" in edited, edited
+    assert console_errors(browser) == []
+
+
+def test_the_page_prints_the_log_key_fingerprint_that_lfr_ledger_key_prints(
+    browser: Any,
+    serve: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    url = f"sqlite:///{tmp_path / 'lfr.db'}"
+    monkeypatch.setenv("LFR_DATABASE_URL", url)
+    monkeypatch.setenv("LFR_DATA_DIR", str(tmp_path))
+    settings = Settings(database_url=url, data_dir=tmp_path)
+    clock = start_clock()
+    services = open_services(settings, clock=clock)
+    app = create_app(settings, services)
+    assert main(["ledger", "key", "--json"]) == 0
+    published = json.loads(capsys.readouterr().out)
+    assert published["fingerprint"] == key_fingerprint(app.state.api.ledger().log_key)
+    served = serve(app)
+    browser.get(served.url("/web/register"))
+    printed = browser.find_element(By.ID, "log-key-fingerprint").text
+    assert printed == published["fingerprint"] and len(printed.replace(" ", "")) == 64
+
+    # A server that signs with another key than the published one is refused by Verify.
+    ids = fill_register(services.lfr, clock, 1)
+    browser.get(served.url("/web/register"))
+    browser.execute_script(
+        "document.getElementById('log-key-fingerprint').textContent = '0000 '.repeat(15) + '0000'"
+    )
+    verdict = _verdict(browser, ids[0])
+    assert verdict.startswith("FAILED") and "is not the published key" in verdict, verdict
 
 
 def test_the_public_page_filters_by_borough_use_case_and_date(

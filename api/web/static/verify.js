@@ -1,7 +1,10 @@
-// Checks a published register row in the browser: each source event's leaf (RFC 9162,
-// SHA-256 with 0x00 leaf and 0x01 node prefixes) is folded up its inclusion proof to the
-// root of the signed checkpoint, and the checkpoint's Ed25519 signature is checked with
-// the log's public key (WebCrypto), where the browser has Ed25519.
+// Checks a public register row in the browser:
+// - the log's key is the one whose fingerprint the page prints (and the police publish);
+// - each of the row's public events (RFC 9162 leaf: SHA-256 with 0x00 leaf and 0x01 node
+//   prefixes) folds up its inclusion proof to the root of the signed checkpoint;
+// - the events are the deployment's public record, in order, none missing between them;
+// - the figures shown, and the row served, equal the payload of its latest public event;
+// - the checkpoint's Ed25519 signature verifies with the log's key (WebCrypto).
 "use strict";
 
 const lfrVerify = (() => {
@@ -61,28 +64,51 @@ const lfrVerify = (() => {
     return sn === 0n ? r : null;
   }
 
-  // The signed body "origin\nsize\nroot(base64)\ntime\n": what the signature covers.
+  // The signed body: origin, tree size and root (base64) on its first three lines (a
+  // C2SP checkpoint; any further lines are extensions the signature also covers).
   function parseBody(body) {
-    const [origin, size, root, time, tail] = body.split("\n");
-    if (tail !== "" || !/^\d+$/.test(size)) throw new Error("the checkpoint body is malformed");
-    return { origin, size: Number(size), root: fromB64(root), time };
+    const lines = body.split("\n");
+    const [origin, size, root] = lines;
+    if (lines.length < 4 || lines[lines.length - 1] !== "" || !/^\d+$/.test(size)) {
+      throw new Error("the checkpoint body is malformed");
+    }
+    return { origin, size: Number(size), root: fromB64(root) };
   }
 
-  async function signatureVerdict(checkpoint, keyText) {
+  // The log's key from its text: a C2SP verifier key "name+id+base64(0x01 || key)", or
+  // "name:base64(key)".
+  function parseKey(keyText) {
+    const vkey = /^([^+:\s]+)\+([0-9a-fA-F]{8})\+([A-Za-z0-9+/]+=*)$/.exec(keyText.trim());
+    if (vkey) {
+      const typed = fromB64(vkey[3]);
+      if (typed.length !== 33 || typed[0] !== 1) throw new Error("not an Ed25519 verifier key");
+      return { name: vkey[1], raw: typed.slice(1) };
+    }
     const cut = keyText.lastIndexOf(":");
     const raw = fromB64(keyText.slice(cut + 1));
-    const keyId = toHex((await sha256(raw)).slice(0, 8));
-    const signature = (checkpoint.signatures || []).find((s) => s.key_id === keyId);
-    if (!signature) return { ok: false, text: `not signed by the log's key ${keyId}` };
-    let key;
+    if (cut < 1 || raw.length !== 32) throw new Error("not an Ed25519 public key");
+    return { name: keyText.slice(0, cut), raw };
+  }
+
+  // SHA-256 of the raw key in hex, in groups of four: what the page and `lfr ledger key` print.
+  async function fingerprint(raw) {
+    return toHex(await sha256(raw)).match(/..../g).join(" ");
+  }
+
+  async function signatureVerdict(checkpoint, key) {
+    const shortId = toHex((await sha256(key.raw)).slice(0, 8));
+    const noteId = toHex((await sha256(concat(enc.encode(`${key.name}\n`), Uint8Array.of(1), key.raw))).slice(0, 4));
+    const signature = (checkpoint.signatures || []).find((s) => s.key_id === shortId || s.key_id === noteId);
+    if (!signature) return { ok: false, text: `not signed by the log's key ${key.name}` };
+    let imported;
     try {
-      key = await crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]);
+      imported = await crypto.subtle.importKey("raw", key.raw, { name: "Ed25519" }, false, ["verify"]);
     } catch (error) {
       return { ok: null, text: "signature not checked: browser lacks Ed25519" };
     }
-    const good = await crypto.subtle.verify({ name: "Ed25519" }, key, fromB64(signature.signature), enc.encode(checkpoint.body));
+    const good = await crypto.subtle.verify({ name: "Ed25519" }, imported, fromB64(signature.signature), enc.encode(checkpoint.body));
     return good
-      ? { ok: true, text: `signed by ${keyText.slice(0, cut)} (key ${keyId})` }
+      ? { ok: true, text: `signed by ${key.name}` }
       : { ok: false, text: "the checkpoint's signature does not match its body" };
   }
 
@@ -94,9 +120,50 @@ const lfrVerify = (() => {
     return root && equal(root, body.root) ? null : `event ${item.notification_id} is not in the signed log`;
   }
 
-  // {ok: true|false, text}: whether every event of the row is in the signed checkpoint.
-  async function verifyRow(row, checkpoint, keyText) {
+  // The public events' payloads, checked to be one deployment's public record in order.
+  const PUBLIC_TOPIC = /:PublicRecord\.(PublicNoticePublished|ResultsPublished|ResultsAmended)$/;
+  function publicPayloads(proofs, deploymentId) {
+    const events = proofs.map((p) => p.event).sort((a, b) => a.originator_version - b.originator_version);
+    const payloads = [];
+    events.forEach((event, i) => {
+      if (!PUBLIC_TOPIC.test(event.topic)) throw new Error(`event ${event.notification_id} is not a public register event`);
+      if (event.originator_id !== events[0].originator_id || event.originator_version !== i + 1) {
+        throw new Error("the row's public events are not one unbroken public record");
+      }
+      const payload = JSON.parse(new TextDecoder().decode(fromHex(event.state))).row;
+      if (!payload || payload.deployment_id !== deploymentId) {
+        throw new Error(`event ${event.notification_id} is not of deployment ${deploymentId}`);
+      }
+      payloads.push(payload);
+    });
+    return payloads;
+  }
+
+  const shown = (value) => (value === null || value === undefined ? "–" : String(value));
+
+  // Where the figures differ from the signed payload: the row served and the cells shown.
+  function differences(payload, row, cells) {
+    const found = [];
+    for (const [column, value] of Object.entries(payload)) {
+      if (row[column] !== value) found.push(`${column} served as ${shown(row[column])}, signed ${shown(value)}`);
+    }
+    for (const [column, text] of Object.entries(cells || {})) {
+      if (!(column in payload)) found.push(`${column} shown but not signed`);
+      else if (text.trim() !== shown(payload[column])) found.push(`${column} shown as ${text.trim()}, signed ${shown(payload[column])}`);
+    }
+    return found;
+  }
+
+  // {ok: true|false, text}: whether the row is its public record's latest payload, shown as
+  // signed, every event in the signed checkpoint, signed by the key with `expectedPrint`.
+  // `cells` maps column names to the text the page shows for them.
+  async function verifyRow(row, checkpoint, keyText, expectedPrint, cells) {
     try {
+      const key = parseKey(keyText);
+      const print = await fingerprint(key.raw);
+      if (expectedPrint !== undefined && print !== expectedPrint.trim()) {
+        return { ok: false, text: `FAILED: the log's key ${print} is not the published key ${expectedPrint}` };
+      }
       const body = parseBody(checkpoint.body);
       const proofs = row.proofs || [];
       const named = (row.notification_ids || []).map(Number);
@@ -108,23 +175,37 @@ const lfrVerify = (() => {
         const problem = await checkEvent(item, body);
         if (problem) return { ok: false, text: `FAILED: ${problem}` };
       }
-      const signed = await signatureVerdict(checkpoint, keyText);
+      const payloads = publicPayloads(proofs, row.deployment_id);
+      const changed = differences(payloads[payloads.length - 1], row, cells);
+      if (changed.length) return { ok: false, text: `FAILED: the figures differ from the signed entry: ${changed.join("; ")}` };
+      const signed = await signatureVerdict(checkpoint, key);
       if (signed.ok === false) return { ok: false, text: `FAILED: ${signed.text}` };
+      const amended = payloads.length > 2 ? `, amended ${payloads.length - 2} time${payloads.length === 3 ? "" : "s"}` : "";
       return {
         ok: true,
-        text: `verified: ${proofs.length} event${proofs.length === 1 ? "" : "s"} in the log of ${body.size} entries; ${signed.text}`,
+        text: `verified: the figures shown are the signed ${payloads[payloads.length - 1].status} entry${amended}; ${proofs.length} public event${proofs.length === 1 ? "" : "s"} in the log of ${body.size} entries; ${signed.text}, key ${print}`,
       };
     } catch (error) {
       return { ok: false, text: `FAILED: ${error.message}` };
     }
   }
 
-  // One event with its proof and checkpoint (the DPO's erasure proofs use it).
+  // One event with its proof and checkpoint (the DPO's erasure proofs use it): in the signed
+  // log, signed by the log's key; no register figures to compare.
   async function verifyEvent(item, checkpoint, keyText) {
-    const row = { notification_ids: [item.event.notification_id],
-      proofs: [{ notification_id: item.event.notification_id, proof: item.inclusion, event: item.event }] };
-    return verifyRow(row, checkpoint, keyText);
+    try {
+      const key = parseKey(keyText);
+      const body = parseBody(checkpoint.body);
+      const proof = { notification_id: item.event.notification_id, proof: item.inclusion, event: item.event };
+      const problem = await checkEvent(proof, body);
+      if (problem) return { ok: false, text: `FAILED: ${problem}` };
+      const signed = await signatureVerdict(checkpoint, key);
+      if (signed.ok === false) return { ok: false, text: `FAILED: ${signed.text}` };
+      return { ok: true, text: `verified: in the log of ${body.size} entries; ${signed.text}` };
+    } catch (error) {
+      return { ok: false, text: `FAILED: ${error.message}` };
+    }
   }
 
-  return { verifyRow, verifyEvent, leafBytes };
+  return { verifyRow, verifyEvent, leafBytes, fingerprint, parseKey };
 })();
