@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -211,6 +212,13 @@ class DeploymentCommands(ServiceBase):
         deployment.close(audit, ending, reason)
         self.commit(*changed)
         return ending
+
+    def authorised_until(self, deployment_id: UUID) -> datetime:
+        """The end of the authorised window, or an urgent authority's confirmation deadline
+        if that comes first."""
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        deadline = authority.urgent_deadline
+        return min(deployment.ends_at, deadline) if deadline else deployment.ends_at
 
     def open_deployments(self) -> list[UUID]:
         """Deployments planned and not yet ended, read from the notification log by topic."""

@@ -117,6 +117,7 @@ class RecognitionWorker:
         self.status = "planned"
         self.threshold = 1.0
         self._started_at = datetime.now(UTC)
+        self._authorised_until: datetime | None = None
         self._next_poll = 0.0
         self._next_progress = time.monotonic() + config.progress_every_s
         self._interval = (0.0, 0, 0)  # start (video s), tracks seen, tracks passed
@@ -149,6 +150,12 @@ class RecognitionWorker:
         """Whether to process this frame; a file source waits out planned and paused."""
         while True:
             self._poll_status()
+            if self.status == "live" and self._past_authorised_end(frame):
+                self._next_poll = 0.0
+                self._poll_status()  # the provider may record the end now
+                if self.status == "live":  # it could not: the worker stops all the same
+                    self._drop_watchlist()
+                    self.status = "ended"
             if self.status == "live" or self.status == "ended" or not wait:
                 return self.status == "live"
             time.sleep(self.config.status_poll_s)
@@ -173,6 +180,17 @@ class RecognitionWorker:
         self.index.clear()
         self.index.add(self.provider.templates(self.config.deployment_id))
         self.threshold = float(self.provider.threshold(self.config.deployment_id))
+        # A provider may say when the authority stops covering the deployment (optional).
+        until = getattr(self.provider, "authorised_until", None)
+        self._authorised_until = until(self.config.deployment_id) if until else None
+
+    def _past_authorised_end(self, frame: Frame) -> bool:
+        """The worker's own check: it searches nothing past the authority's end, even if the
+        service that records the end is unreachable (frame time or wall time, the later)."""
+        if self._authorised_until is None:
+            return False
+        seen_at = self._started_at + timedelta(seconds=frame.time_s)
+        return max(seen_at, datetime.now(UTC)) >= self._authorised_until
 
     def _follow_changes(self) -> None:
         # An authorised threshold change and a DPO's erasure both apply mid-deployment.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from uuid import UUID
 
 import numpy as np
@@ -41,6 +42,10 @@ class DomainWatchlistProvider:
         status = self.lfr.deployment_status(UUID(deployment_id))
         # After the end the report and register follow; for the worker it is all "ended".
         return "ended" if status in {"reported", "published"} else status
+
+    def authorised_until(self, deployment_id: str) -> datetime:
+        """When the authority stops covering the deployment: the worker stops then by itself."""
+        return self.lfr.authorised_until(UUID(deployment_id))
 
     def threshold(self, deployment_id: str) -> float:
         return float(self.lfr.repository.get(UUID(deployment_id)).threshold)

@@ -127,6 +127,14 @@ class Deployment:
         return f"/deployments/{self.deployment_id}"
 
     def granted(self) -> Deployment:
+        a = f"/applications/{self.submitted()}"
+        self.deployment_id = self.call(
+            "authorising_officer", "POST", f"{a}/authority", 201, json=authority()
+        )["deployment_id"]
+        return self
+
+    def submitted(self) -> str:
+        """An application submitted and awaiting the AO; returns its id."""
         now = datetime.now(UTC)
         self.application_id = self.call(
             "applicant",
@@ -145,10 +153,7 @@ class Deployment:
         self.call(
             "applicant", "POST", f"{a}/submission", json=submission(now - timedelta(minutes=5))
         )
-        self.deployment_id = self.call(
-            "authorising_officer", "POST", f"{a}/authority", 201, json=authority()
-        )["deployment_id"]
-        return self
+        return self.application_id
 
     def upload(self, zipped: bytes) -> dict[str, Any]:
         d = f"/deployments/{self.deployment_id}"

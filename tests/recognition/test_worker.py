@@ -7,6 +7,7 @@ import base64
 import json
 import uuid
 from dataclasses import fields
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -168,6 +169,29 @@ def test_an_ended_deployment_stops_the_worker_and_drops_the_watchlist(
     stats = worker.run(VideoSource(str(video)))
     assert loaded == [1]
     assert stats.frames == 5  # one status poll per frame: five said "live", the sixth "ended"
+    assert len(worker.index) == 0 and worker.status == "ended"
+
+
+def test_worker_stops_by_itself_at_the_end_of_the_authority_the_provider_gave(
+    street_engine: FaceEngine, faces_dir: Path, watchlist: list[Template], tmp_path: Path
+) -> None:
+    walks = [Walk(face_patch(photos(faces_dir, OTHER)[0]), 40, 0, 30)]
+    video = write_video(tmp_path / "v.avi", walks, frames=30, size=(320, 240), fps=FPS)
+
+    class Unreachable(StaticProvider):
+        """Says live for ever (the service that would end the deployment is unreachable),
+        but said when the authority ends: one second of video after the worker started."""
+
+        def authorised_until(self, deployment_id: str) -> datetime:
+            return worker._started_at + timedelta(seconds=1)
+
+    provider = Unreachable(watchlist, [(1, "live")])
+    config = WorkerConfig("dep-1", status_poll_s=0.0)
+    worker = RecognitionWorker(street_engine, provider, InProcessBroker(KEYS.sealer).sink(), config)
+    stats = worker.run(VideoSource(str(video)))
+    # At most the frames of 0.0 to 0.9 s of video (fewer if a second of wall time passed
+    # first): never the 20 frames after the authority's end.
+    assert 1 <= stats.frames <= FPS
     assert len(worker.index) == 0 and worker.status == "ended"
 
 

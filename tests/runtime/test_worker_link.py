@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from domain.errors import RuleViolation
 from domain.service import LfrService
 from runtime.vault import MemoryKeyStore, Vault
 from runtime.worker_link import DomainWatchlistProvider
@@ -52,3 +54,28 @@ def test_the_worker_searches_exactly_the_compiled_watchlist() -> None:
     assert index.version == compiled
     index.remove([templates[0].entry_id])
     assert index.version != compiled
+
+
+def test_the_link_ends_the_deployment_when_its_window_closes_and_the_worker_stops() -> None:
+    scenario = live_scenario()
+    provider = DomainWatchlistProvider(scenario.service, "camera-1")
+    deployment = str(scenario.deployment)
+    assert (
+        provider.authorised_until(deployment)
+        == scenario.service.repository.get(scenario.deployment).ends_at
+    )
+    assert provider.status(deployment) == "live"
+    scenario.clock.advance(hours=8)
+    assert provider.status(deployment) == "ended"
+    record = scenario.service.repository.get(scenario.deployment)
+    assert (record.ending, record.end_reason.split(" at ")[0]) == (
+        "window_ended",
+        "the authorised window closed",
+    )
+
+
+def test_a_camera_the_deployment_did_not_start_gets_no_templates() -> None:
+    scenario = live_scenario()
+    provider = DomainWatchlistProvider(scenario.service, "camera-9")
+    with pytest.raises(RuleViolation, match="camera 'camera-9' is not one"):
+        provider.templates(str(scenario.deployment))
