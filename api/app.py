@@ -11,7 +11,16 @@ from fastapi.routing import APIRoute
 
 from api import errors, web
 from api.edge import EdgeLimits
-from api.routes import alerts, applications, auditor, deployments, dpo, public, watchlist
+from api.routes import (
+    alerts,
+    applications,
+    auditor,
+    deployments,
+    dpo,
+    operations,
+    public,
+    watchlist,
+)
 from api.state import ApiState
 from api.upload_jobs import UploadJobs
 from api.watchlist_import import UploadLimits
@@ -39,7 +48,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    for module in (applications, deployments, watchlist, alerts, dpo, auditor, public):
+    for module in (applications, deployments, watchlist, alerts, dpo, auditor, operations, public):
         _state_roles(module.router)
         app.include_router(module.router)
     _state_roles(web.data.router)

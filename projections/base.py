@@ -244,9 +244,31 @@ class Projector:
         self._lock = threading.Lock()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Processes every notification recorded so far; returns how many it read."""
+        """Processes every notification recorded so far; returns how many it read.
+
+        An event a projection cannot project is recorded as failed and skipped
+        (`projections.failures`): no stored event stops the read models."""
+        from projections.failures import TRANSIENT, record_first_failure
+
         with self._lock:
-            return self._catch_up(progress)
+            while True:
+                try:
+                    return self._catch_up(progress)
+                except TRANSIENT:
+                    raise
+                except Exception:
+                    found = [
+                        record_first_failure(self.app, p, self.page_size) for p in self.projections
+                    ]
+                    if not any(found):
+                        raise
+
+    def retry_failed(self) -> tuple[int, int]:
+        """Projects the recorded failed events again: (cleared, still failing)."""
+        from projections.failures import retry_failed
+
+        with self._lock:
+            return retry_failed(self.app, self.projections)
 
     def _catch_up(self, progress: Callable[[int], None] | None) -> int:
         read = 0

@@ -40,6 +40,7 @@ from projections import audit
 from projections.alerts import ALERTS_TABLE, ENTRIES_TABLE, PENDING, AlertsProjection
 from projections.audit import TIMELINE_TABLE, TimelineProjection
 from projections.base import Projector, ReadModelProjection
+from projections.failures import failed_events, failures_table
 from projections.metrics import metrics
 from projections.register import (
     PUBLIC_HEAD_TABLE,
@@ -110,7 +111,8 @@ class ReadModels:
         self.app = app
         self._views = views
         self.projections = {
-            c.name: c(views.view(c.tables)) for c in (classes or projection_classes())
+            c.name: c(views.view((*c.tables, failures_table(c.name))))
+            for c in (classes or projection_classes())
         }
         self.projector = Projector(app, list(self.projections.values()))
         self._lock = threading.Lock()
@@ -168,6 +170,14 @@ class ReadModels:
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drops every read-model table and replays all events from zero."""
         return self.projector.rebuild(progress)
+
+    def failed_events(self) -> list[Row]:
+        """Events a projection could not project (recorded and skipped), for operators."""
+        return failed_events(list(self.projections.values()))
+
+    def retry_failed(self) -> tuple[int, int]:
+        """Projects the failed events again (after a fix): (cleared, still failing)."""
+        return self.projector.retry_failed()
 
     def view(self, projection_name: str) -> View:
         """The view of one projection, for queries on its tables (e.g. "retention")."""

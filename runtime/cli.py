@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     project = commands.add_parser("project", help="run or rebuild the projections")
     project.add_argument("--rebuild", action="store_true", help="drop and rebuild from zero")
     project.add_argument("--once", action="store_true", help="catch up, then exit")
+    project.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="first project again the events recorded as failed (after a fix)",
+    )
 
     ledger = commands.add_parser("ledger", help="the tamper-evident audit ledger")
     ledger_cmds = ledger.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)

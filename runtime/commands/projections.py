@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from typing import Any
 
 from runtime.settings import Settings
 
@@ -24,12 +25,19 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
         print(f"project: {read} events ({rate:,.0f}/s)", file=sys.stderr, flush=True)
 
     try:
+        if getattr(args, "retry_failed", False):
+            cleared, failing = models.retry_failed()
+            print(
+                f"project: {cleared} failed events projected, {failing} still failing",
+                file=sys.stderr,
+            )
         read = models.rebuild(progress) if args.rebuild else models.catch_up(progress)
         print(
             f"project: caught up, {read} events in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,
             flush=True,
         )
+        _report_failed(models)
         if not args.once:
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):
@@ -38,3 +46,16 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         models.close()
     return 0
+
+
+def _report_failed(models: Any) -> None:
+    """Names each stored event a projection recorded as failed (skipped until a fix)."""
+    failed = models.failed_events()
+    if not failed:
+        return
+    print(f"project: {len(failed)} events could not be projected:", file=sys.stderr)
+    for f in failed:
+        print(
+            f"project:   {f['projection']} #{f['notification_id']} {f['topic']}: {f['error']}",
+            file=sys.stderr,
+        )
