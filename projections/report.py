@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from jinja2 import Environment  # noqa: E402
 
 from domain.errors import NotFound  # noqa: E402
+from projections.thresholds import thresholds_in_force  # noqa: E402
 
 TEMPLATE = Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -30,6 +31,10 @@ td,th{border:1px solid #999;padding:2px 6px;text-align:left}img{max-width:100%}<
 <p>Deployment {{ row.deployment_id }}: {{ row.location }}, {{ row.borough }}, {{ row.use_case }}</p>
 <h2>Figures</h2><table>{% for name, value in figures %}
 <tr><th>{{ name }}</th><td>{{ value }}</td></tr>{% endfor %}</table>
+<h2>Thresholds in force</h2><table><tr><th>threshold</th><th>from</th><th>until</th>
+<th>alerts raised at it</th></tr>{% for p in thresholds %}<tr><td>{{ p.threshold }}</td>
+<td>{{ p["from"] }}</td><td>{{ p.until or "the end" }}</td><td>{{ p.alerts }}</td></tr>
+{% endfor %}</table>
 <h2>Plots</h2>{% for title, png in plots %}
 <figure><img alt="{{ title }}" src="data:image/png;base64,{{ png }}"><figcaption>{{ title }}
 </figcaption></figure>{% endfor %}
@@ -85,10 +90,12 @@ def cancellation_report_html(read_models: Any, deployment_id: UUID | str) -> str
     if row is None:
         raise NotFound(f"no deployment {deployment_id} in the register")
     alerts = read_models.alerts(deployment_id)
+    timeline = read_models.timeline(deployment_id)
     figures = [(k.replace("_", " "), v) for k, v in row.items() if k != "notification_ids"]
     return TEMPLATE.render(
         row=row,
         figures=figures,
+        thresholds=thresholds_in_force(timeline, alerts),
         plots=plots(alerts, row["threshold"]),
-        timeline=read_models.timeline(deployment_id),
+        timeline=timeline,
     )
