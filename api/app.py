@@ -17,6 +17,7 @@ from api.routes import (
     auditor,
     deployments,
     dpo,
+    ledger_tiles,
     operations,
     public,
     watchlist,
@@ -48,7 +49,17 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    for module in (applications, deployments, watchlist, alerts, dpo, auditor, operations, public):
+    for module in (
+        applications,
+        deployments,
+        watchlist,
+        alerts,
+        dpo,
+        auditor,
+        operations,
+        public,
+        ledger_tiles,
+    ):
         _state_roles(module.router)
         app.include_router(module.router)
     _state_roles(web.data.router)

@@ -1,6 +1,9 @@
-"""Ledger benchmark: append overhead, full verification, proofs (PostgreSQL).
+"""Ledger benchmark: append overhead, verification, proofs, checkpoints, witnesses, tiles
+(PostgreSQL).
 
-    python bench/ledger.py [--events 1000000] [--appends 2000] [--rounds 5]
+    python bench/ledger.py [--events 1000000] [--appends 2000] [--rounds 5] [--smoke]
+
+`--smoke` runs every part at a small size in seconds (CI runs it so the benchmark cannot rot).
 
 Uses PostgreSQL at LFR_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test),
 in schemas of its own that it drops afterwards. Prints its figures.
@@ -12,6 +15,11 @@ in schemas of its own that it drops afterwards. Prints its figures.
    with COPY (appending a million one by one would take most of an hour), one
    checkpoint, then a full `Ledger.verify()`.
 3. Proofs at N entries: inclusion and consistency proof generation (median of 101).
+4. Checkpoints at N entries: signing, storing and publishing one after an append, without
+   and with two witnesses (C2SP tlog-witness over HTTP on this machine).
+5. Tiles at N entries: full hash tiles of levels 0 and 1 served per second (`Ledger.tile`).
+6. The cost of the latest checkpoint and of publishing, with 1 to 10,000 checkpoints stored
+   and published: both must stay flat.
 """
 
 from __future__ import annotations
@@ -32,10 +40,13 @@ import psycopg  # noqa: E402
 from eventsourcing.persistence import InfrastructureFactory, StoredEvent  # noqa: E402
 from eventsourcing.utils import Environment  # noqa: E402
 
-from ledger.checkpoint import SigningKey  # noqa: E402
+from ledger.checkpoint import Checkpoint, SigningKey  # noqa: E402
 from ledger.leaf import StoredRow, row_leaf_hash  # noqa: E402
+from ledger.merkle import CompactTree  # noqa: E402
+from ledger.note import KeyType  # noqa: E402
 from ledger.proofs import check_consistency, check_row_inclusion  # noqa: E402
 from ledger.service import Ledger  # noqa: E402
+from ledger.tiles import Tile  # noqa: E402
 
 URL = os.environ.get("LFR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 KEY = SigningKey("bench", b"B" * 32)
@@ -160,13 +171,110 @@ def drop(*schemas: str) -> None:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
+def bench_checkpoints(ledger: Ledger, recorder: Any, rounds: int) -> dict[str, float]:
+    """Sign + store + publish after one append; then the same with two witnesses."""
+    import tempfile
+    import threading
+
+    from ledger.witness import Witness
+    from ledger.witness_http import WitnessEndpoint, witness_server
+
+    plain = []
+    for _ in range(rounds):
+        recorder.insert_events(events(1))
+        start = time.perf_counter()
+        ledger.checkpoint()
+        plain.append(time.perf_counter() - start)
+    with tempfile.TemporaryDirectory() as folder:
+        servers, endpoints = [], []
+        for name in ("w1.bench", "w2.bench"):
+            key = SigningKey(name, name.encode().ljust(32, b"w"), KeyType.COSIGNATURE_V1)
+            server = witness_server(
+                Witness(key, [ledger.log_key], Path(folder) / name), "127.0.0.1", 0
+            )  # type: ignore[list-item]
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers.append(server)
+            endpoints.append(
+                WitnessEndpoint.parse(
+                    f"{key.public.vkey} http://127.0.0.1:{server.server_address[1]}"
+                )
+            )
+        witnessed = Ledger(ledger.store, ledger.origin, KEY, witnesses=endpoints)
+        timings = []
+        for _ in range(rounds + 1):
+            recorder.insert_events(events(1))
+            start = time.perf_counter()
+            made = witnessed.checkpoint()
+            timings.append(time.perf_counter() - start)
+            assert len(made.cosignatures(witnessed.witnesses)) == 2, witnessed.witness_errors
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    return {"sign_ms": median_ms(plain), "witnessed_ms": median_ms(timings[1:])}
+
+
+def bench_tiles(ledger: Ledger, seconds: float) -> dict[str, float]:
+    size = ledger.latest_checkpoint().tree_size  # type: ignore[union-attr]
+    rates = {}
+    for level in (0, 1):
+        count = (size >> (8 * level)) // 256
+        if not count:
+            continue
+        rng, served, start = random.Random(level), 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            assert len(ledger.tile(Tile(level, rng.randrange(count), 256))) == 8192
+            served += 1
+        rates[f"level{level}_per_s"] = served / (time.perf_counter() - start)
+    return rates
+
+
+def bench_latest(stops: list[int]) -> list[tuple[int, float, float]]:
+    """(checkpoints, latest_checkpoint ms, publishing ms) with more and more checkpoints."""
+    import tempfile
+
+    factory, recorder = recorder_for("bench_latest", "ledger.persistence.postgres")
+    store = recorder.ledger_store
+    rows: list[tuple[int, float, float]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = Ledger(store, "bench", KEY, published_dir=Path(folder))
+        tree = CompactTree()
+        made = 0
+        for stop in stops:
+            # Add checkpoints cheaply: one entry and one signed checkpoint each, as the
+            # services make them, published to the same folder.
+            while made < stop - 1:
+                recorder.insert_events(events(1))
+                tree.append(store.leaf_hash_range(made, made + 1)[0])
+                made += 1
+                checkpoint = Checkpoint("bench", made, tree.root()).signed_by(KEY)
+                store.add_checkpoint(made, checkpoint.body(), checkpoint.signature_lines(), [])
+                ledger.publisher.publish(checkpoint)
+            latest = []
+            for _ in range(51):
+                start = time.perf_counter()
+                ledger.latest_checkpoint()
+                latest.append(time.perf_counter() - start)
+            recorder.insert_events(events(1))
+            tree.append(store.leaf_hash_range(made, made + 1)[0])
+            made += 1
+            start = time.perf_counter()
+            ledger.checkpoint()
+            rows.append((made, median_ms(latest), (time.perf_counter() - start) * 1000))
+    factory.close()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--appends", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="every part, small, in seconds")
     args = parser.parse_args()
-    schemas = ("bench_plain", "bench_ledger", "bench_verify")
+    if args.smoke:
+        args.events, args.appends, args.rounds = 5_000, 50, 1
+    stops = [1, 10, 100] if args.smoke else [1, 10, 100, 1000, 10_000]
+    schemas = ("bench_plain", "bench_ledger", "bench_verify", "bench_latest")
     drop(*schemas)
     with psycopg.connect(URL, autocommit=True) as conn:
         for schema in schemas:
@@ -205,7 +313,21 @@ def main() -> None:
             f"consistency {p['consistency_ms']:.2f} ms (target < 10 ms); "
             f"checking an inclusion proof {p['inclusion_check_ms']:.3f} ms"
         )
+        c = bench_checkpoints(ledger, recorder, max(3, args.rounds * 4))
+        print(
+            f"checkpoint after one append at {n} entries (sign, store, publish), median: "
+            f"{c['sign_ms']:.1f} ms; with two witnesses co-signing over HTTP: "
+            f"{c['witnessed_ms']:.1f} ms"
+        )
+        t = bench_tiles(ledger, 0.5 if args.smoke else 3.0)
+        print(
+            "full tiles served (Ledger.tile, 8 KiB each): "
+            + ", ".join(f"{k.split('_')[0]} {v:,.0f}/s" for k, v in t.items())
+        )
         factory.close()
+        print("checkpoints | latest_checkpoint() ms | checkpoint() after one append ms")
+        for count, latest, publish in bench_latest(stops):
+            print(f"{count:>11,} | {latest:>22.3f} | {publish:>8.1f}")
     finally:
         drop(*schemas)
 

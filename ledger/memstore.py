@@ -80,3 +80,18 @@ class MemoryLedgerStore:
     def set_signatures(self, seq: int, signatures: str) -> None:
         old = self.checkpoints[seq - 1]
         self.checkpoints[seq - 1] = old._replace(signatures=signatures)
+
+    def latest_stored_checkpoint(self, tree_size: int | None = None) -> StoredCheckpoint | None:
+        found = [c for c in self.checkpoints if tree_size is None or c.tree_size == tree_size]
+        return found[-1] if found else None
+
+    def replace_checkpoint(self, seq: int, body: str, signatures: str) -> None:
+        self.checkpoints[seq - 1] = self.checkpoints[seq - 1]._replace(
+            body=body, signatures=signatures
+        )
+
+    def replace_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        self.node_cache = {(level, idx): digest for level, idx, digest in nodes}
+
+    def leaf_records_between(self, start: int, end: int) -> list[LeafRecord]:
+        return list(self.leaves[start:end])

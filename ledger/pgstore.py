@@ -52,6 +52,8 @@ class PostgresLedgerStore(SqlLedgerStore):
             "idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx))",
             f"CREATE TABLE IF NOT EXISTS {t('ledger_checkpoints')} (seq bigint PRIMARY KEY, "
             "tree_size bigint NOT NULL, body text NOT NULL, signatures text NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_checkpoints_tree_size_idx "
+            f"ON {t('ledger_checkpoints')} (tree_size)",
         ]
 
     def register_log_sql(self) -> str:

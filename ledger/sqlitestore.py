@@ -37,6 +37,8 @@ class SQLiteLedgerStore(SqlLedgerStore):
             "idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS ledger_checkpoints (seq INTEGER PRIMARY KEY, "
             "tree_size INTEGER NOT NULL, body TEXT NOT NULL, signatures TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_checkpoints_tree_size_idx "
+            "ON ledger_checkpoints (tree_size)",
         ]
 
     def register_log_sql(self) -> str:

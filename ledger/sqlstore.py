@@ -97,6 +97,19 @@ class SqlLedgerStore(ABC):
         for rows in self.batches(sql, lambda last: (last, BATCH), -1, 0):
             yield from [LeafRecord(i, names.get(n, f"#{n}"), nid, h) for i, n, nid, h in rows]
 
+    def leaf_records_between(self, start: int, end: int) -> list[LeafRecord]:
+        """The leaf records of ledger indexes start..end-1 (an entry bundle's)."""
+        names = self._logs()
+        with self.reading() as curs:
+            curs.execute(
+                "SELECT idx, log_id, notification_id, leaf_hash "
+                f"FROM {self.table('ledger_leaves')} "
+                f"WHERE idx >= {self.p} AND idx < {self.p} ORDER BY idx",
+                (start, end),
+            )
+            rows = curs.fetchall()
+        return [LeafRecord(i, names.get(n, f"#{n}"), nid, bytes(h)) for i, n, nid, h in rows]
+
     def stored_events(
         self, log: str, after: int = 0, limit: int | None = None
     ) -> Iterator[StoredRow]:
@@ -132,6 +145,33 @@ class SqlLedgerStore(ABC):
                 f"FROM {self.table('ledger_checkpoints')} ORDER BY seq"
             )
             return [StoredCheckpoint(*row) for row in curs.fetchall()]
+
+    def latest_stored_checkpoint(self, tree_size: int | None = None) -> StoredCheckpoint | None:
+        """The newest checkpoint (of `tree_size` if given): one read of an index."""
+        where = f"WHERE tree_size = {self.p} " if tree_size is not None else ""
+        with self.reading() as curs:
+            curs.execute(
+                "SELECT seq, tree_size, body, signatures "
+                f"FROM {self.table('ledger_checkpoints')} {where}ORDER BY seq DESC LIMIT 1",
+                () if tree_size is None else (tree_size,),
+            )
+            rows = curs.fetchall()
+        return StoredCheckpoint(*rows[0]) if rows else None
+
+    def replace_checkpoint(self, seq: int, body: str, signatures: str) -> None:
+        """Rewrite a stored checkpoint (the move to signed notes)."""
+        with self.writing() as curs:
+            curs.execute(
+                f"UPDATE {self.table('ledger_checkpoints')} SET body = {self.p}, "
+                f"signatures = {self.p} WHERE seq = {self.p}",
+                (body, signatures, seq),
+            )
+
+    def replace_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        """Throw the node cache away and store `nodes` instead (rebuilt from the leaves)."""
+        with self.writing() as curs:
+            curs.execute(f"DELETE FROM {self.table('ledger_nodes')}")
+            self.insert_nodes(curs, nodes)
 
     # -- lookups for proofs ------------------------------------------------------------------
 
@@ -194,7 +234,9 @@ class SqlLedgerStore(ABC):
     def built_size(self) -> int:
         """Up to which tree size the node cache is built (the largest checkpoint's size)."""
         with self.reading() as curs:
-            curs.execute(f"SELECT max(tree_size) FROM {self.table('ledger_checkpoints')}")
+            curs.execute(  # the index on tree_size makes max() one read
+                f"SELECT max(tree_size) FROM {self.table('ledger_checkpoints')}"
+            )
             top = curs.fetchall()[0][0]
         return int(top or 0)
 

@@ -24,6 +24,9 @@ HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
     ("ledger", "consistency"): ("ledger", "consistency"),
     ("ledger", "export"): ("ledger", "export"),
     ("ledger", "key"): ("ledger", "key"),
+    ("ledger", "vkey"): ("ledger", "vkey"),
+    ("ledger", "witness", "serve"): ("witness", "serve"),
+    ("ledger", "witness", "vkey"): ("witness", "vkey"),
     ("register", "export"): ("register", "export"),
     ("retention", "sweep"): ("retention", "sweep"),
     ("retention", "report"): ("retention", "report"),
@@ -95,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
         "key", help="the log's public key and its fingerprint, to publish for the public"
     )
     key.add_argument("--json", action="store_true")
+    ledger_cmds.add_parser("vkey", help="print the log's verifier key")
+    witness = ledger_cmds.add_parser("witness", help="a witness that co-signs checkpoints")
+    witness_cmds = witness.add_subparsers(
+        dest="witness_action", required=True, parser_class=_Parser
+    )
+    serve = witness_cmds.add_parser("serve", help="serve the C2SP tlog-witness protocol")
+    witness_vkey = witness_cmds.add_parser("vkey", help="print the witness's verifier key")
+    for sub in (serve, witness_vkey):
+        sub.add_argument("--state", required=True, help="the witness's own key and state folder")
+        sub.add_argument("--name", required=True, help="the witness's name (e.g. dpo.example/w1)")
+    serve.add_argument("--log", action="append", required=True, help="a log's vkey to witness")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8100)
 
     register = commands.add_parser("register", help="the public register of deployments")
     register_cmds = register.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
@@ -139,10 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         args = build_parser().parse_args(argv)
-        key = (
-            (args.command, args.subcommand)
-            if getattr(args, "subcommand", None)
-            else (args.command,)
+        key = tuple(
+            getattr(args, name)
+            for name in ("command", "subcommand", "witness_action")
+            if getattr(args, name, None)
         )
         module_name, function_name = HANDLERS[key]
         from runtime.settings import Settings

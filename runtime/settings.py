@@ -58,13 +58,20 @@ class Settings(BaseSettings):
     # "latest" starts at its end, "stop" refuses to go on. Each is recorded.
     kafka_reset_policy: Literal["earliest", "latest", "stop"] = "earliest"
 
-    # The audit ledger: its name in checkpoints, public keys (name:base64, comma-separated)
-    # whose signatures verification accepts besides the log's own key (witnesses, or the
-    # log's key for an auditor without the signing key), and where checkpoints are
-    # published (default: data_dir/ledger/published).
-    ledger_origin: str = "lfr-ledger"
+    # The audit ledger. Its origin: the log's name in its checkpoints, a schema-less URL chosen
+    # at set-up (e.g. `ledger.lfr.met.police.uk/prod`; required in production, in development
+    # derived from this installation's key). Verifier keys (vkeys, comma-separated) accepted
+    # besides the log's own (the log's, for an auditor without the signing key). Where
+    # checkpoints are published (default: data_dir/ledger/published). The witnesses that
+    # co-sign each checkpoint (`<vkey> <URL>`, comma-separated) and how many of them
+    # verification requires. A checkpoint is signed when the log has grown, checked every
+    # `ledger_checkpoint_interval_s` by the API and the ingest.
+    ledger_origin: str = ""
     ledger_trusted_keys: str = ""
     ledger_published_dir: Path | None = None
+    ledger_witnesses: str = ""
+    ledger_witness_quorum: int = Field(default=0, ge=0)
+    ledger_checkpoint_interval_s: float = Field(default=60.0, gt=0)
 
     # Rules with the MPS defaults (DOMAIN.md §b.9, §c).
     threshold_floor: float = 0.6

@@ -50,7 +50,7 @@ def _published(api: ApiState, rows: list[dict[str, Any]]) -> bytes:
     checkpoint, proved = api.register_proofs().attach(rows)
     key = api.ledger().log_key
     document = schemas.PublishedRegister(
-        checkpoint=checkpoint.to_json(),
+        checkpoint=checkpoint.to_json(api.ledger().witnesses),
         log_public_key=str(key),
         log_key_fingerprint=key_fingerprint(key),
         rows=proved,
@@ -167,7 +167,7 @@ def latest_checkpoint(api: ApiState = Depends(api_state)) -> Any:
     if checkpoint is None:
         raise HTTPException(404, "no checkpoint has been signed yet")
     return {
-        "checkpoint": checkpoint.to_json(),
+        "checkpoint": checkpoint.to_json(ledger.witnesses),
         "log_public_key": str(ledger.log_key),
         "log_key_fingerprint": key_fingerprint(ledger.log_key),
     }

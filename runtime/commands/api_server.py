@@ -25,9 +25,16 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     _, stop = start_sweeper(services)
     # Deployments end by themselves when their authority stops covering them.
     _, stop_clock = start_deployment_clock(services)
+    # Checkpoints are signed, published and witnessed whenever the log has grown.
+    from ledger.schedule import start_checkpointing
+
+    _, stop_checkpoints = start_checkpointing(
+        app.state.api.ledger(), settings.ledger_checkpoint_interval_s
+    )
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     finally:
         stop.set()
         stop_clock.set()
+        stop_checkpoints.set()
     return 0

@@ -59,11 +59,19 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     print(f"ingest: reading {settings.kafka_bootstrap}", file=sys.stderr, flush=True)
+    from ledger.schedule import start_checkpointing
+    from ledger.wiring import open_ledger
+
+    # What is ingested is covered by a signed, published checkpoint within the interval.
+    ledger = open_ledger(settings)
+    _, stop_checkpoints = start_checkpointing(ledger, settings.ledger_checkpoint_interval_s)
     try:
         consumer.run(stop, progress=progress)
     except BrokerLogChangedError as error:
         raise UserError(str(error)) from None
     finally:
+        stop_checkpoints.set()
         consumer.close()
         ingest.close()
+        ledger.close()
     return 0

@@ -1,27 +1,34 @@
-"""Signed checkpoints: signing, co-signing by witnesses, unknown keys, edits."""
+"""Checkpoints as C2SP signed notes: the log's signature, witnesses' cosignatures, vkeys,
+unknown keys and edits."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from ledger.checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    PublicKey,
-    SigningKey,
-    Witness,
-    WitnessRefused,
-)
-from ledger.merkle import consistency_ranges, root_of, subtree_hash
+from ledger.checkpoint import Checkpoint, CheckpointError
+from ledger.merkle import EMPTY_ROOT, root_of
+from ledger.note import KeyType, NoteError, NoteSignature, PublicKey, SigningKey, split_note
 
-LOG = SigningKey("lfr-ledger", b"L" * 32)
-DPO = SigningKey("dpo", b"D" * 32)
-STRANGER = SigningKey("lfr-ledger", b"S" * 32)
-WHEN = datetime(2025, 3, 1, 12, 0, 0, 123000, tzinfo=UTC)
+ORIGIN = "ledger.example.org/lfr"
+LOG = SigningKey(ORIGIN, b"L" * 32)
+STRANGER = SigningKey(ORIGIN, b"S" * 32)
+DPO = SigningKey("dpo.example.org/w1", b"D" * 32, KeyType.COSIGNATURE_V1)
+
+# The signed-note example of golang.org/x/mod/sumdb/note (its documentation): a key, a text
+# and the signed note it gives. Ed25519 is deterministic, so ours must be byte-identical.
+GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+GO_SEED = base64.b64decode("AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz")[1:]
+GO_TEXT = (
+    "If you think cryptography is the answer to your problem,\n"
+    "then you don't know what your problem is.\n"
+)
+GO_LINE = (
+    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgK"
+    "vqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
 
 
 def hashes(n: int, salt: str = "") -> list[bytes]:
@@ -29,87 +36,100 @@ def hashes(n: int, salt: str = "") -> list[bytes]:
 
 
 def checkpoint_of(leaves: list[bytes], key: SigningKey = LOG) -> Checkpoint:
-    return Checkpoint("lfr-ledger", len(leaves), root_of(leaves), WHEN).signed_by(key)
+    return Checkpoint(ORIGIN, len(leaves), root_of(leaves)).signed_by(key)
 
 
-def consistency(leaves: list[bytes], old: int) -> list[bytes]:
-    return [
-        subtree_hash(s, e, lambda a, b: root_of(leaves[a:b]))
-        for s, e in consistency_ranges(old, len(leaves))
-    ]
+def test_our_note_signatures_and_vkeys_are_byte_identical_to_the_go_reference() -> None:
+    key = SigningKey("PeterNeumann", GO_SEED)
+    assert key.public.vkey == GO_VKEY
+    assert key.sign_note(GO_TEXT).line() == GO_LINE
+    assert PublicKey.parse(GO_VKEY) == key.public
 
 
-def test_a_signed_checkpoint_verifies_under_the_log_key() -> None:
+def test_a_checkpoint_is_three_lines_and_a_signature_line_with_no_time() -> None:
     checkpoint = checkpoint_of(hashes(10))
+    note = checkpoint.note()
+    body, signatures = split_note(note)
+    assert body == f"{ORIGIN}\n10\n{base64.b64encode(root_of(hashes(10))).decode()}\n"
+    assert [s.name for s in signatures] == [ORIGIN]
+    assert signatures[0].key_id == LOG.public.id_bytes
+    assert Checkpoint.from_note(note) == checkpoint
     assert checkpoint.signature_problems([LOG.public], LOG.public.key_id) == []
 
 
-def test_the_body_round_trips_through_its_canonical_text_and_json() -> None:
-    checkpoint = checkpoint_of(hashes(7))
-    assert Checkpoint.from_body(checkpoint.body(), checkpoint.signatures) == checkpoint
-    assert Checkpoint.from_json(checkpoint.to_json()) == checkpoint
+def test_the_empty_tree_is_a_valid_checkpoint() -> None:
+    empty = checkpoint_of([])
+    assert empty.body().split("\n")[1] == "0"
+    assert empty.root_hash == EMPTY_ROOT
+    assert Checkpoint.from_note(empty.note()).signature_problems([LOG.public], None) == []
+
+
+def test_a_standard_checkpoint_from_the_c2sp_example_is_read() -> None:
+    text = (
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
+        "\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URY"
+        "N7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+    )
+    checkpoint = Checkpoint.from_note(text)
+    assert (checkpoint.origin, checkpoint.tree_size) == ("example.com/behind-the-sofa", 20852163)
+    assert checkpoint.note() == text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "o\n10\nAAAA\n",  # root too short
+        "o\n010\n" + base64.b64encode(bytes(32)).decode() + "\n",  # leading zero
+        "o\n10\n" + base64.b64encode(bytes(32)).decode() + "\n2025-01-01T00:00:00\n",  # time line
+        "o o\n10\n" + base64.b64encode(bytes(32)).decode() + "\n",  # space in origin
+    ],
+)
+def test_a_malformed_checkpoint_body_is_refused(body: str) -> None:
+    with pytest.raises(CheckpointError):
+        Checkpoint.from_body(body)
 
 
 def test_an_edited_checkpoint_no_longer_verifies() -> None:
     checkpoint = checkpoint_of(hashes(10))
-    edited = Checkpoint(checkpoint.origin, 11, checkpoint.root_hash, WHEN, checkpoint.signatures)
+    edited = Checkpoint(ORIGIN, 11, checkpoint.root_hash, checkpoint.signatures)
     problems = edited.signature_problems([LOG.public], LOG.public.key_id)
     assert problems and "does not match" in problems[0]
 
 
-def test_a_checkpoint_document_whose_fields_disagree_with_its_body_is_refused() -> None:
+def test_a_checkpoint_document_whose_fields_disagree_with_its_note_is_refused() -> None:
     document = checkpoint_of(hashes(10)).to_json()
     document["tree_size"] = 99
     with pytest.raises(CheckpointError, match="tree_size"):
         Checkpoint.from_json(document)
 
 
-def test_a_checkpoint_signed_by_an_unknown_key_is_reported() -> None:
+def test_a_checkpoint_signed_under_the_log_name_by_another_key_is_reported() -> None:
     forged = checkpoint_of(hashes(10), STRANGER)
     problems = forged.signature_problems([LOG.public], LOG.public.key_id)
     assert any("unknown key" in p for p in problems)
     assert any("not signed by the log's key" in p for p in problems)
 
 
-def test_a_witness_co_signs_and_both_signatures_verify(tmp_path: Path) -> None:
-    witness = Witness(DPO, [LOG.public], tmp_path / "dpo.json")
-    cosigned = witness.cosign(checkpoint_of(hashes(10)))
-    assert [s.signer for s in cosigned.signatures] == ["lfr-ledger", "dpo"]
-    assert cosigned.signature_problems([LOG.public, DPO.public], LOG.public.key_id) == []
-    assert Witness(DPO, [LOG.public], tmp_path / "dpo.json").last == cosigned
+def test_a_witness_cosignature_covers_its_time_and_the_body() -> None:
+    checkpoint = checkpoint_of(hashes(10)).signed_by(DPO, timestamp=1_700_000_000)
+    seen = checkpoint.cosignatures([DPO.public])
+    assert [(c.witness, c.timestamp) for c in seen] == [("dpo.example.org/w1", 1_700_000_000)]
+    line = checkpoint.signatures[-1]
+    later = NoteSignature(
+        line.name, line.key_id, (1_700_000_001).to_bytes(8, "big") + line.value[8:]
+    )
+    moved = Checkpoint(ORIGIN, 10, checkpoint.root_hash, (checkpoint.signatures[0], later))
+    assert moved.cosignatures([DPO.public]) == []
+    assert "does not match" in moved.signature_problems([LOG.public, DPO.public], None)[0]
 
 
-def test_a_witness_co_signs_a_checkpoint_that_extends_the_last_it_signed() -> None:
-    leaves = hashes(40)
-    witness = Witness(DPO, [LOG.public])
-    witness.cosign(checkpoint_of(leaves[:13]))
-    later = witness.cosign(checkpoint_of(leaves), consistency(leaves, 13))
-    assert later.tree_size == 40
-
-
-def test_a_witness_refuses_a_checkpoint_inconsistent_with_the_last_it_signed() -> None:
-    witness = Witness(DPO, [LOG.public])
-    witness.cosign(checkpoint_of(hashes(13)))
-    rewritten = hashes(40, salt="fork")
-    with pytest.raises(WitnessRefused, match="not consistent"):
-        witness.cosign(checkpoint_of(rewritten), consistency(rewritten, 13))
-
-
-def test_a_witness_refuses_a_smaller_tree_a_rollback() -> None:
-    witness = Witness(DPO, [LOG.public])
-    witness.cosign(checkpoint_of(hashes(20)))
-    with pytest.raises(WitnessRefused, match="rollback"):
-        witness.cosign(checkpoint_of(hashes(10)))
-
-
-def test_a_witness_refuses_a_checkpoint_the_log_did_not_sign() -> None:
-    witness = Witness(DPO, [LOG.public])
-    with pytest.raises(WitnessRefused, match="no valid signature"):
-        witness.cosign(checkpoint_of(hashes(10), STRANGER))
-
-
-def test_public_keys_read_from_settings_text() -> None:
-    text = str(DPO.public)
-    assert PublicKey.parse(text) == DPO.public
-    with pytest.raises(ValueError):
-        PublicKey.parse("no-key-here")
+def test_verifier_keys_are_read_from_settings_text_and_checked() -> None:
+    assert PublicKey.parse(DPO.public.vkey) == DPO.public
+    assert (
+        DPO.public.vkey.split("+")[1]
+        == hashlib.sha256(DPO.name.encode() + b"\n\x04" + DPO.public.raw).hexdigest()[:8]
+    )
+    wrong_id = DPO.public.vkey.replace(DPO.public.key_id, "00000000")
+    for text in ("no-key-here", wrong_id, "a+b+c"):
+        with pytest.raises(NoteError):
+            PublicKey.parse(text)

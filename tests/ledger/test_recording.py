@@ -109,7 +109,11 @@ def test_open_ledger_takes_the_key_from_the_settings(tmp_path: Path) -> None:
     ledger = open_ledger(settings, app.recorder)
     checkpoint = ledger.checkpoint()
     assert checkpoint.tree_size == 1
-    assert (tmp_path / "ledger" / "published" / "checkpoint-000000000001.json").exists()
+    published = tmp_path / "ledger" / "published"
+    assert (published / "checkpoint").read_text() == checkpoint.note()
+    assert (published / "checkpoints" / "1").read_text() == checkpoint.note()
+    assert (published / "log.vkey").read_text().strip() == ledger.log_key.vkey  # type: ignore[union-attr]
+    assert checkpoint.origin.startswith("lfr.localhost/ledger/")  # this installation's own
     assert ledger.verify().ok
 
 
@@ -123,20 +127,36 @@ def test_production_refuses_a_missing_signing_key(tmp_path: Path) -> None:
 
 
 def test_a_witness_co_signature_is_stored_and_verified(tmp_path: Path) -> None:
-    from ledger.checkpoint import SigningKey, Witness
+    import threading
 
-    dpo = SigningKey("dpo", b"D" * 32)
-    app = notebook_for("memory:")
-    app.write("first")
-    ledger = Ledger(app.recorder.ledger_store, "lfr-ledger", LOG_KEY, [dpo.public], tmp_path)  # type: ignore[attr-defined]
-    witness = Witness(dpo, [LOG_KEY.public])
-    ledger.checkpoint()
-    ledger.cosign(witness)
-    app.write("second")
-    ledger.checkpoint()
-    cosigned = ledger.cosign(witness)
-    assert [s.signer for s in cosigned.signatures] == ["lfr-ledger", "dpo"]
-    assert ledger.verify().ok
-    stranger_view = Ledger(app.recorder.ledger_store, "lfr-ledger", LOG_KEY)  # type: ignore[attr-defined]
-    report = stranger_view.verify()
-    assert not report.ok and "unknown key" in report.summary()
+    from ledger.note import KeyType, SigningKey
+    from ledger.witness import Witness
+    from ledger.witness_http import WitnessEndpoint, witness_server
+
+    dpo = SigningKey("dpo.example.org/w1", b"D" * 32, KeyType.COSIGNATURE_V1)
+    server = witness_server(Witness(dpo, [LOG_KEY.public], tmp_path / "dpo.json"), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = WitnessEndpoint.parse(
+        f"{dpo.public.vkey} http://127.0.0.1:{server.server_address[1]}"
+    )
+    try:
+        app = notebook_for("memory:")
+        app.write("first")
+        ledger = Ledger(
+            app.recorder.ledger_store, "lfr-ledger", LOG_KEY, published_dir=tmp_path,
+            witnesses=[endpoint], quorum=1,
+        )  # fmt: skip
+        ledger.checkpoint()
+        app.write("second")
+        cosigned = ledger.checkpoint()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [s.name for s in cosigned.signatures] == ["lfr-ledger", "dpo.example.org/w1"]
+    assert ledger.latest_checkpoint() == cosigned  # stored with the checkpoint
+    assert ledger.verify().ok, ledger.verify().summary()
+    stricter = Ledger(
+        app.recorder.ledger_store, "lfr-ledger", LOG_KEY, witnesses=[endpoint], quorum=2
+    )
+    report = stricter.verify()
+    assert not report.ok and "witnessed by 1 of the 2 witnesses required" in report.summary()

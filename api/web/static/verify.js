@@ -4,7 +4,8 @@
 //   prefixes) folds up its inclusion proof to the root of the signed checkpoint;
 // - the events are the deployment's public record, in order, none missing between them;
 // - the figures shown, and the row served, equal the payload of its latest public event;
-// - the checkpoint's Ed25519 signature verifies with the log's key (WebCrypto).
+// - the checkpoint (a C2SP signed note)'s Ed25519 signature verifies with the log's key, and
+//   witnesses' cosignature/v1 with the witness keys it lists (WebCrypto).
 "use strict";
 
 const lfrVerify = (() => {
@@ -112,6 +113,31 @@ const lfrVerify = (() => {
       : { ok: false, text: "the checkpoint's signature does not match its body" };
   }
 
+  // The witnesses whose cosignature/v1 verifies with the vkeys the checkpoint lists (type
+  // 0x04; the value is an 8-byte time then the signature of "cosignature/v1\ntime <T>\n"
+  // followed by the body), as "name (time)".
+  async function witnessed(checkpoint) {
+    const names = [];
+    for (const text of checkpoint.witness_keys || []) {
+      try {
+        const vkey = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+=*)$/.exec(text.trim());
+        const typed = vkey ? fromB64(vkey[3]) : new Uint8Array();
+        if (typed.length !== 33 || typed[0] !== 4) continue;
+        const id = toHex((await sha256(concat(enc.encode(`${vkey[1]}\n`), typed))).slice(0, 4));
+        const line = (checkpoint.signatures || []).find((s) => s.signer === vkey[1] && s.key_id === id && id === vkey[2]);
+        if (!line) continue;
+        const value = fromB64(line.signature);
+        const time = new DataView(value.buffer).getBigUint64(0);
+        const message = enc.encode(`cosignature/v1\ntime ${time}\n${checkpoint.body}`);
+        const key = await crypto.subtle.importKey("raw", typed.slice(1), { name: "Ed25519" }, false, ["verify"]);
+        if (await crypto.subtle.verify({ name: "Ed25519" }, key, value.slice(8), message)) {
+          names.push(`${vkey[1]} (${new Date(Number(time) * 1000).toISOString().slice(0, 16)}Z)`);
+        }
+      } catch (error) { /* a cosignature that cannot be checked is not counted */ }
+    }
+    return names;
+  }
+
   // One proof item {notification_id, proof, event} against the checkpoint body.
   async function checkEvent(item, body) {
     if (item.event.notification_id !== item.notification_id) return "the event is not the one the row names";
@@ -180,10 +206,12 @@ const lfrVerify = (() => {
       if (changed.length) return { ok: false, text: `FAILED: the figures differ from the signed entry: ${changed.join("; ")}` };
       const signed = await signatureVerdict(checkpoint, key);
       if (signed.ok === false) return { ok: false, text: `FAILED: ${signed.text}` };
+      const witnesses = await witnessed(checkpoint);
+      const by = witnesses.length ? `; witnessed by ${witnesses.join(", ")}` : "";
       const amended = payloads.length > 2 ? `, amended ${payloads.length - 2} time${payloads.length === 3 ? "" : "s"}` : "";
       return {
         ok: true,
-        text: `verified: the figures shown are the signed ${payloads[payloads.length - 1].status} entry${amended}; ${proofs.length} public event${proofs.length === 1 ? "" : "s"} in the log of ${body.size} entries; ${signed.text}, key ${print}`,
+        text: `verified: the figures shown are the signed ${payloads[payloads.length - 1].status} entry${amended}; ${proofs.length} public event${proofs.length === 1 ? "" : "s"} in the log of ${body.size} entries; ${signed.text}, key ${print}${by}`,
       };
     } catch (error) {
       return { ok: false, text: `FAILED: ${error.message}` };
