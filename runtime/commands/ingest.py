@@ -62,9 +62,12 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ledger.schedule import start_checkpointing
     from ledger.wiring import open_ledger
 
-    # What is ingested is covered by a signed, published checkpoint within the interval.
-    ledger = open_ledger(settings)
-    _, stop_checkpoints = start_checkpointing(ledger, settings.ledger_checkpoint_interval_s)
+    # What is ingested is covered by a signed, published checkpoint within the interval
+    # (an in-memory store lives and dies with its process: nothing to publish for it).
+    ledger = open_ledger(settings) if settings.store.kind != "memory" else None
+    stop_checkpoints = threading.Event()
+    if ledger is not None:
+        _, stop_checkpoints = start_checkpointing(ledger, settings.ledger_checkpoint_interval_s)
     try:
         consumer.run(stop, progress=progress)
     except BrokerLogChangedError as error:
@@ -73,5 +76,6 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         stop_checkpoints.set()
         consumer.close()
         ingest.close()
-        ledger.close()
+        if ledger is not None:
+            ledger.close()
     return 0
