@@ -175,4 +175,3 @@ def key(args: Namespace, settings: Settings) -> int:
         [f"log key      {log_key}", f"fingerprint  {fingerprint}"],
     )
     return 0
-
