@@ -103,22 +103,22 @@ class KafkaIngest:
             raise ConnectionError(f"Kafka has no topic {topic!r}")
         tps = [TopicPartition(topic, p) for p in sorted(ids)]
         first, end = self.consumer.beginning_offsets(tps), self.consumer.end_offsets(tps)
-        cluster = self.consumer._client.cluster
         return LogView(
             topic,
-            str(cluster.cluster_id or ""),
-            str(cluster.topic_id(topic) or ""),
+            str(getattr(self.consumer._client.cluster, "cluster_id", None) or ""),
+            self._topic_id(topic),
             {tp.partition: int(first[tp]) for tp in tps},
             {tp.partition: int(end[tp]) for tp in tps},
         )
 
+    def _topic_id(self, topic: str) -> str:
+        """The topic's id from the last metadata ("" when the broker or client gives none)."""
+        lookup = getattr(self.consumer._client.cluster, "topic_id", None)
+        return str(lookup(topic) or "") if lookup is not None else ""
+
     def _log_changed(self) -> bool:
         """Whether the broker now reports another topic id (or none) for a bound topic."""
-        cluster = self.consumer._client.cluster
-        for topic, bound in self._topic_ids.items():
-            if bound and str(cluster.topic_id(topic) or "") != bound:
-                return True
-        return False
+        return any(bound and self._topic_id(t) != bound for t, bound in self._topic_ids.items())
 
     def read(self, timeout_ms: int = 200) -> list[Message]:
         """What is waiting on the broker (up to max_records), in offset order per partition.
