@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from domain.errors import ConcurrentChange
 from projections.broker_log import LogView, ResetPolicy, bind
 from projections.ingest import IngestReport, IngestService, Message, ingest_batch
 from recognition.transport import TOPICS, TopicPlan, create_topics
@@ -80,7 +81,10 @@ class KafkaIngest:
         starts: dict[TopicPartition, int] = {}
         for topic in self.topics:
             view = self._view(topic, timeout_s)
-            resume = bind(self.ingest, view, self.policy)
+            try:
+                resume = bind(self.ingest, view, self.policy)
+            except ConcurrentChange:  # another ingest bound it at the same moment: read theirs
+                resume = bind(self.ingest, view, self.policy)
             self._topic_ids[topic] = view.topic_id
             for partition in sorted(view.end):
                 tp = TopicPartition(topic, partition)
