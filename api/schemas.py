@@ -181,6 +181,11 @@ class SubmissionIn(Body):
         description="all 8 sections of Form 1 Part 1, each with its text"
     )
     proposal: ProposalIn
+    authorising_officer_id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the Authorising Officer the application is submitted to: only they decide",
+    )
 
 
 class NotesIn(Body):
@@ -314,6 +319,9 @@ class DeploymentOut(BaseModel):
     watchlist_state: str
     watchlist_size: int
     watchlist_version: str
+    watchlist_model_id: str = Field(
+        "", description="the model the imported watchlist's templates are of"
+    )
     threshold: float
     started_at: datetime | None
     ended_at: datetime | None

@@ -68,6 +68,7 @@ def deployment(d: Deployment) -> schemas.DeploymentOut:
         watchlist_state=d.watchlist_state,
         watchlist_size=len(d.watchlist.get("entry_ids", [])),
         watchlist_version=str(d.watchlist.get("version", "")),
+        watchlist_model_id=str(d.watchlist.get("model_id", "")),
         threshold=d.threshold,
         started_at=d.started_at,
         ended_at=d.ended_at,

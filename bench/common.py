@@ -36,14 +36,33 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def sized_jpeg(size: int) -> bytes:
+    """A real JPEG (a grey square) padded with comment segments to about `size` bytes."""
+    from tests.scenario import probe_jpeg
+
+    jpeg = probe_jpeg()
+    padding = b""
+    remaining = max(size - len(jpeg), 0)
+    while remaining > 4:
+        chunk = min(remaining - 4, 65_000)
+        padding += b"\xff\xfe" + (chunk + 2).to_bytes(2, "big") + bytes(chunk)
+        remaining -= chunk + 4
+    return jpeg[:2] + padding + jpeg[2:]
+
+
 def synthetic_match(
-    deployment_id: str, entry_id: str, track_id: str, observed_at: str, crop_bytes: int
+    deployment_id: str,
+    entry_id: str,
+    track_id: str,
+    observed_at: str,
+    crop_bytes: int,
+    watchlist_version: str,
 ) -> Any:
-    """A worker's match event for benchmarks: a blank crop of the given size."""
+    """A worker's match event for benchmarks: a JPEG crop of about the given size."""
     from recognition.events import MatchEvent
 
     return MatchEvent.create(
-        probe_jpeg=b"\xff\xd8" + bytes(crop_bytes),
+        probe_jpeg=sized_jpeg(crop_bytes),
         deployment_id=deployment_id,
         camera_id="camera-1",
         observed_at=observed_at,
@@ -52,6 +71,6 @@ def synthetic_match(
         threshold=0.64,
         model_id="dlib-r1",
         model_version="1",
-        watchlist_version="v",
+        watchlist_version=watchlist_version,
         track_id=track_id,
     )

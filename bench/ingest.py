@@ -42,7 +42,8 @@ def publish(
     d, entries = str(scenario.deployment), [str(e) for e in scenario.entry_ids]
     for n in range(count):
         at = utc_iso(scenario.clock.now)
-        sink.send(synthetic_match(d, entries[n % 2], f"r{round_no}-{n}", at, crop))
+        version = scenario.watchlist_version
+        sink.send(synthetic_match(d, entries[n % 2], f"r{round_no}-{n}", at, crop, version))
     sink.flush()
     sink.close()
 

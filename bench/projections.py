@@ -34,6 +34,9 @@ def fill(settings: Settings, alerts: int) -> int:
     clock = start_clock()
     services = open_services(settings, clock=clock)
     scenario = Scenario(services.lfr, clock).live()
+    # Counts are of intervals already past, inside the live window: start from the start.
+    live_from = clock.now
+    clock.advance(hours=7, minutes=30)
     ingest = open_ingest(settings, services)
     d, entries = str(scenario.deployment), [str(e) for e in scenario.entry_ids]
     for start in range(0, alerts, 2000):
@@ -42,9 +45,9 @@ def fill(settings: Settings, alerts: int) -> int:
                 MATCHES_TOPIC,
                 0,
                 n,
-                synthetic_match(d, entries[n % 2], f"t{n}", utc_iso(clock.now), 600).to_json(
-                    ingest.probe_keys.sealer
-                ),
+                synthetic_match(
+                    d, entries[n % 2], f"t{n}", utc_iso(clock.now), 600, scenario.watchlist_version
+                ).to_json(ingest.probe_keys.sealer),
             )
             for n in range(start, min(alerts, start + 2000))
         ]
@@ -56,10 +59,10 @@ def fill(settings: Settings, alerts: int) -> int:
                 FacesSeenCount(
                     d,
                     "camera-1",
-                    utc_iso(clock.now + timedelta(seconds=n)),
-                    utc_iso(clock.now + timedelta(seconds=n + 1)),
-                    40,
-                    30,
+                    utc_iso(live_from + timedelta(seconds=n / 10)),
+                    utc_iso(live_from + timedelta(seconds=n / 10 + 1)),
+                    15,
+                    12,
                 ).to_json(),
             )
             for n in range(start // 4, min(alerts, start + 2000) // 4)

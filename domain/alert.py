@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.deployment import Deployment
+from domain.probe import require_jpeg
 from domain.rules import require, require_role, require_text
 from domain.values import Adjudication, Audit, Disposal, EngagementOutcome, Role
 
@@ -30,6 +31,27 @@ class Match:
     watchlist_version: str
     track_id: str
     probe_jpeg: bytes
+
+
+def require_match_fits(deployment: Deployment, match: Match) -> None:
+    """A match comes from an authorised camera, searched the deployment's current watchlist
+    with its model, and carries a JPEG probe: anything else is not this deployment's alert."""
+    require(
+        match.camera_id in deployment.cameras,
+        f"camera {match.camera_id!r} is not authorised for this deployment",
+    )
+    current = deployment.watchlist.get("version", "")
+    require(
+        match.watchlist_version == current,
+        f"the match was made against watchlist version {match.watchlist_version[:16]!r}, "
+        f"not the deployment's current version {current[:16]!r}",
+    )
+    model = deployment.watchlist.get("model_id", "")
+    require(
+        match.model.get("id") == model,
+        f"the match was made with model {match.model.get('id')!r}, not the imported {model!r}",
+    )
+    require_jpeg(match.probe_jpeg)
 
 
 class Alert(Aggregate):
@@ -99,6 +121,7 @@ class Alert(Aggregate):
             match.score >= deployment.threshold,
             f"score {match.score:.3f} is below the authorised threshold {deployment.threshold}",
         )
+        require_match_fits(deployment, match)
         return cls(
             audit=audit.tied_to(deployment.id, deployment.authority_id),
             match_id=match.match_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from domain.access import require_worker
 from domain.alert import Alert, Match
 from domain.deployment import Deployment
 from domain.records import FacesSeenTally
@@ -23,6 +24,7 @@ class AlertCommands(ServiceBase):
 
     def raise_alert(self, actor: Actor, match: Match) -> UUID:
         """Raises the alert for a match; a match already raised is a no-op (replay)."""
+        require_worker(actor, match.deployment_id, match.camera_id, "raise an alert")
         alert_id = Alert.create_id(match_id=match.match_id)
         if self.exists(alert_id):
             return alert_id
@@ -44,6 +46,7 @@ class AlertCommands(ServiceBase):
         faces_seen: int,
         faces_passed_quality: int,
     ) -> UUID:
+        require_worker(actor, deployment_id, camera_id, "count faces")
         tally_id = FacesSeenTally.create_id(deployment_id, camera_id, interval_start)
         if self.exists(tally_id):
             return tally_id

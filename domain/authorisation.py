@@ -71,6 +71,7 @@ class DeploymentApplication(Aggregate):
         self.sensitive_rationale: dict[str, str] = {}
         self.gold_id = ""
         self.ao_id = ""
+        self.assigned_ao_id = ""  # the AO the application is submitted to
         self.urgent_deadline: datetime | None = None
         self.threshold = 0.0
         self.watchlist_max_size = 0
@@ -100,7 +101,14 @@ class DeploymentApplication(Aggregate):
 
     # -- stage 2: the application ------------------------------------------------------------
 
-    def submit(self, audit: Audit, sections: dict[str, str], proposal: Proposal) -> None:
+    def submit(
+        self,
+        audit: Audit,
+        sections: dict[str, str],
+        proposal: Proposal,
+        authorising_officer_id: str,
+    ) -> None:
+        """Submits Form 1 Part 1 to the named Authorising Officer, who alone decides on it."""
         require_role(audit, Role.APPLICANT, doing="submit an application")
         require(
             audit.actor_id == self.applicant_id,
@@ -131,12 +139,29 @@ class DeploymentApplication(Aggregate):
         require(
             0.0 < proposal.threshold < 1.0, "the face-match threshold is a score between 0 and 1"
         )
-        self._submitted(audit=audit, sections=dict(sections), proposal=proposal_as_dict(proposal))
+        require_text(authorising_officer_id, "the Authorising Officer the application is for")
+        require(
+            authorising_officer_id != self.applicant_id,
+            "the Authorising Officer cannot be the applicant",
+        )
+        self._submitted(
+            audit=audit,
+            sections=dict(sections),
+            proposal=proposal_as_dict(proposal),
+            authorising_officer_id=authorising_officer_id,
+        )
 
     @event("ApplicationSubmitted")
-    def _submitted(self, audit: Audit, sections: dict[str, str], proposal: dict[str, Any]) -> None:
+    def _submitted(
+        self,
+        audit: Audit,
+        sections: dict[str, str],
+        proposal: dict[str, Any],
+        authorising_officer_id: str = "",
+    ) -> None:
         self.sections = sections
         self.proposal = proposal
+        self.assigned_ao_id = authorising_officer_id
         self.status = ApplicationStatus.SUBMITTED
 
     # -- stage 3: the AO's decision ----------------------------------------------------------

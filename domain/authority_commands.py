@@ -29,10 +29,18 @@ class AuthorityCommands(ServiceBase):
         self.commit(application)
 
     def submit_application(
-        self, actor: Actor, application_id: UUID, sections: dict[str, str], proposal: Proposal
+        self,
+        actor: Actor,
+        application_id: UUID,
+        sections: dict[str, str],
+        proposal: Proposal,
+        authorising_officer_id: str,
     ) -> None:
+        """Submits the application to the Authorising Officer who will decide on it."""
         application = self.load(DeploymentApplication, application_id)
-        application.submit(self._for(actor, application), sections, proposal)
+        application.submit(
+            self._for(actor, application), sections, proposal, authorising_officer_id
+        )
         self.commit(application)
 
     def request_amendments(self, actor: Actor, application_id: UUID, notes: str) -> None:
@@ -78,7 +86,8 @@ class AuthorityCommands(ServiceBase):
 
     def confirm_urgent_authority(self, actor: Actor, application_id: UUID, rationale: str) -> None:
         application = self.load(DeploymentApplication, application_id)
-        application.confirm_urgent(self._for(actor, application), rationale)
+        # Confirmation is by another Authorising Officer than the one it was submitted to.
+        application.confirm_urgent(self._audit_for(actor, application), rationale)
         self.commit(application)
 
     def authorise_threshold_change(

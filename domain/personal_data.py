@@ -53,6 +53,7 @@ class PersonalDataCommands(ServiceBase):
         authority_id: UUID,
         erased: bool,
     ) -> bytes:
+        self.require_appointed(actor, deployment_id, f"read the {data_class.replace('_', ' ')}")
         if erased:
             raise DataErased(f"the {data_class.replace('_', ' ')} of {subject} has been erased")
         audit = self.audit(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -11,6 +12,36 @@ from eventsourcing.domain import Aggregate, event
 from domain.deployment import Deployment
 from domain.rules import require, require_role, require_text
 from domain.values import Audit, Role
+
+# A camera's zone of recognition passes at most this many people a second (a dense crowd
+# is a few a second); counts above it are not a count of people passing.
+MAX_FACES_PER_CAMERA_SECOND = 20
+# The worker's clock and the server's may differ a little, and its last interval is
+# reported just after the end. (A recorded video is timed from the worker's start, so its
+# intervals may run ahead of the wall clock: the authorised end bounds them instead.)
+CLOCK_TOLERANCE = timedelta(seconds=30)
+
+
+def max_faces(interval_start: datetime, interval_end: datetime) -> int:
+    seconds = max((interval_end - interval_start).total_seconds(), 1.0)
+    return math.ceil(seconds * MAX_FACES_PER_CAMERA_SECOND)
+
+
+def require_within_live_window(
+    deployment: Deployment, interval_start: datetime, interval_end: datetime
+) -> None:
+    """Faces are counted only between the deployment's start and its end (or, while it
+    runs, the authorised end)."""
+    started = deployment.started_at
+    require(
+        started is not None and interval_start >= started - CLOCK_TOLERANCE,
+        "faces are counted only from the deployment's start",
+    )
+    end = deployment.ended_at or deployment.ends_at
+    require(
+        interval_end <= min(end, deployment.ends_at) + CLOCK_TOLERANCE,
+        "faces are counted only up to the deployment's end",
+    )
 
 
 class FacesSeenTally(Aggregate):
@@ -56,6 +87,17 @@ class FacesSeenTally(Aggregate):
         )
         require(interval_start <= interval_end, "the interval must end after it starts")
         require(0 <= faces_passed_quality <= faces_seen, "counts must be whole and consistent")
+        require(
+            camera_id in deployment.cameras,
+            f"camera {camera_id!r} is not authorised for this deployment",
+        )
+        require_within_live_window(deployment, interval_start, interval_end)
+        most = max_faces(interval_start, interval_end)
+        require(
+            faces_seen <= most,
+            f"{faces_seen} faces in {interval_end - interval_start} is more than one camera "
+            f"can see (at most {most})",
+        )
         return cls(
             audit=audit.tied_to(deployment.id, deployment.authority_id),
             deployment_id=deployment.id,

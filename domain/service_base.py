@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from domain.access import ACROSS_DEPLOYMENTS, Appointments, NotAppointed, appointments
 from domain.alert import Alert
 from domain.authorisation import DeploymentApplication
 from domain.authority_rules import DOCUMENT_VERSIONS
@@ -110,7 +111,42 @@ class ServiceBase(Application):
         deployment = self.load(Deployment, deployment_id)
         return deployment, self.load(DeploymentApplication, deployment.authority_id)
 
+    def appointments(
+        self, application: DeploymentApplication, deployment: Deployment | None = None
+    ) -> Appointments:
+        """Who is appointed to the application and, once granted, to its deployment."""
+        if deployment is None and application.gold_id:
+            deployment = self.load(Deployment, Deployment.create_id(application.id))
+        return appointments(application, deployment)
+
+    def require_appointed(self, actor: Actor, deployment_id: UUID, doing: str = "read") -> None:
+        """Refuses (NotAppointed) an actor not appointed to the deployment."""
+        if actor.role not in ACROSS_DEPLOYMENTS:
+            deployment, authority = self._deployment_and_authority(deployment_id)
+            appointments(authority, deployment).require(actor, doing)
+
+    def is_appointed(self, actor: Actor, deployment_id: UUID) -> bool:
+        try:
+            self.require_appointed(actor, deployment_id)
+        except (NotAppointed, NotFound):
+            return False
+        return True
+
+    def require_appointed_to_application(self, actor: Actor, application_id: UUID) -> None:
+        if actor.role not in ACROSS_DEPLOYMENTS:
+            application = self.load(DeploymentApplication, application_id)
+            self.appointments(application).require(actor, "read")
+
     def _for(
+        self, actor: Actor, application: DeploymentApplication, s62: S62Operation | None = None
+    ) -> Audit:
+        """The audit of a command on this application or its deployment, once the actor is
+        found appointed to it (every command checks the object, not only the role)."""
+        if actor.role not in ACROSS_DEPLOYMENTS:
+            self.appointments(application).require(actor)
+        return self._audit_for(actor, application, s62)
+
+    def _audit_for(
         self, actor: Actor, application: DeploymentApplication, s62: S62Operation | None = None
     ) -> Audit:
         return self.audit(
@@ -121,6 +157,8 @@ class ServiceBase(Application):
         )
 
     def _for_alert(self, actor: Actor, alert: Alert, s62: S62Operation | None = None) -> Audit:
+        if actor.role not in ACROSS_DEPLOYMENTS:
+            self.require_appointed(actor, alert.deployment_id, "act")
         return self.audit(
             actor, s62=s62, deployment_id=alert.deployment_id, authority_id=alert.authority_id
         )

@@ -37,6 +37,7 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
+from domain.access import BoundWorker, worker
 from domain.deployment import Deployment
 from domain.errors import DomainError
 from domain.records import MessageRejected
@@ -189,10 +190,18 @@ class IngestService(LfrService):
         return self._deployments[aggregate_id]  # type: ignore[return-value]
 
 
+def _worker(deployment_id: str, camera_id: str) -> BoundWorker:
+    """The worker a broker message comes from: the topic carries no token, so the ingest
+    binds it to the message's own deployment and camera; the domain then refuses a camera
+    the deployment's authority does not list, a forged watchlist version or model, and a
+    probe that is not a JPEG."""
+    return worker(f"worker:{camera_id}", UUID(deployment_id), (camera_id,))
+
+
 def _match_command(ingest: IngestService, value: bytes) -> None:
     event = MatchEvent.from_json(value, ingest.probe_keys)
     ingest.raise_alert(
-        Actor(f"worker:{event.camera_id}", Role.WORKER),
+        _worker(event.deployment_id, event.camera_id),
         Match(
             match_id=event.event_id,
             deployment_id=UUID(event.deployment_id),
@@ -211,7 +220,7 @@ def _match_command(ingest: IngestService, value: bytes) -> None:
 def _faces_command(ingest: IngestService, value: bytes) -> None:
     count = FacesSeenCount.from_json(value)
     ingest.count_faces(
-        Actor(f"worker:{count.camera_id}", Role.WORKER),
+        _worker(count.deployment_id, count.camera_id),
         UUID(count.deployment_id),
         count.camera_id,
         datetime.fromisoformat(count.interval_start),

@@ -143,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--user", required=True)
     issue.add_argument("--role", required=True, action="append")
     issue.add_argument("--hours", type=float, default=8.0)
+    issue.add_argument("--deployment", help="a worker's token: the deployment it is bound to")
+    issue.add_argument(
+        "--camera", action="append", help="a worker's token: a camera it may report for"
+    )
     return parser
 
 

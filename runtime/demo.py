@@ -124,7 +124,7 @@ def _authorise(services: Services, options: DemoOptions, narrative: Narrative, s
         s.value: f"{s.name.replace('_', ' ').title()}: set out for the AO."
         for s in ApplicationSection
     }
-    lfr.submit_application(APPLICANT, application, sections, proposal)
+    lfr.submit_application(APPLICANT, application, sections, proposal, AO.id)
     narrative.step(
         "application",
         f"{APPLICANT.id} submitted the 8-section application for "

@@ -5,8 +5,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from uuid import UUID
 
+from domain.access import BoundWorker, worker
 from domain.service import LfrService, Match
 from domain.values import (
     Actor,
@@ -39,6 +41,17 @@ DECISIONS = {
 VERSIONS = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
 AUTHORITY = WrittenAuthority(DECISIONS, VERSIONS, "ci-gold")
 LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
+
+
+@cache
+def probe_jpeg() -> bytes:
+    """A real JPEG probe crop, as the worker's encoder makes one (a grey 48x48 square)."""
+    import cv2
+    import numpy as np
+
+    ok, encoded = cv2.imencode(".jpg", np.full((48, 48, 3), 128, np.uint8))
+    assert ok
+    return bytes(encoded)
 
 
 def template_of(n: int) -> bytes:
@@ -92,11 +105,17 @@ class Scenario:
     application_id: UUID | None = None
     deployment_id: UUID | None = None
     entry_ids: list[UUID] = field(default_factory=list)
+    watchlist_version: str = ""
 
     @property
     def deployment(self) -> UUID:
         assert self.deployment_id is not None
         return self.deployment_id
+
+    @property
+    def worker(self) -> BoundWorker:
+        """The recognition worker, its token bound to this deployment's camera."""
+        return worker(WORKER.id, self.deployment, ("camera-1",))
 
     def submitted(self, **proposal_changes: object) -> Scenario:
         s = self.service
@@ -111,7 +130,7 @@ class Scenario:
         )
         start = self.clock.now + timedelta(hours=1)
         s.submit_application(
-            APPLICANT, self.application_id, SECTIONS, proposal(start, **proposal_changes)
+            APPLICANT, self.application_id, SECTIONS, proposal(start, **proposal_changes), AO.id
         )
         return self
 
@@ -147,7 +166,7 @@ class Scenario:
                     "dlib-r1",
                 )
             )
-        s.compile_watchlist(APPLICANT, d, self.entry_ids)
+        self.watchlist_version = s.compile_watchlist(APPLICANT, d, self.entry_ids)
         s.review_watchlist(GOLD, d, "Reviewed against the intelligence case")
         s.import_watchlist(OPERATOR, d, "encrypted USB 77")
         return self
@@ -167,13 +186,13 @@ class Scenario:
             observed_at=self.clock.now,
             score=score,
             model={"id": "dlib-r1", "version": "1"},
-            watchlist_version="v",
+            watchlist_version=self.watchlist_version,
             track_id=track,
-            probe_jpeg=b"\xff\xd8probe",
+            probe_jpeg=probe_jpeg(),
         )
 
     def alert(self, n: int = 0, track: str = "t1") -> UUID:
-        return self.service.raise_alert(WORKER, self.match(n, track=track))
+        return self.service.raise_alert(self.worker, self.match(n, track=track))
 
 
 def start_clock() -> Clock:

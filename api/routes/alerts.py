@@ -85,11 +85,24 @@ def count_faces(
 def queue(
     deployment_id: UUID | None = None,
     pending_only: bool = True,
-    _: Principal = Depends(adjudicators),
+    who: Principal = Depends(adjudicators),
     api: ApiState = Depends(api_state),
 ) -> schemas.Rows:
-    rows = api.read_models().alert_queue(deployment_id=deployment_id, pending_only=pending_only)
-    return schemas.Rows(rows=[views.jsonable(_plain(r)) for r in rows])
+    if deployment_id is not None:
+        api.lfr.require_appointed(who.actor, deployment_id)
+    rows = [
+        _plain(r)
+        for r in api.read_models().alert_queue(
+            deployment_id=deployment_id, pending_only=pending_only
+        )
+    ]
+    # The queue shows only the deployments the officer is appointed to.
+    appointed = {
+        d: api.lfr.is_appointed(who.actor, UUID(d)) for d in {str(r["deployment_id"]) for r in rows}
+    }
+    return schemas.Rows(
+        rows=[views.jsonable(r) for r in rows if appointed[str(r["deployment_id"])]]
+    )
 
 
 def _plain(row: Any) -> dict[str, Any]:
@@ -104,9 +117,11 @@ def _plain(row: Any) -> dict[str, Any]:
     "/alerts/{alert_id}", response_model=schemas.AlertOut, summary="One alert's record (no images)"
 )
 def read_alert(
-    alert_id: UUID, _: Principal = Depends(adjudicators), api: ApiState = Depends(api_state)
+    alert_id: UUID, who: Principal = Depends(adjudicators), api: ApiState = Depends(api_state)
 ) -> schemas.AlertOut:
-    return views.alert(api.lfr.load(Alert, alert_id))
+    alert = api.lfr.load(Alert, alert_id)
+    api.lfr.require_appointed(who.actor, alert.deployment_id)
+    return views.alert(alert)
 
 
 @router.post(
@@ -121,6 +136,7 @@ def consult_alert(
     api: ApiState = Depends(api_state),
 ) -> schemas.AlertImagesOut:
     alert = api.lfr.load(Alert, alert_id)
+    api.lfr.require_appointed(who.actor, alert.deployment_id, "read the images")
     entry = api.lfr.load(WatchlistEntry, alert.entry_id)
     if entry.erased:  # refuse before any read is logged: nothing half done
         raise DataErased(f"the watchlist image of {entry.id} has been erased")

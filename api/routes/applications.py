@@ -54,8 +54,9 @@ def identify_need(
     summary="The application and its authority",
 )
 def read_application(
-    application_id: UUID, _: Principal = Depends(readers), api: ApiState = Depends(api_state)
+    application_id: UUID, who: Principal = Depends(readers), api: ApiState = Depends(api_state)
 ) -> schemas.ApplicationOut:
+    api.lfr.require_appointed_to_application(who.actor, application_id)
     return views.application(api.lfr.load(DeploymentApplication, application_id))
 
 
@@ -86,7 +87,9 @@ def submit(
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
     sections = {section.value: text for section, text in body.sections.items()}
-    api.lfr.submit_application(who.actor, application_id, sections, proposal_of(body.proposal))
+    api.lfr.submit_application(
+        who.actor, application_id, sections, proposal_of(body.proposal), body.authorising_officer_id
+    )
     return schemas.Done(id=str(application_id))
 
 

@@ -36,8 +36,9 @@ report_readers = allow(Role.GOLD, Role.AUTHORISING_OFFICER, Role.AUDITOR, Role.D
     "/{deployment_id}", response_model=schemas.DeploymentOut, summary="The deployment's state"
 )
 def read_deployment(
-    deployment_id: UUID, _: Principal = Depends(readers), api: ApiState = Depends(api_state)
+    deployment_id: UUID, who: Principal = Depends(readers), api: ApiState = Depends(api_state)
 ) -> schemas.DeploymentOut:
+    api.lfr.require_appointed(who.actor, deployment_id)
     return views.deployment(api.lfr.load(Deployment, deployment_id))
 
 
@@ -184,9 +185,11 @@ def submit_report(
     summary="The cancellation report with the deployment's figures, as HTML",
 )
 def read_report(
-    deployment_id: UUID, _: Principal = Depends(report_readers), api: ApiState = Depends(api_state)
+    deployment_id: UUID,
+    who: Principal = Depends(report_readers),
+    api: ApiState = Depends(api_state),
 ) -> HTMLResponse:
-    api.lfr.load(Deployment, deployment_id)  # 404 for an unknown deployment
+    api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
     return HTMLResponse(api.cancellation_report_html(deployment_id))
 
 

@@ -58,6 +58,7 @@ def upload(
     who: Principal = Depends(compilers),
     api: ApiState = Depends(api_state),
 ) -> schemas.UploadOut:
+    api.lfr.require_appointed(who.actor, deployment_id, "add to the watchlist")
     deployment = api.lfr.load(Deployment, deployment_id)
     if deployment.watchlist_state != "none":
         raise RuleViolation("entries are added before the watchlist is compiled")
@@ -95,9 +96,14 @@ def _job(request: Request, job_id: str) -> UploadJob:
     summary="An upload's progress and its report of what was added or refused",
 )
 def upload_progress(
-    job_id: str, request: Request, _: Principal = Depends(compilers)
+    job_id: str,
+    request: Request,
+    who: Principal = Depends(compilers),
+    api: ApiState = Depends(api_state),
 ) -> schemas.UploadOut:
-    return schemas.UploadOut.model_validate(_job(request, job_id).as_dict())
+    job = _job(request, job_id)
+    api.lfr.require_appointed(who.actor, UUID(job.deployment_id))
+    return schemas.UploadOut.model_validate(job.as_dict())
 
 
 @router.post(
@@ -106,9 +112,14 @@ def upload_progress(
     summary="Stop an upload before its next row (the entries already added stay, listed)",
 )
 def cancel_upload(
-    job_id: str, request: Request, _: Principal = Depends(compilers)
+    job_id: str,
+    request: Request,
+    who: Principal = Depends(compilers),
+    api: ApiState = Depends(api_state),
 ) -> schemas.UploadOut:
-    job = _jobs(request).cancel(_job(request, job_id))
+    job = _job(request, job_id)
+    api.lfr.require_appointed(who.actor, UUID(job.deployment_id), "cancel the upload")
+    job = _jobs(request).cancel(job)
     return schemas.UploadOut.model_validate(job.as_dict())
 
 
@@ -120,10 +131,12 @@ def cancel_upload(
 def resume_upload(
     job_id: str,
     request: Request,
-    _: Principal = Depends(compilers),
+    who: Principal = Depends(compilers),
     api: ApiState = Depends(api_state),
 ) -> schemas.UploadOut:
-    job = _jobs(request).resume(Importer(api.lfr, api.engine), _job(request, job_id))
+    job = _job(request, job_id)
+    api.lfr.require_appointed(who.actor, UUID(job.deployment_id), "resume the upload")
+    job = _jobs(request).resume(Importer(api.lfr, api.engine), job)
     return schemas.UploadOut.model_validate(job.as_dict())
 
 
@@ -141,6 +154,7 @@ def add_entry(
 ) -> schemas.Created:
     from recognition.enrol import EnrolmentError, template_from_image
 
+    api.lfr.require_appointed(who.actor, deployment_id, "add to the watchlist")
     try:
         image = base64.b64decode(body.image_base64, validate=True)
     except (binascii.Error, ValueError):

@@ -49,11 +49,13 @@ def _events(api: ApiState, topic: str) -> list[Any]:
 
 @router.get("/applications", response_model=schemas.Rows, summary="Every application, newest first")
 def applications(
-    _: Principal = Depends(application_readers), api: ApiState = Depends(api_state)
+    who: Principal = Depends(application_readers), api: ApiState = Depends(api_state)
 ) -> schemas.Rows:
     rows = []
     for event in reversed(_events(api, APPLICATION_OPENED)):
         application = api.lfr.load(DeploymentApplication, event.originator_id)
+        if not api.lfr.appointments(application).admits(who.actor):
+            continue  # only the applications the officer is appointed to
         rows.append(
             {
                 "id": str(application.id),
@@ -74,10 +76,10 @@ def applications(
 )
 def watchlist(
     deployment_id: UUID,
-    _: Principal = Depends(watchlist_readers),
+    who: Principal = Depends(watchlist_readers),
     api: ApiState = Depends(api_state),
 ) -> schemas.Rows:
-    api.lfr.load(Deployment, deployment_id)  # 404 for an unknown deployment
+    api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
     ids = [e.originator_id for e in _events(api, ENTRY_ADDED) if e.deployment_id == deployment_id]
     entries = [views.entry(api.lfr.load(WatchlistEntry, i)).model_dump() for i in ids]
     entries.sort(key=lambda e: (not e["sensitive_flags"], e["reference"]))
@@ -106,10 +108,19 @@ def _sse(kind: str, data: Any) -> str:
 
 
 async def queue_events(
-    request: Request, api: ApiState, deployment_id: UUID | None, roles: tuple[str, ...]
+    request: Request, api: ApiState, deployment_id: UUID | None, who: Principal
 ) -> AsyncIterator[str]:
-    """`alert` for each row newly actionable or changed, `gone` for rows no longer so."""
-    wanted = actionable(roles)
+    """`alert` for each row newly actionable or changed, `gone` for rows no longer so;
+    only of the deployments the officer is appointed to."""
+    actionable_row = actionable(who.roles)
+    appointed: dict[str, bool] = {}
+
+    def wanted(row: dict[str, Any]) -> bool:
+        deployment = str(row["deployment_id"])
+        if deployment not in appointed:
+            appointed[deployment] = api.lfr.is_appointed(who.actor, UUID(deployment))
+        return appointed[deployment] and actionable_row(row)
+
     shown: dict[str, str] = {}  # alert id -> the row's JSON last sent
     quiet = 0.0
     yield "retry: 2000\n\n"
@@ -143,8 +154,10 @@ def alert_stream(
     who: Principal = Depends(queue_readers),
     api: ApiState = Depends(api_state),
 ) -> StreamingResponse:
+    if deployment_id is not None:
+        api.lfr.require_appointed(who.actor, deployment_id)
     return StreamingResponse(
-        queue_events(request, api, deployment_id, who.roles),
+        queue_events(request, api, deployment_id, who),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from api.auth import issue_token
 from domain.values import ApplicationSection, DecisionArea, PreDeploymentCheck
+from tests.scenario import probe_jpeg
 
 USERS = {
     "applicant": "insp-applicant",
@@ -33,12 +34,36 @@ LOCATION = {
 PEOPLE = ("Ali_Naimi", "Allyson_Felix", "Ana_Guevara")
 
 
-def tokens(secret: bytes) -> dict[str, dict[str, str]]:
-    """An Authorization header per role."""
-    return {
-        role: {"Authorization": f"Bearer {issue_token(secret, user, [role])}"}
-        for role, user in USERS.items()
-    }
+class Tokens(dict[str, dict[str, str]]):
+    """An Authorization header per officer's role; a worker's is bound to a deployment."""
+
+    def __init__(self, secret: bytes) -> None:
+        super().__init__(
+            (role, bearer(issue_token(secret, user, [role])))
+            for role, user in USERS.items()
+            if role != "worker"
+        )
+        self.secret = secret
+
+    def worker(
+        self, deployment_id: str, cameras: tuple[str, ...] = ("camera-1",)
+    ) -> dict[str, str]:
+        token = issue_token(
+            self.secret, USERS["worker"], ["worker"], deployment_id=deployment_id, cameras=cameras
+        )
+        return bearer(token)
+
+    def officer(self, user: str, role: str) -> dict[str, str]:
+        return bearer(issue_token(self.secret, user, [role]))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tokens(secret: bytes) -> Tokens:
+    """An Authorization header per role (the worker's once a deployment is granted)."""
+    return Tokens(secret)
 
 
 def watchlist_zip(faces: Path) -> bytes:
@@ -91,6 +116,7 @@ def submission(starts_at: datetime, hours: float = 8) -> dict[str, Any]:
             "threshold": 0.64,
             "cameras": ["camera-1"],
         },
+        "authorising_officer_id": USERS["authorising_officer"],
     }
 
 
@@ -114,9 +140,11 @@ class Deployment:
     """Steps of one deployment; each asserts its HTTP status and returns the JSON."""
 
     def __init__(self, client: Any, tokens: dict[str, dict[str, str]]) -> None:
-        self.client, self.tokens = client, tokens
+        self.client, self.tokens = client, dict(tokens)
+        self.bound_tokens = tokens
         self.application_id = self.deployment_id = ""
         self.entry_ids: list[str] = []
+        self.watchlist_version = self.model_id = ""
 
     def call(self, role: str, method: str, path: str, expect: int = 200, **kw: Any) -> Any:
         response = self.client.request(method, path, headers=self.tokens[role], **kw)
@@ -131,6 +159,8 @@ class Deployment:
         self.deployment_id = self.call(
             "authorising_officer", "POST", f"{a}/authority", 201, json=authority()
         )["deployment_id"]
+        if isinstance(self.bound_tokens, Tokens):
+            self.tokens["worker"] = self.bound_tokens.worker(self.deployment_id)
         return self
 
     def submitted(self) -> str:
@@ -192,11 +222,12 @@ class Deployment:
             )
         job = self.upload(zipped)
         self.entry_ids = list(job["added"].values())
-        self.call(
+        self.watchlist_version = self.call(
             "applicant", "POST", f"{d}/watchlist/compilation", json={"entry_ids": self.entry_ids}
-        )
+        )["version"]
         self.call("gold", "POST", f"{d}/watchlist/review", json={"notes": "Reviewed"})
         self.call("operator", "POST", f"{d}/watchlist/import", json={"medium": "encrypted USB 77"})
+        self.model_id = self.call("gold", "GET", d)["watchlist_model_id"]
         return job
 
     def live(self) -> None:
@@ -207,25 +238,24 @@ class Deployment:
             json={"cameras": ["camera-1"]},
         )
 
+    def match_body(self, n: int = 0, track: str = "t1", **changes: Any) -> dict[str, Any]:
+        """A match as the bound worker reports it; `changes` make a forged or wrong one."""
+        body = {
+            "event_id": f"m-{self.deployment_id}-{track}-{n}",
+            "deployment_id": self.deployment_id,
+            "camera_id": "camera-1",
+            "observed_at": datetime.now(UTC).isoformat(),
+            "entry_id": self.entry_ids[n],
+            "score": 0.9,
+            "model_id": self.model_id,
+            "model_version": "1",
+            "watchlist_version": self.watchlist_version,
+            "track_id": track,
+            "probe_jpeg_base64": base64.b64encode(probe_jpeg()).decode(),
+        }
+        return {**body, **changes}
+
     def match(self, n: int = 0, track: str = "t1") -> str:
         return str(
-            self.call(
-                "worker",
-                "POST",
-                "/matches",
-                201,
-                json={
-                    "event_id": f"m-{self.deployment_id}-{track}-{n}",
-                    "deployment_id": self.deployment_id,
-                    "camera_id": "camera-1",
-                    "observed_at": datetime.now(UTC).isoformat(),
-                    "entry_id": self.entry_ids[n],
-                    "score": 0.9,
-                    "model_id": "dlib-r1",
-                    "model_version": "1",
-                    "watchlist_version": "v",
-                    "track_id": track,
-                    "probe_jpeg_base64": base64.b64encode(b"\xff\xd8probe").decode(),
-                },
-            )["id"]
+            self.call("worker", "POST", "/matches", 201, json=self.match_body(n, track))["id"]
         )

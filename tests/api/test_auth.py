@@ -91,3 +91,49 @@ def test_every_route_states_its_roles_a_tag_and_a_response_model(client: TestCli
             assert "x-roles" in operation and operation["description"].startswith("Roles:")
             ok = next(v for k, v in operation["responses"].items() if k.startswith("2"))
             assert ok.get("content"), (method, path)
+
+
+def test_a_worker_token_is_bound_to_one_deployment_and_its_cameras() -> None:
+    from api.auth import read_claims
+
+    deployment = "0b6f7c1e-4a55-5a8e-9f0e-0d5b2a2f4c11"
+    token = issue_token(
+        b"k" * 32, "w-1", ["worker"], deployment_id=deployment, cameras=["c2", "c1"]
+    )
+    claims = read_claims(b"k" * 32, token)
+    assert (claims.deployment_id, claims.cameras) == (deployment, ("c1", "c2"))
+    for roles, binding, reason in [
+        (["worker"], {}, "must name its deployment"),
+        (["worker"], {"deployment_id": deployment}, "must name the cameras"),
+        (["worker"], {"deployment_id": "x", "cameras": ["c"]}, "not a deployment id"),
+        (["worker"], {"deployment_id": deployment, "cameras": [" "]}, "not a camera id"),
+        (["worker", "gold"], {"deployment_id": deployment, "cameras": ["c"]}, "worker role alone"),
+        (["operator"], {"deployment_id": deployment}, "bind a worker's token only"),
+    ]:
+        with pytest.raises(TokenError, match=reason):
+            issue_token(b"k" * 32, "w-1", roles, **binding)  # type: ignore[arg-type]
+
+
+def test_token_issue_binds_a_worker_only_to_cameras_the_deployment_authorises(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.auth import read_claims
+    from runtime.bootstrap import open_services
+    from tests.scenario import Scenario, start_clock
+
+    monkeypatch.setenv("LFR_DATA_DIR", str(tmp_path))
+    settings = Settings(data_dir=tmp_path)
+    clock = start_clock()
+    d = str(Scenario(open_services(settings, clock=clock).lfr, clock).granted().deployment)
+    worker = ["token", "issue", "--user", "w-1", "--role", "worker", "--deployment", d]
+    assert main([*worker, "--camera", "camera-1"]) == 0
+    claims = read_claims(settings.secret("token_secret"), capsys.readouterr().out.strip())
+    assert (claims.deployment_id, claims.cameras) == (d, ("camera-1",))
+    assert main([*worker, "--camera", "camera-1", "--camera", "roof-cam"]) == 2
+    err = capsys.readouterr().err
+    assert "['roof-cam'] are not authorised" in err and err.count("\n") == 1
+    other = ["--deployment", "0b6f7c1e-4a55-5a8e-9f0e-0d5b2a2f4c11", "--camera", "camera-1"]
+    assert main([*worker[:6], *other]) == 2
+    assert "no deployment" in capsys.readouterr().err
+    assert main(worker[:6]) == 2
+    assert "must name its deployment" in capsys.readouterr().err

@@ -169,6 +169,15 @@ def test_the_ao_cannot_grant_their_own_application(
 
     from tests.api.process import authority, submission
 
+    to_themselves = {**submission(datetime.now(UTC)), "authorising_officer_id": "insp-both"}
+    refused = d.call(
+        "applicant",
+        "POST",
+        f"/applications/{d.application_id}/submission",
+        409,
+        json=to_themselves,
+    )
+    assert "cannot be the applicant" in refused["detail"]
     d.call(
         "applicant",
         "POST",
@@ -179,7 +188,7 @@ def test_the_ao_cannot_grant_their_own_application(
         "authorising_officer",
         "POST",
         f"/applications/{d.application_id}/authority",
-        409,
+        403,
         json=authority(),
     )
-    assert "cannot be the applicant" in refused["detail"]
+    assert "assigned to another Authorising Officer" in refused["detail"]

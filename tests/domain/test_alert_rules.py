@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import DataErased, NotPermitted, RuleViolation
 from domain.values import Adjudication, Disposal, EngagementOutcome
-from tests.scenario import DPO, ENGAGER, GOLD, OPERATOR, SYSTEM, WORKER, Scenario
+from tests.scenario import DPO, ENGAGER, GOLD, OPERATOR, SYSTEM, Scenario, probe_jpeg
 
 
 def test_alert_is_refused_before_the_deployment_is_live(scenario: Scenario) -> None:
@@ -30,7 +30,7 @@ def test_alert_is_refused_while_paused_and_after_the_end(scenario: Scenario) -> 
 def test_alert_below_the_threshold_is_refused(scenario: Scenario) -> None:
     scenario.live()
     with pytest.raises(RuleViolation, match="below the authorised threshold"):
-        scenario.service.raise_alert(WORKER, scenario.match(score=0.5))
+        scenario.service.raise_alert(scenario.worker, scenario.match(score=0.5))
 
 
 def test_replayed_match_raises_one_alert(scenario: Scenario) -> None:
@@ -107,7 +107,7 @@ def test_reading_a_probe_image_needs_a_justification_and_is_logged(scenario: Sce
     alert_id = scenario.alert()
     with pytest.raises(RuleViolation, match="s.62"):
         s.consult_probe_image(OPERATOR, alert_id, "")
-    assert s.consult_probe_image(OPERATOR, alert_id, "Adjudicating the alert") == b"\xff\xd8probe"
+    assert s.consult_probe_image(OPERATOR, alert_id, "Adjudicating the alert") == probe_jpeg()
     logs = [
         n
         for n in s.recorder.select_notifications(start=1, limit=1000)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain.errors import NotPermitted, RuleViolation
@@ -21,9 +23,14 @@ SECOND_AO = Actor("supt-second", Role.AUTHORISING_OFFICER)
 
 def test_authorising_officer_cannot_be_the_applicant(scenario: Scenario) -> None:
     scenario.submitted()
+    s, application = scenario.service, scenario.application_id
     applicant_as_ao = Actor(APPLICANT.id, Role.AUTHORISING_OFFICER)
+    with pytest.raises(NotPermitted, match="assigned to another Authorising Officer"):
+        s.grant_authority(applicant_as_ao, application, AUTHORITY)
+    s.request_amendments(AO, application, "Name another officer")
+    start = scenario.clock.now + timedelta(hours=1)
     with pytest.raises(RuleViolation, match="cannot be the applicant"):
-        scenario.service.grant_authority(applicant_as_ao, scenario.application_id, AUTHORITY)
+        s.submit_application(APPLICANT, application, SECTIONS, proposal(start), APPLICANT.id)
 
 
 def test_authority_needs_all_seven_decisions_with_rationale(scenario: Scenario) -> None:
@@ -54,7 +61,7 @@ def test_authority_records_the_document_versions(scenario: Scenario) -> None:
 
 def test_only_an_authorising_officer_may_grant(scenario: Scenario) -> None:
     scenario.submitted()
-    with pytest.raises(NotPermitted, match="authorising_officer"):
+    with pytest.raises(NotPermitted, match="ci-gold may not act"):
         scenario.service.grant_authority(GOLD, scenario.application_id, AUTHORITY)
 
 
@@ -63,11 +70,11 @@ def test_application_needs_all_eight_sections_and_the_intelligence_case(scenario
     app_id = s.identify_need(APPLICANT, "objective", "Crime Hotspot")
     start = scenario.clock.now
     with pytest.raises(RuleViolation, match="intelligence case"):
-        s.submit_application(APPLICANT, app_id, SECTIONS, proposal(start))
+        s.submit_application(APPLICANT, app_id, SECTIONS, proposal(start), AO.id)
     s.submit_intelligence_case(APPLICANT, app_id, "F3-1", "basis")
     partial = dict(list(SECTIONS.items())[:7])
     with pytest.raises(RuleViolation, match="8_compliance_and_assessments"):
-        s.submit_application(APPLICANT, app_id, partial, proposal(start))
+        s.submit_application(APPLICANT, app_id, partial, proposal(start), AO.id)
 
 
 def test_threshold_below_the_floor_is_never_authorised(scenario: Scenario) -> None:
@@ -98,7 +105,9 @@ def test_amendments_return_the_application_to_the_applicant(scenario: Scenario) 
     s.request_amendments(AO, scenario.application_id, "Explain the camera positions")
     with pytest.raises(RuleViolation, match="not awaiting a decision"):
         s.grant_authority(AO, scenario.application_id, AUTHORITY)
-    s.submit_application(APPLICANT, scenario.application_id, SECTIONS, proposal(scenario.clock.now))
+    s.submit_application(
+        APPLICANT, scenario.application_id, SECTIONS, proposal(scenario.clock.now), AO.id
+    )
     s.grant_authority(AO, scenario.application_id, AUTHORITY)
 
 
@@ -142,8 +151,4 @@ def test_threshold_change_is_its_own_authorised_decision(scenario: Scenario) -> 
     s.authorise_threshold_change(AO, d, 0.66, "NPL guidance")
     assert s.repository.get(d).threshold == 0.66
     with pytest.raises(RuleViolation, match="below the authorised threshold 0.66"):
-        s.raise_alert(scenario_worker(), scenario.match(score=0.65))
-
-
-def scenario_worker() -> Actor:
-    return Actor("worker-1", Role.WORKER)
+        s.raise_alert(scenario.worker, scenario.match(score=0.65))

@@ -74,7 +74,7 @@ def test_only_the_named_gold_appoints_the_command(scenario: Scenario) -> None:
     from domain.values import Actor, Role
 
     other_gold = Actor("ci-other", Role.GOLD)
-    with pytest.raises(RuleViolation, match="only the Gold named by the AO"):
+    with pytest.raises(NotPermitted, match="not the Gold named in the authority"):
         scenario.service.appoint_command(other_gold, scenario.deployment, {"silver": ["x"]})
 
 
@@ -181,6 +181,7 @@ def test_watchlist_larger_than_authorised_is_refused(scenario: Scenario) -> None
 def test_watchlist_is_reviewed_before_import(scenario: Scenario) -> None:
     scenario.granted()
     s, d = scenario.service, scenario.deployment
+    s.appoint_command(GOLD, d, {"operators": [OPERATOR.id]})
     ids = [s.add_watchlist_entry(APPLICANT, d, entry("WL-1"), b"i", b"t", "m")]
     s.compile_watchlist(APPLICANT, d, ids)
     with pytest.raises(RuleViolation, match="reviewed before import"):

@@ -13,7 +13,7 @@ from projections.ingest import IngestService, open_ingest
 from recognition.events import MatchEvent, utc_iso
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
-from tests.scenario import Clock, Scenario, start_clock
+from tests.scenario import Clock, Scenario, probe_jpeg, start_clock
 
 
 @dataclass
@@ -29,7 +29,7 @@ class World:
         self, n: int = 0, track: str = "t1", score: float = 0.9, deployment: str | None = None
     ) -> MatchEvent:
         return MatchEvent.create(
-            probe_jpeg=b"\xff\xd8probe-face",
+            probe_jpeg=probe_jpeg(),
             deployment_id=deployment or str(self.scenario.deployment),
             camera_id="camera-1",
             observed_at=utc_iso(self.clock.now),
@@ -38,7 +38,7 @@ class World:
             threshold=0.64,
             model_id="dlib-r1",
             model_version="1",
-            watchlist_version="v",
+            watchlist_version=self.scenario.watchlist_version,
             track_id=track,
         )
 

@@ -14,7 +14,7 @@ from domain.values import Adjudication, Disposal, EngagementOutcome
 from projections import REGISTER_COLUMNS
 from projections.exports import register_bytes
 from tests.projections.conftest import World
-from tests.scenario import DPO, ENGAGER, GOLD, WORKER
+from tests.scenario import DPO, ENGAGER, GOLD
 
 
 def run_deployment(world: World) -> list:
@@ -28,16 +28,16 @@ def run_deployment(world: World) -> list:
         lfr.record_engagement(ENGAGER, alert, outcome, 60)
     lfr.adjudicate_alert(ENGAGER, alerts[3], Adjudication.FALSE_ALERT, "not the same person")
     lfr.record_outcome(ENGAGER, alerts[0], Disposal.ARREST, "wanted on warrant")
+    clock.advance(hours=1)
     lfr.count_faces(
-        WORKER,
+        s.worker,
         s.deployment,
         "camera-1",
-        clock.now - timedelta(minutes=10),
+        clock.now - timedelta(minutes=60),
         clock.now,
         12_120,
         11_000,
     )
-    clock.advance(hours=1)
     lfr.end_deployment(GOLD, s.deployment, "planned end")
     return alerts
 

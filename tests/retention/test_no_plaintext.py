@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,6 @@ from tests.scenario import (
     ENGAGER,
     GOLD,
     OPERATOR,
-    WORKER,
     Clock,
     Scenario,
     entry,
@@ -61,15 +60,17 @@ def whole_lifecycle(
         s.add_watchlist_entry(APPLICANT, d, entry(f"WL-{n}"), image, template(n), "dlib-r1")
         for n, (image, _) in enumerate(people)
     ]
-    s.compile_watchlist(APPLICANT, d, ids)
+    version = s.compile_watchlist(APPLICANT, d, ids)
     s.review_watchlist(GOLD, d, "reviewed")
     s.import_watchlist(OPERATOR, d, "encrypted USB 1")
     clock.advance(hours=1, minutes=5)
     s.start_deployment(GOLD, d)
-    s.count_faces(WORKER, d, "camera-1", clock.now, clock.now, 5000, 4100)
+    clock.advance(minutes=10)
+    worker = scenario.worker
+    s.count_faces(worker, d, "camera-1", clock.now - timedelta(minutes=10), clock.now, 5000, 4100)
     alerts = [
         s.raise_alert(
-            WORKER,
+            worker,
             Match(
                 f"m-{n}",
                 d,
@@ -78,7 +79,7 @@ def whole_lifecycle(
                 clock.now,
                 0.9,
                 {"id": "dlib-r1"},
-                "v",
+                version,
                 f"t{n}",
                 probe,
             ),

@@ -36,7 +36,7 @@ def live_deployment(services: Services, faces: Path, ends_at: datetime | None = 
     lfr.submit_intelligence_case(APPLICANT, application, "F3-WEB", "Robbery hotspot")
     start = datetime.now(UTC) - timedelta(minutes=5)
     hours = (ends_at - start) / timedelta(hours=1) if ends_at else 8
-    lfr.submit_application(APPLICANT, application, SECTIONS, proposal(start, hours=hours))
+    lfr.submit_application(APPLICANT, application, SECTIONS, proposal(start, hours=hours), AO.id)
     deployment = lfr.grant_authority(AO, application, AUTHORITY)
     lfr.appoint_command(GOLD, deployment, {"operators": [OPERATOR.id], "engagement": [ENGAGER.id]})
     for check in PreDeploymentCheck:

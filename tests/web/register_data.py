@@ -15,7 +15,7 @@ from domain.values import (
     PreDeploymentCheck,
     UseCase,
 )
-from tests.scenario import ENGAGER, GOLD, OPERATOR, WORKER, Clock, Scenario
+from tests.scenario import ENGAGER, GOLD, OPERATOR, Clock, Scenario
 
 BOROUGHS = ("Westminster", "Camden", "Croydon", "Hackney", "Newham", "Southwark")
 PLACES = ("High Street", "Station Square", "Market", "Stadium Way")
@@ -52,8 +52,9 @@ def fill_register(
 
 def _alerts(service: LfrService, s: Scenario, faces: int, false_alerts: int) -> None:
     d = s.deployment
+    s.clock.advance(minutes=10)
     service.count_faces(
-        WORKER, d, "camera-1", s.clock.now, s.clock.now + timedelta(minutes=1), faces, faces
+        s.worker, d, "camera-1", s.clock.now - timedelta(minutes=10), s.clock.now, faces, faces
     )
     wanted = s.alert(0, track="t0")
     service.adjudicate_alert(OPERATOR, wanted, Adjudication.ENGAGE)
