@@ -265,7 +265,7 @@ def test_a_worker_token_used_for_another_deployment_or_camera_is_refused(
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"camera_id": "camera-9"}, "camera 'camera-9' is not authorised"),
+        ({"camera_id": "camera-9"}, "camera 'camera-9' is not"),
         ({"watchlist_version": "0" * 64}, "not the deployment's current version"),
         ({"model_id": "forged-model"}, "not the imported"),
         ({"probe_jpeg_base64": base64.b64encode(b"not a face at all").decode()}, "not a JPEG"),

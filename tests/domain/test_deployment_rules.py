@@ -145,7 +145,7 @@ def test_sensitive_entry_joins_the_watchlist_once_its_ao_records_the_rationale(
     with pytest.raises(NotPermitted, match="authorising_officer"):
         s.record_entry_rationale(APPLICANT, entry_id, "Only recent image; family consent")
     other_ao = Actor("supt-other", Role.AUTHORISING_OFFICER)
-    with pytest.raises(RuleViolation, match="only the Authorising Officer of this authority"):
+    with pytest.raises(NotPermitted, match="assigned to another Authorising Officer"):
         s.record_entry_rationale(other_ao, entry_id, "Only recent image; family consent")
     s.record_entry_rationale(AO, entry_id, "Only recent image; family consent")
     stored = s.repository.get(entry_id)

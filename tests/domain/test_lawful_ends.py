@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain.access import worker
 from domain.errors import NotPermitted, RuleViolation
 from domain.values import Actor, Ending, Role
 from projections.retention import RetentionRules, retention_view
@@ -62,7 +63,8 @@ def test_alert_from_a_camera_the_authority_does_not_list_is_refused(stored: Scen
     match = stored.match()
     with pytest.raises(RuleViolation, match="camera 'camera-9' is not one the deployment"):
         stored.service.raise_alert(
-            WORKER, type(match)(**{**match.__dict__, "camera_id": "camera-9"})
+            worker(WORKER.id, stored.deployment, ("camera-9",)),
+            type(match)(**{**match.__dict__, "camera_id": "camera-9"}),
         )
 
 
@@ -138,7 +140,7 @@ def test_applicant_withdraws_before_the_start_and_the_watchlist_clock_starts(
     with pytest.raises(NotPermitted, match="applicant"):
         s.withdraw_application(GOLD, stored.application_id, "No longer needed")
     other = Actor("insp-other", Role.APPLICANT)
-    with pytest.raises(RuleViolation, match="only the applicant who made the application"):
+    with pytest.raises(NotPermitted, match="another applicant's application"):
         s.withdraw_application(other, stored.application_id, "No longer needed")
     s.withdraw_application(APPLICANT, stored.application_id, "Suspects arrested elsewhere")
     assert s.repository.get(stored.application_id).status == "withdrawn"
@@ -170,7 +172,7 @@ def test_ao_revokes_the_authority_and_its_live_deployment_ends(stored: Scenario)
     with pytest.raises(NotPermitted, match="authorising_officer"):
         s.revoke_authority(GOLD, stored.application_id, "Gold wants out")
     applicant_as_ao = Actor(APPLICANT.id, Role.AUTHORISING_OFFICER)
-    with pytest.raises(RuleViolation, match="cannot be the applicant"):
+    with pytest.raises(NotPermitted, match="assigned to another Authorising Officer"):
         s.revoke_authority(applicant_as_ao, stored.application_id, "Mine")
     s.revoke_authority(AO, stored.application_id, "Intelligence no longer supports it")
     assert s.repository.get(stored.application_id).status == "revoked"
@@ -185,7 +187,7 @@ def test_ao_revokes_the_authority_and_its_live_deployment_ends(stored: Scenario)
 def test_named_gold_cancels_before_the_start(stored: Scenario) -> None:
     stored.prepared()
     s, d = stored.service, stored.deployment
-    with pytest.raises(RuleViolation, match="only the Gold named by the AO"):
+    with pytest.raises(NotPermitted, match="not the Gold named in the authority"):
         s.cancel_deployment(Actor("ci-other", Role.GOLD), d, "Resources needed elsewhere")
     with pytest.raises(NotPermitted, match="gold"):
         s.cancel_deployment(OPERATOR, d, "Resources needed elsewhere")

@@ -53,7 +53,7 @@ def test_a_window_wholly_in_the_past_is_never_granted(stored: Scenario) -> None:
     s.submit_intelligence_case(APPLICANT, application, "F3-1", "basis")
     past = proposal(stored.clock.now - timedelta(hours=9))
     with pytest.raises(RuleViolation, match="window wholly in the past cannot be applied for"):
-        s.submit_application(APPLICANT, application, SECTIONS, past)
+        s.submit_application(APPLICANT, application, SECTIONS, past, AO.id)
 
 
 @pytest.mark.parametrize(
