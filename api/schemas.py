@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from domain.alert import HoldBasis
 from domain.values import (
     Adjudication,
     AoDecision,
@@ -384,13 +385,14 @@ class UploadOut(BaseModel):
 class EntryOut(BaseModel):
     id: str
     deployment_id: str
-    reference: str
+    reference: str | None = Field(None, description="only when read under an s.62 record")
     category: str
     source: str
     legal_basis: str
     image_date: str
     sensitive_flags: list[str]
-    ao_rationale: str
+    ao_rationale: str | None = Field(None, description="only when read under an s.62 record")
+    ao_rationale_recorded: bool = False
     model_id: str
     erased: bool
 
@@ -455,6 +457,14 @@ class AlertOut(BaseModel):
     erased: bool
 
 
+class AlertNotesOut(BaseModel):
+    """Officers' free text about the person, by what it notes (adjudication, engagement,
+    outcome, legal_hold, ...), as one s.62 consultation opened it."""
+
+    alert_id: str
+    notes: dict[str, str]
+
+
 class AlertImagesOut(BaseModel):
     """The probe and the watchlist image side by side, for the operator's judgement."""
 
@@ -484,8 +494,13 @@ class OutcomeIn(Body):
 
 
 class LegalHoldIn(Body):
+    basis: HoldBasis = HoldBasis.INVESTIGATION
     reason: Text
-    approver: Line
+    review_on: date
+
+
+class HoldRenewalIn(Body):
+    reason: Text
     review_on: date
 
 

@@ -100,21 +100,29 @@ class Importer:
             template = template_from_image(engine, image)
         except (EnrolmentError, UploadRefused) as error:
             return str(error)
+        entry_id = row_entry_id(job.job_id, job.done)
         try:
-            entry_id = self.lfr.add_watchlist_entry(
+            self.lfr.add_watchlist_entry(
                 job.actor,
                 uuid.UUID(job.deployment_id),
                 details,
                 image,
                 template.vector.tobytes(),
                 engine.model_id,
+                entry_id=entry_id,
             )
-        except ConcurrentChange:
-            return "an entry with this reference is already on this watchlist"
+        except ConcurrentChange:  # added before a crash, its row not yet recorded: done
+            pass
         except DomainError as error:
             return str(error)
         job.added[folder] = str(entry_id)
         return ""
+
+
+def row_entry_id(job_id: str, number: int) -> uuid.UUID:
+    """The entry id of one upload row: from the (random) job id and the row's number, so a row
+    resumed after a crash is the same entry, and nothing about the person enters the id."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"lfr:watchlist-upload:{job_id}:{number}")
 
 
 class UploadJobs:

@@ -11,6 +11,7 @@ from api import schemas
 from domain.alert import Alert
 from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
+from domain.personal_data import ConsultedEntry
 from domain.watchlist import WatchlistEntry
 
 
@@ -77,18 +78,20 @@ def deployment(d: Deployment) -> schemas.DeploymentOut:
     )
 
 
-def entry(e: WatchlistEntry) -> schemas.EntryOut:
+def entry(e: WatchlistEntry, consulted: ConsultedEntry | None = None) -> schemas.EntryOut:
+    """The entry's details; its reference and AO rationale only from an s.62 consultation."""
     return schemas.EntryOut(
         id=str(e.id),
         deployment_id=str(e.deployment_id),
-        reference=e.reference,
+        reference=consulted.reference if consulted else None,
         category=e.category,
         source=e.source,
         legal_basis=e.legal_basis,
         image_date=e.image_date,
         sensitive_flags=list(e.sensitive_flags),
-        # The AO's rationale is about the person: sealed, so the view says only that it exists.
-        ao_rationale="recorded by the AO (sealed)" if e.ao_rationale_recorded else "",
+        # The AO's rationale is about the person: sealed, read only under an s.62 record.
+        ao_rationale=consulted.ao_rationale if consulted else None,
+        ao_rationale_recorded=e.ao_rationale_recorded,
         model_id=e.model_id,
         erased=e.erased,
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -12,9 +13,30 @@ from eventsourcing.domain import Aggregate, event
 from domain.deployment import Deployment
 from domain.probe import require_jpeg
 from domain.rules import require, require_role, require_text
+from domain.sealing import TextSealer
 from domain.values import Adjudication, Audit, Disposal, EngagementOutcome, Role
 
 ADJUDICATORS = (Role.ENGAGEMENT_OFFICER, Role.OPERATOR)
+# An arrest's hold is reviewed by the DPO before the alert's 31 days would have run out.
+ARREST_HOLD_REVIEW = timedelta(days=28)
+ARREST_HOLD_REASON = "arrest: evidence for the investigation (placed with the outcome)"
+
+
+class HoldBasis(StrEnum):
+    """Why alert data is kept past its retention period (DOMAIN.md §c)."""
+
+    INVESTIGATION = "investigation"
+    PROCEEDINGS = "proceedings"
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    """A legal hold as requested: its basis, the reason (sealed: it is about the person), and
+    when it must be reviewed."""
+
+    basis: HoldBasis
+    reason: str
+    review_on: date
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,11 @@ def require_match_fits(deployment: Deployment, match: Match) -> None:
 
 
 class Alert(Aggregate):
-    """One alert. Its id comes from the worker's match event id, so a replay is a no-op."""
+    """One alert. Its id comes from the worker's match event id, so a replay is a no-op.
+
+    The probe crop and every officer's free text about the person (adjudication and
+    engagement notes, the outcome's reason, a hold's reasons) are sealed under this alert's
+    own key (`sealed_notes`, by what they note), so they are erased with it."""
 
     @staticmethod
     def create_id(match_id: str, **_: Any) -> UUID:  # type: ignore[override]
@@ -94,6 +120,8 @@ class Alert(Aggregate):
         self.engagement: dict[str, Any] = {}
         self.outcome: dict[str, Any] = {}
         self.legal_hold: dict[str, str] = {}
+        self.sealed_notes: dict[str, bytes] = {}
+        self.sealed_watchlist_image = b""  # a hold's copy of the matched image
         self.erased = False
 
     @classmethod
@@ -139,7 +167,12 @@ class Alert(Aggregate):
         )
 
     def adjudicate(
-        self, audit: Audit, deployment: Deployment, decision: Adjudication, notes: str
+        self,
+        audit: Audit,
+        deployment: Deployment,
+        decision: Adjudication,
+        notes: str,
+        seal: TextSealer,
     ) -> None:
         require_role(audit, *ADJUDICATORS, doing="adjudicate an alert")
         require(not self.adjudication, "the alert has already been adjudicated")
@@ -147,20 +180,25 @@ class Alert(Aggregate):
             deployment.status in {"live", "paused"},
             f"an alert cannot be adjudicated once the deployment is {deployment.status}",
         )
-        self._adjudicated(audit=audit, decision=decision.value, notes=notes)
+        self._adjudicated(audit=audit, decision=decision.value, sealed_notes=seal(notes))
 
     @event("AlertAdjudicated")
-    def _adjudicated(self, audit: Audit, decision: str, notes: str) -> None:
+    def _adjudicated(self, audit: Audit, decision: str, sealed_notes: bytes) -> None:
         self.adjudication = {
             "decision": decision,
             "officer": audit.actor_id,
             "role": audit.actor_role,
             "at": audit.at,
-            "notes": notes,
         }
+        self.sealed_notes["adjudication"] = sealed_notes
 
     def record_engagement(
-        self, audit: Audit, outcome: EngagementOutcome, duration_s: float, notes: str
+        self,
+        audit: Audit,
+        outcome: EngagementOutcome,
+        duration_s: float,
+        notes: str,
+        seal: TextSealer,
     ) -> None:
         require_role(audit, Role.ENGAGEMENT_OFFICER, doing="record an engagement")
         require(bool(self.adjudication), "no action may follow an alert before it is adjudicated")
@@ -171,12 +209,12 @@ class Alert(Aggregate):
         require(not self.engagement, "the engagement has already been recorded")
         require(duration_s >= 0, "the engagement's duration cannot be negative")
         self._engagement_concluded(
-            audit=audit, outcome=outcome.value, duration_s=duration_s, notes=notes
+            audit=audit, outcome=outcome.value, duration_s=duration_s, sealed_notes=seal(notes)
         )
 
     @event("EngagementConcluded")
     def _engagement_concluded(
-        self, audit: Audit, outcome: str, duration_s: float, notes: str
+        self, audit: Audit, outcome: str, duration_s: float, sealed_notes: bytes
     ) -> None:
         self.engagement = {
             "outcome": outcome,
@@ -184,8 +222,19 @@ class Alert(Aggregate):
             "at": audit.at,
             "duration_s": duration_s,
         }
+        self.sealed_notes["engagement"] = sealed_notes
 
-    def record_outcome(self, audit: Audit, disposal: Disposal, reason: str) -> None:
+    def record_outcome(
+        self,
+        audit: Audit,
+        disposal: Disposal,
+        reason: str,
+        seal: TextSealer,
+        kept_watchlist_image: bytes = b"",
+    ) -> None:
+        """An arrest places a legal hold for its investigation at once (reviewed within
+        `ARREST_HOLD_REVIEW`, before the alert's 31 days run out), keeping the probe and
+        `kept_watchlist_image` (the matched image sealed under this alert's key)."""
         require_role(audit, Role.ENGAGEMENT_OFFICER, doing="record an outcome")
         require(bool(self.adjudication), "no action may follow an alert before it is adjudicated")
         require(bool(self.engagement), "an outcome follows an engagement")
@@ -196,43 +245,132 @@ class Alert(Aggregate):
                 f"{disposal.value} needs a confirmed true alert",
             )
         require_text(reason, "the reason for the outcome")
-        self._outcome_recorded(audit=audit, disposal=disposal.value, reason=reason)
+        self._outcome_recorded(audit=audit, disposal=disposal.value, sealed_reason=seal(reason))
+        if disposal is Disposal.ARREST and not self.legal_hold:
+            review_on = audit.at.date() + ARREST_HOLD_REVIEW
+            self._hold(
+                audit,
+                HoldRequest(HoldBasis.INVESTIGATION, ARREST_HOLD_REASON, review_on),
+                seal,
+                kept_watchlist_image,
+            )
 
     @event("OutcomeRecorded")
-    def _outcome_recorded(self, audit: Audit, disposal: str, reason: str) -> None:
-        self.outcome = {"disposal": disposal, "reason": reason, "at": audit.at}
+    def _outcome_recorded(self, audit: Audit, disposal: str, sealed_reason: bytes) -> None:
+        self.outcome = {"disposal": disposal, "at": audit.at}
+        self.sealed_notes["outcome"] = sealed_reason
 
-    # -- retention ---------------------------------------------------------------------------
+    # -- retention: legal holds ---------------------------------------------------------------
 
-    def place_legal_hold(self, audit: Audit, reason: str, approver: str, review_on: date) -> None:
+    def place_legal_hold(
+        self,
+        audit: Audit,
+        hold: HoldRequest,
+        seal: TextSealer,
+        kept_watchlist_image: bytes = b"",
+    ) -> None:
+        """A DPO's hold for an investigation or proceedings: in force at once (evidence lost to
+        an erasure cannot come back), approved afterwards by someone else."""
         require_role(audit, Role.DPO, doing="place a legal hold")
         require(not self.erased, "erased alert data cannot be held")
-        require_text(reason, "the reason for the hold")
-        require_text(approver, "the hold's approver")
-        require(review_on > audit.at.date(), "the hold's review date must be in the future")
+        require(not self.legal_hold, "the alert is already held")
+        require_text(hold.reason, "the reason for the hold")
+        require(hold.review_on > audit.at.date(), "the hold's review date must be in the future")
+        self._hold(audit, hold, seal, kept_watchlist_image)
+
+    def _hold(
+        self, audit: Audit, hold: HoldRequest, seal: TextSealer, kept_watchlist_image: bytes
+    ) -> None:
         self._legal_hold_placed(
-            audit=audit, reason=reason, approver=approver, review_on=review_on.isoformat()
+            audit=audit,
+            basis=hold.basis.value,
+            sealed_reason=seal(hold.reason),
+            review_on=hold.review_on.isoformat(),
+            sealed_watchlist_image=kept_watchlist_image,
         )
 
     @event("LegalHoldPlaced")
-    def _legal_hold_placed(self, audit: Audit, reason: str, approver: str, review_on: str) -> None:
-        self.legal_hold = {"reason": reason, "approver": approver, "review_on": review_on}
+    def _legal_hold_placed(
+        self,
+        audit: Audit,
+        basis: str,
+        sealed_reason: bytes,
+        review_on: str,
+        sealed_watchlist_image: bytes,
+    ) -> None:
+        self.legal_hold = {
+            "basis": basis,
+            "requested_by": audit.actor_id,
+            "review_on": review_on,
+            "approved_by": "",
+            "review_due": "",
+        }
+        self.sealed_notes["legal_hold"] = sealed_reason
+        if sealed_watchlist_image:  # the investigation's copy, erased with this alert
+            self.sealed_watchlist_image = sealed_watchlist_image
 
-    def lift_legal_hold(self, audit: Audit, reason: str) -> None:
+    def approve_legal_hold(self, audit: Audit) -> None:
+        require_role(audit, Role.DPO, doing="approve a legal hold")
+        require(bool(self.legal_hold), "the alert is not held")
+        require(not self.legal_hold["approved_by"], "the hold is already approved")
+        require(
+            audit.actor_id != self.legal_hold["requested_by"],
+            "a hold is approved by someone other than who requested it",
+        )
+        self._legal_hold_approved(audit=audit)
+
+    @event("LegalHoldApproved")
+    def _legal_hold_approved(self, audit: Audit) -> None:
+        self.legal_hold = {**self.legal_hold, "approved_by": audit.actor_id}
+
+    def raise_hold_review(self, audit: Audit) -> None:
+        """The system's task for the DPO once the review date has come (once per date)."""
+        require_role(audit, Role.SYSTEM, doing="raise a hold's review")
+        require(bool(self.legal_hold), "the alert is not held")
+        require(not self.legal_hold["review_due"], "the hold's review is already due")
+        require(
+            audit.at.date() >= date.fromisoformat(self.legal_hold["review_on"]),
+            f"the hold's review is not due before {self.legal_hold['review_on']}",
+        )
+        self._legal_hold_review_due(audit=audit, review_on=self.legal_hold["review_on"])
+
+    @event("LegalHoldReviewDue")
+    def _legal_hold_review_due(self, audit: Audit, review_on: str) -> None:
+        self.legal_hold = {**self.legal_hold, "review_due": review_on}
+
+    def renew_legal_hold(
+        self, audit: Audit, reason: str, review_on: date, seal: TextSealer
+    ) -> None:
+        require_role(audit, Role.DPO, doing="renew a legal hold")
+        require(bool(self.legal_hold), "the alert is not held")
+        require_text(reason, "the reason for keeping the hold")
+        require(review_on > audit.at.date(), "the hold's next review date must be in the future")
+        self._legal_hold_renewed(
+            audit=audit, sealed_reason=seal(reason), review_on=review_on.isoformat()
+        )
+
+    @event("LegalHoldRenewed")
+    def _legal_hold_renewed(self, audit: Audit, sealed_reason: bytes, review_on: str) -> None:
+        self.legal_hold = {**self.legal_hold, "review_on": review_on, "review_due": ""}
+        self.sealed_notes["legal_hold_renewal"] = sealed_reason
+
+    def lift_legal_hold(self, audit: Audit, reason: str, seal: TextSealer) -> None:
         require_role(audit, Role.DPO, doing="lift a legal hold")
         require(bool(self.legal_hold), "the alert is not held")
         require_text(reason, "the reason for lifting the hold")
-        self._legal_hold_lifted(audit=audit, reason=reason)
+        self._legal_hold_lifted(audit=audit, sealed_reason=seal(reason))
 
     @event("LegalHoldLifted")
-    def _legal_hold_lifted(self, audit: Audit, reason: str) -> None:
+    def _legal_hold_lifted(self, audit: Audit, sealed_reason: bytes) -> None:
         self.legal_hold = {}
+        self.sealed_notes["legal_hold_lift"] = sealed_reason
 
     def erase(self, audit: Audit, rule: str) -> None:
         require_role(audit, Role.SYSTEM, Role.DPO, doing="erase alert data")
         require(not self.erased, "the alert data is already erased")
         require(
-            not self.legal_hold, f"the alert is under a legal hold: {self.legal_hold.get('reason')}"
+            not self.legal_hold,
+            f"the alert is under a legal hold for {self.legal_hold.get('basis')}",
         )
         require_text(rule, "the retention rule applied")
         self._erased(audit=audit, rule=rule)

@@ -9,7 +9,7 @@ from domain.access import require_worker
 from domain.alert import Alert, Match
 from domain.deployment import Deployment
 from domain.records import FacesSeenTally
-from domain.service_base import ServiceBase
+from domain.subject_sealing import SubjectSealing
 from domain.values import (
     Actor,
     Adjudication,
@@ -19,7 +19,7 @@ from domain.values import (
 )
 
 
-class AlertCommands(ServiceBase):
+class AlertCommands(SubjectSealing):
     """Alerts and counts from the worker, and the human decisions that follow an alert."""
 
     def raise_alert(self, actor: Actor, match: Match) -> UUID:
@@ -69,7 +69,9 @@ class AlertCommands(ServiceBase):
     ) -> None:
         alert = self.load(Alert, alert_id)
         deployment = self.load(Deployment, alert.deployment_id)
-        alert.adjudicate(self._for_alert(actor, alert), deployment, decision, notes)
+        alert.adjudicate(
+            self._for_alert(actor, alert), deployment, decision, notes, self._seals(alert)
+        )
         self.commit(alert)
 
     def record_engagement(
@@ -81,10 +83,15 @@ class AlertCommands(ServiceBase):
         notes: str = "",
     ) -> None:
         alert = self.load(Alert, alert_id)
-        alert.record_engagement(self._for_alert(actor, alert), outcome, duration_s, notes)
+        alert.record_engagement(
+            self._for_alert(actor, alert), outcome, duration_s, notes, self._seals(alert)
+        )
         self.commit(alert)
 
     def record_outcome(self, actor: Actor, alert_id: UUID, disposal: Disposal, reason: str) -> None:
         alert = self.load(Alert, alert_id)
-        alert.record_outcome(self._for_alert(actor, alert), disposal, reason)
+        kept = self.kept_watchlist_image(alert) if disposal is Disposal.ARREST else b""
+        alert.record_outcome(
+            self._for_alert(actor, alert), disposal, reason, self._seals(alert), kept
+        )
         self.commit(alert)

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -14,6 +14,7 @@ from domain.authorisation import IN_FORCE, DeploymentApplication
 from domain.deployment import Deployment
 from domain.publication import PublicRecord
 from domain.rules import require
+from domain.sealing import text_sealer
 from domain.service_base import ServiceBase
 from domain.values import (
     Actor,
@@ -70,24 +71,29 @@ class DeploymentCommands(ServiceBase):
         image: bytes,
         template: bytes,
         model_id: str,
+        entry_id: UUID | None = None,
     ) -> UUID:
+        """Adds one entry; `entry_id` (random or derived from non-identifying data, such as an
+        upload job and its row) makes a retried add a conflict rather than a second entry."""
         deployment, authority = self._deployment_and_authority(deployment_id)
         require(
             deployment.watchlist_state == "none",
             "entries are added before the watchlist is compiled",
         )
-        entry_id = WatchlistEntry.create_id(
-            deployment_id=deployment.id, reference=details.reference
-        )
+        entry_id = entry_id or uuid4()  # never derived from the reference (a name)
         subject = str(entry_id)
         entry = WatchlistEntry.add(
             self._for(actor, authority, S62Operation.COLLECTION),
             authority,
             deployment.id,
+            entry_id,
             details,
             model_id,
-            self.sealer.seal(subject, image),
-            self.sealer.seal(subject, template),
+            (
+                self.sealer.seal(subject, image),
+                self.sealer.seal(subject, template),
+                text_sealer(self.sealer, subject),
+            ),
         )
         self.commit(entry)
         return entry.id
@@ -109,7 +115,7 @@ class DeploymentCommands(ServiceBase):
                 entry.deployment_id == deployment.id and not entry.erased,
                 f"entry {entry.id} does not belong to this deployment's watchlist",
             )
-        awaiting = [e.reference for e in entries if e.awaits_ao_rationale]
+        awaiting = [str(e.id) for e in entries if e.awaits_ao_rationale]  # ids: never names
         require(
             not awaiting,
             f"sensitive entries {awaiting} await the Authorising Officer's rationale",

@@ -2,31 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from domain.alert import Alert
-from domain.errors import DataErased
+from domain.alert import Alert, HoldRequest
+from domain.errors import DataErased, NotFound
 from domain.records import Consultation
-from domain.service_base import ServiceBase
+from domain.sealing import open_text
+from domain.subject_sealing import SubjectSealing
 from domain.values import Actor, Audit, S62Operation
 from domain.watchlist import WatchlistEntry
 
 
-class PersonalDataCommands(ServiceBase):
+@dataclass(frozen=True)
+class ConsultedEntry:
+    """A watchlist entry's personal data, as one s.62 consultation opened it."""
+
+    image: bytes
+    reference: str
+    ao_rationale: str
+
+
+class PersonalDataCommands(SubjectSealing):
     """Personal data: s.62 consultation, legal holds and erasure."""
 
     def consult_watchlist_image(self, actor: Actor, entry_id: UUID, justification: str) -> bytes:
+        return self.consult_watchlist_entry(actor, entry_id, justification).image
+
+    def consult_watchlist_entry(
+        self, actor: Actor, entry_id: UUID, justification: str
+    ) -> ConsultedEntry:
+        """The entry's image, reference (a name) and AO rationale, under one s.62 record."""
         entry = self.load(WatchlistEntry, entry_id)
-        return self._consult(
+        image = self._consult(
             actor,
             justification,
-            "watchlist_image",
+            "watchlist_entry",
             entry.id,
             entry.sealed_image,
             entry.deployment_id,
             entry.authority_id,
             entry.erased,
+        )
+        return ConsultedEntry(
+            image,
+            open_text(self.sealer, entry.id, entry.sealed_reference),
+            open_text(self.sealer, entry.id, entry.sealed_ao_rationale),
         )
 
     def consult_probe_image(self, actor: Actor, alert_id: UUID, justification: str) -> bytes:
@@ -41,6 +63,45 @@ class PersonalDataCommands(ServiceBase):
             alert.authority_id,
             alert.erased,
         )
+
+    def consult_held_watchlist_image(
+        self, actor: Actor, alert_id: UUID, justification: str
+    ) -> bytes:
+        """The matched watchlist image a legal hold kept under the alert's key, for the
+        investigation once the watchlist itself is erased."""
+        alert = self.load(Alert, alert_id)
+        if not alert.sealed_watchlist_image:
+            raise NotFound(f"no hold of alert {alert_id} kept its watchlist image")
+        return self._consult(
+            actor,
+            justification,
+            "held_watchlist_image",
+            alert.id,
+            alert.sealed_watchlist_image,
+            alert.deployment_id,
+            alert.authority_id,
+            alert.erased,
+        )
+
+    def consult_alert_notes(
+        self, actor: Actor, alert_id: UUID, justification: str
+    ) -> dict[str, str]:
+        """The officers' free text about the person (notes, reasons), by what each notes."""
+        alert = self.load(Alert, alert_id)
+        if alert.erased:
+            raise DataErased(f"the notes of alert {alert.id} have been erased")
+        audit = self.audit(
+            actor,
+            justification,
+            S62Operation.CONSULTATION,
+            alert.deployment_id,
+            alert.authority_id,
+        )
+        self.commit(Consultation.log(audit, "alert_notes", str(alert.id)))
+        return {
+            name: open_text(self.sealer, alert.id, sealed)
+            for name, sealed in alert.sealed_notes.items()
+        }
 
     def _consult(
         self,
@@ -62,16 +123,33 @@ class PersonalDataCommands(ServiceBase):
         self.commit(Consultation.log(audit, data_class, str(subject)))
         return self.sealer.open(str(subject), sealed)
 
-    def place_legal_hold(
-        self, actor: Actor, alert_id: UUID, reason: str, approver: str, review_on: date
-    ) -> None:
+    # -- legal holds -------------------------------------------------------------------------
+
+    def place_legal_hold(self, actor: Actor, alert_id: UUID, hold: HoldRequest) -> None:
+        """Holds the alert, keeping a copy of the matched watchlist image under its key."""
         alert = self.load(Alert, alert_id)
-        alert.place_legal_hold(self._for_alert(actor, alert), reason, approver, review_on)
+        kept = self.kept_watchlist_image(alert)
+        alert.place_legal_hold(self._for_alert(actor, alert), hold, self._seals(alert), kept)
+        self.commit(alert)
+
+    def approve_legal_hold(self, actor: Actor, alert_id: UUID) -> None:
+        alert = self.load(Alert, alert_id)
+        alert.approve_legal_hold(self._for_alert(actor, alert))
+        self.commit(alert)
+
+    def raise_hold_review(self, actor: Actor, alert_id: UUID) -> None:
+        alert = self.load(Alert, alert_id)
+        alert.raise_hold_review(self._for_alert(actor, alert))
+        self.commit(alert)
+
+    def renew_legal_hold(self, actor: Actor, alert_id: UUID, reason: str, review_on: date) -> None:
+        alert = self.load(Alert, alert_id)
+        alert.renew_legal_hold(self._for_alert(actor, alert), reason, review_on, self._seals(alert))
         self.commit(alert)
 
     def lift_legal_hold(self, actor: Actor, alert_id: UUID, reason: str) -> None:
         alert = self.load(Alert, alert_id)
-        alert.lift_legal_hold(self._for_alert(actor, alert), reason)
+        alert.lift_legal_hold(self._for_alert(actor, alert), reason, self._seals(alert))
         self.commit(alert)
 
     def erase_alert_data(self, actor: Actor, alert_id: UUID, rule: str) -> None:
@@ -114,16 +192,25 @@ class PersonalDataCommands(ServiceBase):
         return [entry.id for entry in entries]
 
     def erase_watchlist(self, actor: Actor, deployment_id: UUID, rule: str) -> list[UUID]:
-        """Erases every entry of an ended deployment's watchlist, then records the whole."""
+        """Erases every entry of an ended deployment's watchlist and records the whole, in one
+        transaction; the keys are destroyed only once it is stored. A refusal (the deployment
+        still live, the watchlist already erased) changes nothing: no entry, no key."""
         deployment, authority = self._deployment_and_authority(deployment_id)
-        erased = []
-        for entry_id in map(UUID, deployment.watchlist.get("entry_ids", [])):
-            if not self.load(WatchlistEntry, entry_id).erased:
-                self.erase_watchlist_entry(actor, entry_id, rule)
-                erased.append(entry_id)
         deployment.erase_watchlist(self._for(actor, authority, S62Operation.ERASURE), rule)
-        self.commit(deployment)
-        return erased
+        entries = [
+            entry
+            for entry in (
+                self.load(WatchlistEntry, UUID(i))
+                for i in deployment.watchlist.get("entry_ids", [])
+            )
+            if not entry.erased
+        ]
+        for entry in entries:
+            entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)
+        self.commit(*entries, deployment)
+        for entry in entries:
+            self.sealer.destroy(str(entry.id))
+        return [entry.id for entry in entries]
 
     def _for_entry(self, actor: Actor, entry: WatchlistEntry, s62: S62Operation) -> Audit:
         return self.audit(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.authorisation import DeploymentApplication
 from domain.rules import require, require_role, require_text
+from domain.sealing import TextSealer
 from domain.values import Audit, Role, SensitiveFlag, WatchlistCategory
 
 
@@ -49,12 +49,10 @@ def check_entry(details: EntryDetails, authority: DeploymentApplication, today: 
 
 
 class WatchlistEntry(Aggregate):
-    """A sought person on one deployment's watchlist. Image and template are sealed bytes:
-    encrypted under this entry's own data key, so erasure is the destruction of that key."""
-
-    @staticmethod
-    def create_id(deployment_id: UUID, reference: str, **_: Any) -> UUID:  # type: ignore[override]
-        return uuid5(NAMESPACE_URL, f"lfr:watchlist-entry:{deployment_id}:{reference}")
+    """A sought person on one deployment's watchlist. Image, template, reference (a name) and
+    the AO's rationale about them are sealed: encrypted under this entry's own data key, so
+    erasure is the destruction of that key. The id is random (the caller's, or a new uuid4):
+    it never derives from the reference, so knowing a name does not find its entry."""
 
     @event("WatchlistEntryAdded")
     def __init__(
@@ -62,32 +60,30 @@ class WatchlistEntry(Aggregate):
         audit: Audit,
         deployment_id: UUID,
         authority_id: UUID,
-        reference: str,
+        sealed_reference: bytes,
         category: str,
         source: str,
         legal_basis: str,
         image_date: str,
         sensitive_flags: list[str],
-        ao_rationale: str,
         model_id: str,
         sealed_image: bytes,
         sealed_template: bytes,
     ) -> None:
         self.deployment_id = deployment_id
         self.authority_id = authority_id
-        self.reference = reference
+        self.sealed_reference = sealed_reference
         self.category = category
         self.source = source
         self.legal_basis = legal_basis
         self.image_date = image_date
         self.sensitive_flags = sensitive_flags
-        self.ao_rationale = ao_rationale
         self.model_id = model_id
         self.sealed_image = sealed_image
         self.sealed_template = sealed_template
         self.erased = False
         self.erasure: dict[str, str] = {}
-        self.ao_rationale_recorded = bool(ao_rationale)
+        self.ao_rationale_recorded = False  # the AO records it afterwards, sealed
         self.sealed_ao_rationale = b""
 
     @classmethod
@@ -96,28 +92,34 @@ class WatchlistEntry(Aggregate):
         audit: Audit,
         authority: DeploymentApplication,
         deployment_id: UUID,
+        entry_id: UUID,
         details: EntryDetails,
         model_id: str,
-        sealed_image: bytes,
-        sealed_template: bytes,
+        sealed: tuple[bytes, bytes, TextSealer],
     ) -> WatchlistEntry:
+        """`sealed`: the image and template sealed under `entry_id`'s key, and the sealer of
+        text under that key (for the reference)."""
+        sealed_image, sealed_template, seal = sealed
         require_role(audit, Role.APPLICANT, Role.GOLD, doing="compile watchlist entries")
         require(
             authority.in_force(audit.at),
             "entries join a watchlist only under an authority in force",
         )
         check_entry(details, authority, audit.at.date())
-        return cls(
+        # `_create` takes the caller's id (`cls(...)` would derive one): a random id, or one
+        # from non-identifying data, never from the reference.
+        return cls._create(
+            cls.WatchlistEntryAdded,  # type: ignore[attr-defined]
+            id=entry_id,
             audit=audit.tied_to(deployment_id, authority.id),
             deployment_id=deployment_id,
             authority_id=authority.id,
-            reference=details.reference,
+            sealed_reference=seal(details.reference),
             category=details.category.value,
             source=details.source,
             legal_basis=details.legal_basis,
             image_date=details.image_date.isoformat(),
             sensitive_flags=[f.value for f in details.sensitive_flags],
-            ao_rationale=details.ao_rationale,
             model_id=model_id,
             sealed_image=sealed_image,
             sealed_template=sealed_template,

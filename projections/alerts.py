@@ -1,8 +1,9 @@
 """Alerts as the operator sees them: score, threshold, camera, time, entry, adjudication.
 
-No image ever enters this view (the probe crop stays sealed in the event). The watchlist
-entry's reference is kept beside the alert for the operator and cleared when the entry is
-erased. The delay from the alert to its adjudication feeds the metrics and the report.
+No image, name or note ever enters this view: the probe crop, the watchlist entry's
+reference and the officers' notes stay sealed in the events, read only through an s.62
+consultation. The entry's category is kept beside the alert for the operator. The delay
+from the alert to its adjudication feeds the metrics and the report.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ ALERTS_TABLE = Table(
 )
 ENTRIES_TABLE = Table(
     "rm_watchlist_entries",
-    {"entry_id": "text", "deployment_id": "text", "reference": "text", "category": "text"},
+    {"entry_id": "text", "deployment_id": "text", "category": "text", "erased": "int"},
     key=("entry_id",),
 )
 
@@ -86,7 +87,7 @@ def _raised(event: Recorded) -> Values:
 
 
 class AlertsProjection(ReadModelProjection):
-    """One row per alert, and the references of watchlist entries for the queue."""
+    """One row per alert, and the categories of watchlist entries for the queue."""
 
     name = "alerts"
     tables = (ALERTS_TABLE, ENTRIES_TABLE)
@@ -112,15 +113,15 @@ class AlertsProjection(ReadModelProjection):
                 {
                     "entry_id": event.originator_id,
                     "deployment_id": event["deployment_id"],
-                    "reference": event["reference"],
                     "category": event["category"],
+                    "erased": 0,
                 },
             )
             return
         if kind == "WatchlistEntryErased":
             entry = batch.get(ENTRIES_TABLE, (event.originator_id,))
             if entry is not None:
-                batch.put(ENTRIES_TABLE, {**entry, "reference": None})
+                batch.put(ENTRIES_TABLE, {**entry, "erased": 1})
             return
         if kind == "AlertRaised":
             batch.insert(ALERTS_TABLE, _raised(event))

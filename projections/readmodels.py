@@ -13,7 +13,8 @@ Row shapes:
 - `metrics(by)`: dicts with `projections.metrics.METRIC_COLUMNS`, one per group;
   `public_metrics(by)` the same over the public register (no adjudication times).
 - `alert_queue(deployment_id, pending_only)`: dicts with the `rm_alerts` columns
-  (`projections.alerts.ALERTS_TABLE`) plus `entry_reference`; oldest first; no images.
+  (`projections.alerts.ALERTS_TABLE`) plus `entry_category` and `entry_erased`; oldest
+  first; no images, names or notes.
 - `timeline(deployment_id)`: dicts with the `rm_timeline` columns in notification order.
 - `aggregate_as_of(aggregate_id, version=None, at=None)`: {"aggregate_id", "type",
   "version", "state"} with sealed bytes shown as {"sealed_bytes": n}.
@@ -239,7 +240,8 @@ class ReadModels:
         rows = view.select(ALERTS_TABLE, where, ("observed_at", "alert_id"))
         for row in rows:
             entry = view.get(ENTRIES_TABLE, (row["entry_id"],))
-            row["entry_reference"] = entry["reference"] if entry else None
+            row["entry_category"] = entry["category"] if entry else None
+            row["entry_erased"] = bool(entry["erased"]) if entry else None
         return rows
 
     def alerts(self, deployment_id: UUID | str) -> list[Row]:

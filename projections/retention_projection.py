@@ -32,7 +32,7 @@ ITEMS_TABLE = Table(
         "deployment_id": "text",
         "data": "json",  # which personal data: ["face_image", "template"] or ["probe_image"]
         "collected_at": "text",
-        "hold": "json",  # {} or reason, approver, review_on, placed_by
+        "hold": "json",  # {} or basis, requested_by, approved_by, review_on, review_due
         "hold_lifted_at": "text",
         "erasure": "json",  # {} or rule, by, role, at, notification_id
     },
@@ -48,7 +48,15 @@ DEPLOYMENTS_TABLE = Table(
 EVENTS = {
     WatchlistEntry: ("WatchlistEntryAdded", "WatchlistEntryErased"),
     Deployment: ("DeploymentEnded",),
-    Alert: ("AlertRaised", "LegalHoldPlaced", "LegalHoldLifted", "AlertDataErased"),
+    Alert: (
+        "AlertRaised",
+        "LegalHoldPlaced",
+        "LegalHoldApproved",
+        "LegalHoldReviewDue",
+        "LegalHoldRenewed",
+        "LegalHoldLifted",
+        "AlertDataErased",
+    ),
     FacesSeenTally: ("FacesSeenCounted",),
 }
 TOPICS = frozenset(f"{get_topic(cls)}.{name}" for cls, names in EVENTS.items() for name in names)
@@ -117,13 +125,20 @@ class RetentionProjection(ReadModelProjection):
     @staticmethod
     def _change(item: Row, event: Recorded) -> None:
         audit = event.audit or {}
-        if event.name == "LegalHoldPlaced":
+        if event.name == "LegalHoldPlaced":  # the reason is sealed: it stays in the event
             item["hold"] = {
-                "reason": event["reason"],
-                "approver": event["approver"],
+                "basis": event["basis"],
+                "requested_by": audit.get("actor_id"),
+                "approved_by": "",
                 "review_on": event["review_on"],
-                "placed_by": audit.get("actor_id"),
+                "review_due": "",
             }
+        elif event.name == "LegalHoldApproved":
+            item["hold"] = {**item["hold"], "approved_by": audit.get("actor_id")}
+        elif event.name == "LegalHoldReviewDue":
+            item["hold"] = {**item["hold"], "review_due": event["review_on"]}
+        elif event.name == "LegalHoldRenewed":
+            item["hold"] = {**item["hold"], "review_on": event["review_on"], "review_due": ""}
         elif event.name == "LegalHoldLifted":
             item["hold"], item["hold_lifted_at"] = {}, event.at
         elif event.name in ("AlertDataErased", "WatchlistEntryErased"):

@@ -53,6 +53,7 @@ class SweepResult:
     deployments_ended: dict[str, str] = field(default_factory=dict)
     keys_repaired: int = 0
     keys_purged: int = 0
+    hold_reviews: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class SweepResult:
             "deployments_ended": self.deployments_ended,
             "keys_repaired": self.keys_repaired,
             "keys_purged": self.keys_purged,
+            "hold_reviews": self.hold_reviews,
         }
 
 
@@ -83,6 +85,7 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     erased_before = [item.item_id for item in view.by_status("erased")]
     result.keys_repaired = services.vault.destroy_many(services.vault.live_among(erased_before))
     _close_watchlists(services, view, result)
+    _raise_hold_reviews(services, view, result)
     result.keys_purged = services.vault.purge()
     return result
 
@@ -161,6 +164,19 @@ def end_due_deployments(lfr: LfrService) -> dict[str, str]:
             ended[str(deployment_id)] = ending.value
             log.info("deployment %s ended: %s", deployment_id, ending.value)
     return ended
+
+
+def _raise_hold_reviews(services: Services, view: RetentionView, result: SweepResult) -> None:
+    """A task for the DPO (a recorded event) for each hold whose review date has come."""
+    today = view.as_of.date().isoformat()
+    for item in view.by_status("held"):
+        if item.hold.get("review_due") or item.hold.get("review_on", today) > today:
+            continue
+        try:
+            services.lfr.raise_hold_review(SWEEPER, UUID(item.item_id))
+            result.hold_reviews.append(item.item_id)
+        except DomainError:
+            result.already_done += 1  # raised by a concurrent sweeper, or the hold lifted
 
 
 def run_periodically(

@@ -25,6 +25,7 @@ router = APIRouter(tags=["alerts"], responses=REFUSALS)
 worker = allow(Role.WORKER)
 adjudicators = allow(Role.ENGAGEMENT_OFFICER, Role.OPERATOR)
 engager = allow(Role.ENGAGEMENT_OFFICER)
+note_readers = allow(Role.ENGAGEMENT_OFFICER, Role.OPERATOR, Role.DPO, Role.AUDITOR)
 
 
 @router.post(
@@ -138,16 +139,37 @@ def consult_alert(
     alert = api.lfr.load(Alert, alert_id)
     api.lfr.require_appointed(who.actor, alert.deployment_id, "read the images")
     entry = api.lfr.load(WatchlistEntry, alert.entry_id)
-    if entry.erased:  # refuse before any read is logged: nothing half done
+    held = entry.erased and bool(alert.sealed_watchlist_image)  # kept by a legal hold
+    if entry.erased and not held:  # refuse before any read is logged: nothing half done
         raise DataErased(f"the watchlist image of {entry.id} has been erased")
     probe = api.lfr.consult_probe_image(who.actor, alert_id, body.justification)
-    image = api.lfr.consult_watchlist_image(who.actor, alert.entry_id, body.justification)
+    if held:
+        image = api.lfr.consult_held_watchlist_image(who.actor, alert_id, body.justification)
+        shown = views.entry(entry)
+    else:
+        consulted = api.lfr.consult_watchlist_entry(who.actor, entry.id, body.justification)
+        image, shown = consulted.image, views.entry(entry, consulted)
     return schemas.AlertImagesOut(
         alert=views.alert(alert),
         probe_image_base64=base64.b64encode(probe).decode(),
         watchlist_image_base64=base64.b64encode(image).decode(),
-        watchlist_entry=views.entry(entry),
+        watchlist_entry=shown,
     )
+
+
+@router.post(
+    "/alerts/{alert_id}/notes/consultation",
+    response_model=schemas.AlertNotesOut,
+    summary="The officers' notes and reasons about the person (logged under s.62)",
+)
+def consult_notes(
+    alert_id: UUID,
+    body: schemas.JustificationIn,
+    who: Principal = Depends(note_readers),
+    api: ApiState = Depends(api_state),
+) -> schemas.AlertNotesOut:
+    notes = api.lfr.consult_alert_notes(who.actor, alert_id, body.justification)
+    return schemas.AlertNotesOut(alert_id=str(alert_id), notes=notes)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from api import schemas, views
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
+from domain.alert import HoldRequest
 from domain.records import Consultation
 from domain.values import Role
 
@@ -86,7 +87,35 @@ def place_hold(
     who: Principal = Depends(dpo),
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
-    api.lfr.place_legal_hold(who.actor, alert_id, body.reason, body.approver, body.review_on)
+    hold = HoldRequest(body.basis, body.reason, body.review_on)
+    api.lfr.place_legal_hold(who.actor, alert_id, hold)
+    return schemas.Done(id=str(alert_id))
+
+
+@router.post(
+    "/alerts/{alert_id}/legal-hold/approval",
+    response_model=schemas.Done,
+    summary="Approve an alert's legal hold (a DPO other than who requested it)",
+)
+def approve_hold(
+    alert_id: UUID, who: Principal = Depends(dpo), api: ApiState = Depends(api_state)
+) -> schemas.Done:
+    api.lfr.approve_legal_hold(who.actor, alert_id)
+    return schemas.Done(id=str(alert_id))
+
+
+@router.post(
+    "/alerts/{alert_id}/legal-hold/renewal",
+    response_model=schemas.Done,
+    summary="Keep an alert's legal hold after its review, until the next review date",
+)
+def renew_hold(
+    alert_id: UUID,
+    body: schemas.HoldRenewalIn,
+    who: Principal = Depends(dpo),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.renew_legal_hold(who.actor, alert_id, body.reason, body.review_on)
     return schemas.Done(id=str(alert_id))
 
 

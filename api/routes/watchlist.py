@@ -177,10 +177,8 @@ def add_entry(
         entry_id = api.lfr.add_watchlist_entry(
             who.actor, deployment_id, details, image, template.vector.tobytes(), engine.model_id
         )
-    except ConcurrentChange:
-        raise RuleViolation(
-            f"an entry with reference {body.reference!r} is already on this watchlist"
-        ) from None
+    except ConcurrentChange:  # a random id met twice: a retry of the same request
+        raise RuleViolation("this entry was added twice at once; reload the watchlist") from None
     return schemas.Created(id=str(entry_id))
 
 
@@ -255,8 +253,9 @@ def consult_entry(
     who: Principal = Depends(consulters),
     api: ApiState = Depends(api_state),
 ) -> schemas.EntryConsultedOut:
-    image = api.lfr.consult_watchlist_image(who.actor, entry_id, body.justification)
+    consulted = api.lfr.consult_watchlist_entry(who.actor, entry_id, body.justification)
     entry = api.lfr.load(WatchlistEntry, entry_id)
     return schemas.EntryConsultedOut(
-        entry=views.entry(entry), image_base64=base64.b64encode(image).decode()
+        entry=views.entry(entry, consulted),
+        image_base64=base64.b64encode(consulted.image).decode(),
     )

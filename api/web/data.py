@@ -72,7 +72,7 @@ def applications(
 @router.get(
     "/deployments/{deployment_id}/watchlist",
     response_model=schemas.Rows,
-    summary="A deployment's watchlist entries (details only), sensitive ones first",
+    summary="A deployment's watchlist entries (details only: no names), sensitive ones first",
 )
 def watchlist(
     deployment_id: UUID,
@@ -82,7 +82,7 @@ def watchlist(
     api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
     ids = [e.originator_id for e in _events(api, ENTRY_ADDED) if e.deployment_id == deployment_id]
     entries = [views.entry(api.lfr.load(WatchlistEntry, i)).model_dump() for i in ids]
-    entries.sort(key=lambda e: (not e["sensitive_flags"], e["reference"]))
+    entries.sort(key=lambda e: (not e["sensitive_flags"], e["category"], e["id"]))
     return schemas.Rows(rows=entries)
 
 

@@ -117,8 +117,9 @@ def _line(item: Item, now: datetime) -> str:
         text += f" OVERDUE by {now - item.deadline}"
     if item.hold:
         text += (
-            f" HELD: {item.hold['reason']} (approved by {item.hold['approver']}, "
-            f"review {item.hold['review_on']})"
+            f" HELD for {item.hold['basis']} (requested by {item.hold['requested_by']}, "
+            f"approved by {item.hold['approved_by'] or 'NOBODY YET'}, "
+            f"review {item.hold['review_on']}{' DUE' if item.hold['review_due'] else ''})"
         )
     return text
 

@@ -66,7 +66,7 @@ def test_whole_deployment_commands_through_http(
     log = d.call("dpo", "GET", "/dpo/consultations")["rows"]
     assert {(r["actor_id"], r["data_class"], r["justification"]) for r in log} == {
         ("pc-operator", "probe_image", "adjudicating the alert"),
-        ("pc-operator", "watchlist_image", "adjudicating the alert"),
+        ("pc-operator", "watchlist_entry", "adjudicating the alert"),
     }
 
 

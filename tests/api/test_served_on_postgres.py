@@ -138,12 +138,8 @@ def test_a_whole_deployment_through_the_served_api_on_postgres(
         f"/alerts/{true_alert}/outcome",
         json={"disposal": "arrest", "reason": "wanted by courts"},
     )
-    d.call(
-        "dpo",
-        "POST",
-        f"/alerts/{true_alert}/legal-hold",
-        json={"reason": "prosecution", "approver": "det-supt-1", "review_on": "2099-01-01"},
-    )
+    # The arrest placed a hold for its investigation; a DPO (not its requester) approves it.
+    d.call("dpo", "POST", f"/alerts/{true_alert}/legal-hold/approval", json={})
     d.call("gold", "POST", f"{path}/end", json={"reason": "planned end"})
     d.call(
         "gold",
@@ -179,7 +175,7 @@ def _auditor_and_dpo_see_the_record(d: Deployment, alert_id: str) -> None:
     held = d.call("dpo", "GET", "/dpo/retention")
     assert "held" in str(held)
     log = d.call("dpo", "GET", "/dpo/consultations")["rows"]
-    assert {r["data_class"] for r in log} == {"probe_image", "watchlist_image"}
+    assert {r["data_class"] for r in log} == {"probe_image", "watchlist_entry"}
     export = d.call("auditor", "GET", "/ledger/export.zip")
     assert export.content[:2] == b"PK"
 

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from domain.alert import HoldBasis, HoldRequest
 from domain.errors import DataErased, NotPermitted, RuleViolation
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from tests.scenario import DPO, ENGAGER, GOLD, OPERATOR, SYSTEM, Scenario, probe_jpeg
@@ -120,7 +121,11 @@ def test_legal_hold_stops_erasure_until_lifted(scenario: Scenario) -> None:
     scenario.live()
     s = scenario.service
     alert_id = scenario.alert()
-    s.place_legal_hold(DPO, alert_id, "Arrest; investigation open", "DCI Ray", date(2027, 1, 1))
+    s.place_legal_hold(
+        DPO,
+        alert_id,
+        HoldRequest(HoldBasis.INVESTIGATION, "Arrest; investigation open", date(2027, 1, 1)),
+    )
     with pytest.raises(RuleViolation, match="legal hold"):
         s.erase_alert_data(SYSTEM, alert_id, "alert data after 31 days")
     s.lift_legal_hold(DPO, alert_id, "CPS: no further action")

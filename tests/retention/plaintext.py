@@ -1,4 +1,7 @@
-"""A scanner for personal data in plaintext anywhere in a database: raw, base64 or hex."""
+"""A scanner for personal data in plaintext anywhere in a database: raw, base64 or hex.
+
+Faces and templates are found by any piece of `2 * WINDOW` bytes; names and notes (shorter)
+by their whole text, raw, hex, or base64 at any alignment."""
 
 from __future__ import annotations
 
@@ -27,6 +30,23 @@ def needles(secret: bytes) -> Iterator[bytes]:
         yield encoded[start : start + 2 * WINDOW].upper()
 
 
+def text_needles(secret: bytes) -> Iterator[bytes]:
+    """A short secret (a name, a note) as stored raw, in hex, or inside base64 at any
+    alignment (the base64 digits that depend only on the secret's own bytes)."""
+    yield secret
+    yield secret.hex().encode()
+    yield secret.hex().upper().encode()
+    for shift in range(3):
+        body = secret[shift:]
+        encoded = base64.b64encode(body[: len(body) - len(body) % 3])
+        if len(encoded) >= 8:
+            yield encoded
+
+
+def pieces_of(secret: bytes) -> Iterator[bytes]:
+    return needles(secret) if len(secret) >= 4 * WINDOW else text_needles(secret)
+
+
 def as_bytes(value: object) -> bytes:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
@@ -36,7 +56,7 @@ def as_bytes(value: object) -> bytes:
 def findings(cells: Iterable[tuple[str, object]], secrets: dict[str, bytes]) -> list[str]:
     """`table.column` where a piece of a named secret was found, as 'what in where'."""
     found: set[str] = set()
-    pieces = [(name, piece) for name, secret in secrets.items() for piece in needles(secret)]
+    pieces = [(name, piece) for name, secret in secrets.items() for piece in pieces_of(secret)]
     for where, value in cells:
         hay = as_bytes(value)
         for name, piece in pieces:

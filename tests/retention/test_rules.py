@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.alert import Alert
+from domain.alert import Alert, HoldBasis, HoldRequest
 from domain.errors import DataErased
 from domain.watchlist import WatchlistEntry
 from projections.retention import retention_view
@@ -69,7 +69,9 @@ def test_legal_hold_stops_erasure_until_lifted_then_erased_at_once(
     alert_id = scenario.alert()
     lfr = memory_services.lfr
     lfr.place_legal_hold(
-        DPO, alert_id, "Arrest made: investigation open", "DCI Reid", date(2027, 3, 1)
+        DPO,
+        alert_id,
+        HoldRequest(HoldBasis.INVESTIGATION, "Arrest made: investigation open", date(2027, 3, 1)),
     )
     clock.advance(days=40)
     result = sweep(memory_services)
@@ -89,7 +91,9 @@ def test_hold_lifted_before_the_deadline_keeps_the_ordinary_deadline(
     alert_id = scenario.alert()
     raised = clock.now
     lfr = memory_services.lfr
-    lfr.place_legal_hold(DPO, alert_id, "Possible arrest", "DCI Reid", date(2027, 3, 1))
+    lfr.place_legal_hold(
+        DPO, alert_id, HoldRequest(HoldBasis.INVESTIGATION, "Possible arrest", date(2027, 3, 1))
+    )
     clock.advance(days=2)
     lfr.lift_legal_hold(DPO, alert_id, "No further action")
     margin = timedelta(minutes=memory_services.settings.retention_margin_minutes)

@@ -87,7 +87,7 @@ def test_operator_adjudicates_a_live_alert_the_worker_raised(
     ]
     assert {(e.data_class, e.audit.actor_id, e.audit.justification) for e in logged} == {
         ("probe_image", OPERATOR.id, JUSTIFICATION),
-        ("watchlist_image", OPERATOR.id, JUSTIFICATION),
+        ("watchlist_entry", OPERATOR.id, JUSTIFICATION),
     }
     remaining = browser.find_element(By.CSS_SELECTOR, "article.alert")
     assert remaining.find_element(By.NAME, "justification").is_displayed(), (

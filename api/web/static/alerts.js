@@ -29,12 +29,12 @@ function select(id) {
 function render(entry) {
   const { card, row } = entry;
   const q = (s) => card.querySelector(s);
-  q(".alert-title").textContent = `Alert on ${row.camera_id}: ${row.entry_reference || "erased entry"}`;
+  q(".alert-title").textContent = `Alert on ${row.camera_id}: ${row.entry_erased ? "erased entry" : (row.entry_category || "").replaceAll("_", " ")}`;
   q(".score").textContent = Number(row.score).toFixed(3);
   q(".threshold").textContent = Number(row.threshold).toFixed(3);
   q(".camera").textContent = row.camera_id;
   q(".time").textContent = lfr.when(row.observed_at);
-  q(".entry").textContent = row.entry_reference || "–";
+  q(".entry").textContent = row.entry_category ? row.entry_category.replaceAll("_", " ") : "–";
   q(".state").textContent = row.decision ? `${row.state} (${row.decision.replace("_", " ")})` : row.state;
   const seen = !q(".faces").hidden;
   const now = step(row);

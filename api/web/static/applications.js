@@ -40,8 +40,8 @@ async function showWatchlist(deploymentId) {
   body.replaceChildren();
   for (const e of rows) {
     const flags = e.sensitive_flags.map((f) => FLAGS[f] || f).join(", ");
-    const tr = lfr.row([e.reference, e.category.replaceAll("_", " "), e.source,
-      flags ? `Heightened scrutiny: ${flags}` : "–", e.ao_rationale || (flags ? "none recorded" : "–")]);
+    const tr = lfr.row([e.reference ?? "sealed (read under s.62)", e.category.replaceAll("_", " "), e.source,
+      flags ? `Heightened scrutiny: ${flags}` : "–", e.ao_rationale ?? (e.ao_rationale_recorded ? "recorded by the AO (sealed)" : (flags ? "none recorded" : "–"))]);
     if (flags) tr.classList.add("sensitive");
     body.append(tr);
   }

@@ -23,6 +23,16 @@ async function liftHold(item) {
   }
 }
 
+async function approveHold(item) {
+  try {
+    await lfr.api(`/alerts/${item.item_id}/legal-hold/approval`, { method: "POST", body: {} });
+    lfr.notice("The legal hold is approved.");
+    await load();
+  } catch (error) {
+    lfr.notice(`Not approved: ${error.message}`, "error");
+  }
+}
+
 async function showProof(item, cell) {
   cell.textContent = "checking…";
   try {
@@ -54,8 +64,14 @@ async function load() {
     const cell = document.createElement("td");
     const button = lfr.el("button", "Lift", { type: "button", class: "small secondary" });
     button.addEventListener("click", () => liftHold(i));
+    if (!i.hold.approved_by) {
+      const approve = lfr.el("button", "Approve", { type: "button", class: "small" });
+      approve.addEventListener("click", () => approveHold(i));
+      cell.append(approve, " ");
+    }
     cell.append(button);
-    return [short(i.item_id), i.hold.reason, i.hold.approver, i.hold.review_on, cell];
+    const review = i.hold.review_due ? `${i.hold.review_on} (REVIEW DUE)` : i.hold.review_on;
+    return [short(i.item_id), i.hold.basis, i.hold.requested_by, i.hold.approved_by || "awaiting approval", review, cell];
   });
   fill("erased-rows", items.filter((i) => i.status === "erased"), "Nothing erased yet.", (i) => {
     const cell = document.createElement("td");
@@ -78,7 +94,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     const v = (id) => document.getElementById(id).value.trim();
     try {
       await lfr.api(`/alerts/${v("hold-alert")}/legal-hold`, { method: "POST",
-        body: { reason: v("hold-reason"), approver: v("hold-approver"), review_on: v("hold-review") } });
+        body: { basis: v("hold-basis"), reason: v("hold-reason"), review_on: v("hold-review") } });
       lfr.notice("The legal hold is placed.");
       event.target.reset();
       await load();
