@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from domain.errors import ConcurrentChange, DataErased
+from domain.sealing import text_sealer
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
@@ -84,7 +85,7 @@ def test_two_officers_adjudicating_at_once_get_a_conflict_not_a_lost_update(
     def adjudicate(service, alert, decision) -> None:  # type: ignore[no-untyped-def]
         audit = service.audit(ENGAGER if decision is Adjudication.ENGAGE else OPERATOR)
         deployment = service.repository.get(alert.deployment_id)
-        alert.adjudicate(audit, deployment, decision, "")
+        alert.adjudicate(audit, deployment, decision, "", text_sealer(service.sealer, alert.id))
         barrier.wait()
         try:
             service.commit(alert)
