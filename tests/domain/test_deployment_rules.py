@@ -140,7 +140,7 @@ def test_sensitive_entry_joins_the_watchlist_once_its_ao_records_the_rationale(
     d = sensitive_authority(scenario)
     bare = entry("WL-1", sensitive_flags=(SensitiveFlag.NON_POLICE_IMAGE,))
     entry_id = s.add_watchlist_entry(APPLICANT, d, bare, b"i", b"t", "m")
-    with pytest.raises(RuleViolation, match=r"\['WL-1'\] await the Authorising Officer"):
+    with pytest.raises(RuleViolation, match=rf"\['{entry_id}'\] await the Authorising Officer"):
         s.compile_watchlist(APPLICANT, d, [entry_id])
     with pytest.raises(NotPermitted, match="authorising_officer"):
         s.record_entry_rationale(APPLICANT, entry_id, "Only recent image; family consent")

@@ -34,7 +34,7 @@ function render(entry) {
   q(".threshold").textContent = Number(row.threshold).toFixed(3);
   q(".camera").textContent = row.camera_id;
   q(".time").textContent = lfr.when(row.observed_at);
-  q(".entry").textContent = row.entry_category ? row.entry_category.replaceAll("_", " ") : "–";
+  q(".entry").textContent = entry.reference || (row.entry_category ? row.entry_category.replaceAll("_", " ") : "–");
   q(".state").textContent = row.decision ? `${row.state} (${row.decision.replace("_", " ")})` : row.state;
   const seen = !q(".faces").hidden;
   const now = step(row);
@@ -82,6 +82,8 @@ async function showImages(entry) {
     entry.card.querySelector(".probe").src = `data:image/jpeg;base64,${seen.probe_image_base64}`;
     entry.card.querySelector(".watchlist").src = `data:image/jpeg;base64,${seen.watchlist_image_base64}`;
     entry.card.querySelector(".faces").hidden = false;
+    // The reference (a name) comes only with the logged consultation, never with the queue.
+    entry.reference = seen.watchlist_entry.reference;
     say.textContent = "Images shown; your reason is in the s.62 log.";
     render(entry);
     entry.card.focus();
