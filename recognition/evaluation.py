@@ -61,9 +61,9 @@ def identity_folders(root: Path) -> dict[str, list[Path]]:
 
 
 def split_identities(names: list[str]) -> tuple[list[str], list[str]]:
-    """(tuning half, test half) of identity names: deterministic, by identity, and stable
-    when identities are added (each name's place comes from its own hash). Scales and
-    thresholds are tuned on the first half; figures are reported on the second."""
+    """(tuning half, test half) of identity names: deterministic, by identity (ordered by
+    a hash of each name, whatever order they come in). Scales and thresholds are tuned on
+    the first half; figures are reported on the second."""
     ranked = sorted(names, key=lambda n: hashlib.sha256(f"lfr-split|{n}".encode()).digest())
     half = (len(ranked) + 1) // 2
     return sorted(ranked[:half]), sorted(ranked[half:])
@@ -87,28 +87,33 @@ def embed_central(engine: FaceEngine, image: Image) -> Vector | None:
 
 
 @dataclass
-class _Plan:
+class Plan:
     enrol: dict[str, Path]
     mated: list[tuple[str, Path]]
     nonmated: list[Path]
 
 
-def _plan(root: Path, distractors: Path | None, size: int | None) -> _Plan:
+def _plan(root: Path, distractors: Path | None, size: int | None) -> Plan:
     folders = identity_folders(root)
     if not folders:
         raise ValueError(f"{root} holds no identity folders with two or more images")
+    extra = distractors or (root / "_distractors")
+    return plan_for(folders, images_in(extra) if extra.is_dir() else [], size)
+
+
+def plan_for(folders: dict[str, list[Path]], distractors: list[Path], size: int | None) -> Plan:
+    """Enrol the first image of `size` identities (default half), drawn with a fixed seed;
+    probe with their other images (mated) and everything else (non-mated)."""
     names = sorted(folders)
     chosen = set(random.Random(SEED).sample(names, min(size or len(names) // 2 or 1, len(names))))
-    plan = _Plan({}, [], [])
+    plan = Plan({}, [], [])
     for name in names:
         if name in chosen:
             plan.enrol[name] = folders[name][0]
             plan.mated += [(name, p) for p in folders[name][1:]]
         else:
             plan.nonmated += folders[name]
-    extra = distractors or (root / "_distractors")
-    if extra.is_dir():
-        plan.nonmated += images_in(extra)
+    plan.nonmated += distractors
     return plan
 
 
@@ -120,7 +125,27 @@ def evaluate(
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalResult:
     """Run the evaluation; `progress(done, total)` is called as images are embedded."""
-    plan = _plan(root, distractors, watchlist_size)
+    cosines = probe_cosines(engine, _plan(root, distractors, watchlist_size), progress)
+    return curves(engine, cosines)
+
+
+@dataclass
+class Cosines:
+    """Each probe's best cosine against the watchlist; `MISS` where it cannot count as a
+    hit (no face found; for a mated probe, best match not its own identity)."""
+
+    enrolled: int
+    mated: list[float]
+    nonmated: list[float]
+    no_face: int
+
+
+MISS = -2.0
+
+
+def probe_cosines(
+    engine: FaceEngine, plan: Plan, progress: Callable[[int, int], None] | None = None
+) -> Cosines:
     total = len(plan.enrol) + len(plan.mated) + len(plan.nonmated)
     done, no_face = 0, 0
 
@@ -140,17 +165,26 @@ def evaluate(
             index.add([Template(name, engine.model_id, vector)])
     mated = [_best(engine, index, embed(p), name) for name, p in plan.mated]
     nonmated = [_best(engine, index, embed(p), None) for p in plan.nonmated]
-    return _curves(engine, len(index), mated, nonmated, no_face)
+    return Cosines(len(index), mated, nonmated, no_face)
 
 
-def _best(engine: FaceEngine, index: WatchlistIndex, vector: Vector | None, name: str | None):  # type: ignore[no-untyped-def]
-    """The probe's best score, or -1 when it cannot count as a hit (no face, wrong person)."""
+def _best(
+    engine: FaceEngine, index: WatchlistIndex, vector: Vector | None, name: str | None
+) -> float:
+    """The probe's best cosine, or `MISS` when it cannot count as a hit."""
     if vector is None:
-        return -1.0
+        return MISS
     hits = index.search(vector, engine.model_id)[0]
     if not hits or (name is not None and hits[0].entry_id != name):
-        return -1.0
-    return engine.score(hits[0].cosine)
+        return MISS
+    return hits[0].cosine
+
+
+def curves(engine: FaceEngine, cosines: Cosines) -> EvalResult:
+    """TPIR and FPIR per threshold on the engine's score scale."""
+    mated = [engine.score(c) if c > MISS else -1.0 for c in cosines.mated]
+    nonmated = [engine.score(c) if c > MISS else -1.0 for c in cosines.nonmated]
+    return _curves(engine, cosines.enrolled, mated, nonmated, cosines.no_face)
 
 
 def _curves(

@@ -23,6 +23,7 @@ class Track:
     box: tuple[float, float, float, float]
     last_seen: float
     started: float = 0.0
+    velocity: tuple[float, float] = (0.0, 0.0)  # px/s of the box, smoothed
     frames: int = 0  # frames the face was detected in
     passed_quality: bool = False
     embedded_quality: float = 0.0  # quality of the last embedded face: re-embed when clearly better
@@ -33,6 +34,11 @@ class Track:
     pending: Any = None
     pending_since: float = 0.0
     decided: bool = False  # the track's one alert was raised: no more searches
+
+
+# Between two frames a face's width changes far less than this; a bigger change is
+# another person.
+MAX_SIZE_CHANGE = 1.6
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -53,8 +59,32 @@ def _centre_distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return float((dx * dx + dy * dy) ** 0.5 / max(a[2], b[2], 1.0))
 
 
+def _predicted(track: Track, now: float) -> tuple[float, float, float, float]:
+    """Where the track's box should be at `now`, moving at its velocity."""
+    x, y, w, h = track.box
+    dt = now - track.last_seen
+    return (x + track.velocity[0] * dt, y + track.velocity[1] * dt, w, h)
+
+
+def _moved(track: Track, box: tuple[float, float, float, float], now: float) -> None:
+    dt = now - track.last_seen
+    if dt > 0:
+        (ax, ay), (bx, by) = _centre(track.box), _centre(box)
+        seen = ((bx - ax) / dt, (by - ay) / dt)
+        if track.frames > 1:  # smooth: detections jitter by a few pixels
+            seen = ((seen[0] + track.velocity[0]) / 2, (seen[1] + track.velocity[1]) / 2)
+        track.velocity = seen
+    track.box, track.last_seen = box, now
+
+
+def _centre(box: tuple[float, ...]) -> tuple[float, float]:
+    return box[0] + box[2] / 2, box[1] + box[3] / 2
+
+
 class Tracker:
-    """Greedy box association: best overlap first, then nearest centre for fast movers.
+    """Greedy box association against where each track should be by now (its velocity):
+    best overlap first, then nearest centre for fast movers; never between faces of very
+    different sizes (a near and a far person crossing).
 
     Track ids are `<session>-<n>`: a new worker run (new session) never reuses an id,
     so deterministic event ids of different runs do not collide.
@@ -77,7 +107,7 @@ class Tracker:
         assigned: list[Track | None] = [None] * len(faces)
         pairs = sorted(
             (
-                (self._affinity(f.box, t.box), i, k)
+                (self._affinity(f.box, _predicted(t, now)), i, k)
                 for i, f in enumerate(faces)
                 for k, t in free.items()
             ),
@@ -92,18 +122,21 @@ class Tracker:
             if track is None:
                 track = Track(f"{self.session}-{next(self._ids)}", face.box, now, started=now)
                 self.tracks[track.track_id] = track
-            track.box, track.last_seen = face.box, now
+            _moved(track, face.box, now)
             track.frames += 1
             result.append(track)
         return result
 
     def _affinity(self, a: tuple[float, ...], b: tuple[float, ...]) -> float:
+        if max(a[2], b[2]) > MAX_SIZE_CHANGE * min(a[2], b[2]):
+            return 0.0
         overlap = iou(a, b)
         if overlap >= self.min_iou:
             return 1.0 + overlap
-        # No overlap (a fast mover or a dropped frame): accept a close centre, ranked lower.
+        # No overlap (a fast mover, a dropped frame, or a track whose velocity is not known
+        # yet): accept a centre within two face widths, ranked lower.
         distance = _centre_distance(a, b)
-        return 1.0 - distance if distance < 1.0 else 0.0
+        return 1.0 - distance / 2 if distance < 2.0 else 0.0
 
     def close_all(self) -> list[Track]:
         """End every track (the source ended): returns them."""

@@ -216,6 +216,8 @@ class RecognitionWorker:
         seen = passed = 0
         for face, track in zip(faces, tracks, strict=True):
             seen += track.frames == self.config.track_min_frames
+            if track.decided and track.passed_quality:
+                continue  # nothing more to learn about this face
             verdict = self.gate.check(frame.image, face)
             if not verdict.passed:
                 continue

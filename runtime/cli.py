@@ -134,7 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     faces.add_argument("dir", help="a folder of identity folders (Person_Name/*.jpg)")
     faces.add_argument("--distractors", help="a folder of distractor images")
     faces.add_argument("--watchlist-size", type=int, help="how many identities to enrol")
-    faces.add_argument("--plot", help="where to write the TPIR/FPIR plot (PNG)")
+    faces.add_argument(
+        "--whole",
+        action="store_true",
+        help="evaluate the whole folder (default: tune on one "
+        "half of the identities, report the other)",
+    )
+    faces.add_argument("--plot", help="where to write the TPIR/FPIR plot (PNG, with --whole)")
     faces.add_argument("--json", action="store_true")
 
     token = commands.add_parser("token", help="API tokens")

@@ -132,8 +132,10 @@ def parse_deployment_id(text: str) -> UUID:
 
 
 def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
-    """`lfr eval faces DIR [--distractors DIR] [--watchlist-size N] [--plot PNG] [--json]`."""
+    """`lfr eval faces DIR [--distractors DIR] [--watchlist-size N] [--whole] [--plot PNG]
+    [--json]`: by default, tuned on one half of DIR's identities and reported on the other."""
     from recognition.evaluation import evaluate, plot
+    from recognition.heldout import evaluate_split
 
     root = Path(args.dir)
     if not root.is_dir():
@@ -141,6 +143,8 @@ def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
     distractors = Path(args.distractors) if args.distractors else None
     if distractors is not None and not distractors.is_dir():
         raise UserError(f"{distractors} is not a folder of images")
+    if args.watchlist_size is not None and args.watchlist_size < 1:
+        raise UserError("--watchlist-size must be at least 1")
     engine = load_engine_or_fail(settings)
     started = time.monotonic()
 
@@ -150,6 +154,10 @@ def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
             print(f"lfr eval: {done}/{total} images ({rate:.1f}/s)", file=sys.stderr, flush=True)
 
     try:
+        if not args.whole:
+            report = evaluate_split(engine, root, distractors, args.watchlist_size, progress)
+            print(json.dumps(report.as_dict()) if args.json else "\n".join(report.lines()))
+            return 0
         result = evaluate(engine, root, distractors, args.watchlist_size, progress)
     except ValueError as error:
         raise UserError(str(error)) from error

@@ -29,7 +29,17 @@ def test_eval_faces_reports_tpir_and_fpir_per_threshold_and_plots_them(
     small_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plot = tmp_path / "curves.png"
-    argv = ["eval", "faces", str(small_set), "--watchlist-size", "3", "--plot", str(plot), "--json"]
+    argv = [
+        "eval",
+        "faces",
+        str(small_set),
+        "--whole",
+        "--watchlist-size",
+        "3",
+        "--plot",
+        str(plot),
+    ]
+    argv.append("--json")
     assert main(argv) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["watchlisted"] == 3
@@ -47,3 +57,50 @@ def test_eval_faces_on_a_missing_folder_is_a_one_line_error(
 ) -> None:
     assert main(["eval", "faces", str(tmp_path / "missing")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_the_identities_split_into_a_tuning_and_a_test_half_the_same_way_every_time(
+    faces_dir: Path,
+) -> None:
+    from recognition.evaluation import split_identities
+
+    names = identities(faces_dir)
+    tuning, test = split_identities(names)
+    assert not set(tuning) & set(test) and sorted(tuning + test) == names
+    assert abs(len(tuning) - len(test)) <= 1
+    assert split_identities(list(reversed(names))) == (tuning, test)
+
+
+@pytest.mark.slow
+def test_eval_faces_reports_the_test_half_with_the_scale_tuned_on_the_other_half(
+    faces_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from recognition.evaluation import split_identities
+
+    root = tmp_path / "faces"
+    tuning, test = split_identities(identities(faces_dir))
+    for name in tuning[:3] + test[:3]:
+        (root / name).mkdir(parents=True)
+        for photo in sorted((faces_dir / name).glob("*.jpg"))[:3]:
+            shutil.copy(photo, root / name / photo.name)
+    assert main(["eval", "faces", str(root), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for half in ("tuning", "test"):
+        figures = report[half]
+        assert figures["enrolled"] == 1  # half of each half's three people
+        assert figures["mated_probes"] == 2 and figures["nonmated_probes"] == 6
+        low, high = figures["tpir_at_fpir0"]["ci95"]
+        assert 0.0 <= low <= figures["tpir_at_fpir0"]["value"] <= high <= 1.0
+        assert figures["fpir_1_in_6000_resolved"] is False
+        assert set(figures["at_threshold"]) == {"0.60", "0.64"}
+    # The tuned scale puts 0.6 just above the tuning half's best non-mated probe, so
+    # no tuning non-mated probe reaches it.
+    assert report["tuning"]["at_threshold"]["0.60"]["fpir"]["hits"] == 0
+    assert report["tuned_scale"][1] == 1.0 and 0.0 < report["tuned_scale"][0] < 1.0
+
+
+def test_eval_faces_with_a_watchlist_size_below_one_is_a_one_line_error(
+    small_set: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", "faces", str(small_set), "--watchlist-size", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err

@@ -33,3 +33,23 @@ def test_a_frame_where_the_face_is_missed_does_not_split_the_track() -> None:
     first = tracker.update([_face(100)], now=0.0)[0].track_id
     tracker.update([], now=0.1)
     assert tracker.update([_face(160)], now=0.2)[0].track_id == first
+
+
+def test_a_small_face_moving_more_than_its_width_each_frame_keeps_one_track() -> None:
+    # 40 px face, 70 px a frame (a brisk walk seen at 5 frames/s): no overlap frame to frame.
+    tracker = Tracker("s", ttl_s=1.0)
+    ids = {
+        tracker.update([_face(10 + 70 * i, size=40)], now=i * 0.2)[0].track_id for i in range(15)
+    }
+    assert len(ids) == 1
+
+
+def test_a_near_and_a_far_person_crossing_keep_their_own_tracks() -> None:
+    tracker = Tracker("s", ttl_s=1.0)
+    near, far = set(), set()
+    for i in range(20):
+        big, small = _face(100 + 30 * i, y=100, size=150), _face(800 - 30 * i, y=120, size=45)
+        tracks = tracker.update([big, small], now=i * 0.1)
+        near.add(tracks[0].track_id)
+        far.add(tracks[1].track_id)
+    assert len(near) == 1 and len(far) == 1 and near != far

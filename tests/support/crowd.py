@@ -76,12 +76,14 @@ def _lanes(width: int, height: int, margin: int = 8) -> list[_Lane]:
     return lanes
 
 
-def _slots(lanes: list[_Lane], width: int, fps: int, frames: int, rng: random.Random):
+def _slots(
+    lanes: list[_Lane], width: int, fps: int, frames: int, rng: random.Random, speed: float
+) -> list[tuple[_Lane, int, int]]:
     """(lane, start, frames) for every passage that fits in the video."""
     slots = []
     for lane in lanes:
         patch_w = int(lane.face_px / FACE_OF_PATCH * 0.875)
-        cross = max(int((width - patch_w) / SPEED_PX_PER_S * fps), 2)
+        cross = max(int((width - patch_w) / speed * fps), 2)
         start = rng.randrange(0, max(int(GAP_S * fps), 1))
         while start + cross <= frames:
             slots.append((lane, start, cross))
@@ -99,6 +101,7 @@ def crowd_video(
     enrolled_absent: int = 10,
     min_alert_face_px: int = 60,
     seed: int = 15,
+    speed_px_per_s: float = SPEED_PX_PER_S,
 ) -> Crowd:
     """Render the crowd video at `path` and return it with its ground truth.
 
@@ -120,13 +123,9 @@ def crowd_video(
     rng.shuffle(passers)
 
     width, height = size
-    slots = sorted(_slots(_lanes(width, height), width, fps, frames, rng), key=lambda s: s[1])
-    near = [s for s in slots if s[0].face_px >= min_alert_face_px]
-    if len(near) < 2 * len(wanted):
-        raise ValueError(f"{frames} frames leave too few near passages for {len(wanted)} people")
-    # First passages in the earliest near slots, second ones in the latest: apart in time.
-    chosen = {id(s): (n, folders[n][1]) for n, s in zip(wanted, near, strict=False)}
-    chosen |= {id(s): (n, folders[n][2]) for n, s in zip(wanted, reversed(near), strict=False)}
+    lanes = _lanes(width, height)
+    slots = sorted(_slots(lanes, width, fps, frames, rng, speed_px_per_s), key=lambda s: s[1])
+    chosen = _two_passages_each(wanted, folders, slots, min_alert_face_px, int(GAP_S * fps))
     crowd = Crowd(path, size, fps, frames, watchlist={n: folders[n][0] for n in wanted + absent})
     walks = []
     for slot in slots:
@@ -141,6 +140,29 @@ def crowd_video(
     walks.sort(key=lambda walk: walk.patch.shape[0])  # nearer people are drawn over farther
     write_video(path, walks, frames, size=size, fps=fps)
     return crowd
+
+
+def _two_passages_each(
+    wanted: list[str],
+    folders: dict[str, list[Path]],
+    slots: list[tuple[_Lane, int, int]],
+    min_face_px: int,
+    gap: int,
+) -> dict[int, tuple[str, Path]]:
+    """For each watchlisted person, an early and a late near passage, apart in time, with
+    their second and third photographs: slot id -> (person, photo)."""
+    free = [s for s in slots if s[0].face_px >= min_face_px]
+    chosen: dict[int, tuple[str, Path]] = {}
+    for person in wanted:
+        first = min(free, key=lambda s: s[1], default=None)
+        later = [s for s in free if first is not None and s[1] >= first[1] + first[2] + gap]
+        second = max(later, key=lambda s: s[1], default=None)
+        if first is None or second is None:
+            raise ValueError(f"the video is too short for {len(wanted)} people to pass twice")
+        free = [s for s in free if s is not first and s is not second]
+        chosen[id(first)] = (person, folders[person][1])
+        chosen[id(second)] = (person, folders[person][2])
+    return chosen
 
 
 def _check_no_one_in_two_places(passages: list[Passage]) -> None:
