@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from api import errors, web
+from api import docs, errors, web
 from api.edge import EdgeLimits
 from api.routes import (
     alerts,
@@ -38,8 +38,13 @@ the process or a concurrent change, 410 erased data, 422 bad input (each field n
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The API on `services` (default: opened from `settings`)."""
     app = FastAPI(
-        title="LFR: accountable Live Facial Recognition", version="0.1.0", description=DESCRIPTION
+        title="LFR: accountable Live Facial Recognition",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,  # served by `api.docs` from local files, not from a CDN
+        redoc_url=None,
     )
+    docs.install(app)
     app.state.api = ApiState(settings, services or open_services(settings))
     app.state.token_secret = settings.secret("token_secret")
     app.state.uploads = UploadJobs(settings.data_dir / "upload-jobs", UploadLimits.of(settings))

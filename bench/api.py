@@ -7,7 +7,7 @@ httpx with asyncio for the writes):
 - adjudication writes (`POST /alerts/{id}/adjudication`, each on its own alert).
 
     python -m bench.api [--database-url URL] [--deployments 20] [--alerts 500]
-                        [--reads 5000] [--clients 50]
+                        [--reads 5000] [--clients 50] [--seconds 15] [--smoke]
 
 Default store: a fresh schema in the test PostgreSQL (LFR_TEST_POSTGRES). Prints one JSON
 document with p50/p95/p99 latencies (ms) and throughput (requests/s).
@@ -37,12 +37,19 @@ POSTGRES = os.environ.get("LFR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:
 
 
 def seed(settings: Any, deployments: int, alerts: int) -> tuple[list[str], list[str]]:
-    """Published deployments for the register, and one live one with pending alerts."""
-    from runtime.bootstrap import open_services
-    from tests.scenario import GOLD, Scenario, start_clock
+    """Published deployments for the register, and one live one with pending alerts.
 
-    clock = start_clock()
+    The live one is made first, live now by the server's clock (it starts 1 h 5 min after its
+    application), so the served API may adjudicate its alerts; the others follow in time."""
+    from datetime import UTC, datetime, timedelta
+
+    from runtime.bootstrap import open_services
+    from tests.scenario import GOLD, Clock, Scenario
+
+    clock = Clock(datetime.now(UTC) - timedelta(hours=1, minutes=10))
     services = open_services(settings, clock=clock)
+    live = Scenario(services.lfr, clock).live()
+    pending = [str(live.alert(0, track=f"bench-{k}")) for k in range(alerts)]
     published = []
     for _ in range(deployments):
         s = Scenario(services.lfr, clock).live()
@@ -54,8 +61,6 @@ def seed(settings: Any, deployments: int, alerts: int) -> tuple[list[str], list[
         )
         services.lfr.publish_register_entry(GOLD, s.deployment, {"alerts": 3})
         published.append(str(s.deployment))
-    live = Scenario(services.lfr, clock).live()
-    pending = [str(live.alert(0, track=f"bench-{k}")) for k in range(alerts)]
     return published, pending
 
 
@@ -167,7 +172,11 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=500)
     parser.add_argument("--reads", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=15, help="how long wrk reads")
+    parser.add_argument("--smoke", action="store_true", help="a few rows and requests, seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.deployments, args.alerts, args.reads, args.clients, args.seconds = 3, 20, 200, 10, 2
 
     from api.auth import issue_token
     from runtime.settings import Settings
@@ -201,7 +210,12 @@ def main() -> None:
                 for i in range(args.reads)
             ]
             read = (
-                wrk_reads(base, [path for _, path, _ in reads[: len(published)]], args.clients, 15)
+                wrk_reads(
+                    base,
+                    [path for _, path, _ in reads[: len(published)]],
+                    args.clients,
+                    args.seconds,
+                )
                 if shutil.which("wrk")
                 else asyncio.run(hammer(base, reads, {}, args.clients))
             )
