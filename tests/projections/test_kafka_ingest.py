@@ -47,9 +47,14 @@ def end_offset(bootstrap: str) -> int:
     return offset
 
 
+def stored_offset(world: World) -> int:
+    offset = world.ingest.offset(MATCHES_TOPIC, 0)
+    return -1 if offset is None else offset
+
+
 def wait_for_offset(world: World, offset: int, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
-    while (world.ingest.offset(MATCHES_TOPIC, 0) or -1) < offset:
+    while stored_offset(world) < offset:
         assert time.monotonic() < deadline, f"offset {offset} not reached"
         time.sleep(0.1)
 
@@ -127,17 +132,20 @@ def test_ingest_killed_at_random_points_leaves_exactly_one_alert_per_message(
     rng = random.Random(2026)
     stored_at_kill = []
     for _ in range(4):
+        before = stored_offset(world)
         process = start_ingest(world, kafka_bootstrap, tmp_path)
-        time.sleep(rng.uniform(1.5, 3.0))  # start-up takes about 1.5 s: kill while it works
+        # Start-up takes seconds on a busy machine: kill once it has stored, while it works.
+        wait_for_offset(world, before + 1, timeout_s=120)
+        time.sleep(rng.uniform(0.0, 0.5))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        stored_at_kill.append((world.ingest.offset(MATCHES_TOPIC, 0) or -1) - base + 1)
+        stored_at_kill.append(stored_offset(world) - base + 1)
     producer.join()
     process = start_ingest(world, kafka_bootstrap, tmp_path)
     tail = 5  # read by the last process itself: it is up (and stops cleanly) when stopped
     try:
         publish(world, kafka_bootstrap, tail, "tail")
-        wait_for_offset(world, base + count + tail - 1, timeout_s=60)
+        wait_for_offset(world, end_offset(kafka_bootstrap) - 1, timeout_s=300)
     finally:
         process.terminate()
         process.wait(10)
