@@ -36,20 +36,6 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def sized_jpeg(size: int) -> bytes:
-    """A real JPEG (a grey square) padded with comment segments to about `size` bytes."""
-    from tests.scenario import probe_jpeg
-
-    jpeg = probe_jpeg()
-    padding = b""
-    remaining = max(size - len(jpeg), 0)
-    while remaining > 4:
-        chunk = min(remaining - 4, 65_000)
-        padding += b"\xff\xfe" + (chunk + 2).to_bytes(2, "big") + bytes(chunk)
-        remaining -= chunk + 4
-    return jpeg[:2] + padding + jpeg[2:]
-
-
 def synthetic_match(
     deployment_id: str,
     entry_id: str,
@@ -60,9 +46,10 @@ def synthetic_match(
 ) -> Any:
     """A worker's match event for benchmarks: a JPEG crop of about the given size."""
     from recognition.events import MatchEvent
+    from tests.scenario import padded_jpeg
 
     return MatchEvent.create(
-        probe_jpeg=sized_jpeg(crop_bytes),
+        probe_jpeg=padded_jpeg(crop_bytes),
         deployment_id=deployment_id,
         camera_id="camera-1",
         observed_at=observed_at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -52,6 +53,18 @@ def probe_jpeg() -> bytes:
     ok, encoded = cv2.imencode(".jpg", np.full((48, 48, 3), 128, np.uint8))
     assert ok
     return bytes(encoded)
+
+
+def padded_jpeg(size: int) -> bytes:
+    """The probe JPEG padded with comment segments of random bytes to about `size` bytes:
+    a large crop that compresses no better than a real one."""
+    jpeg, padding = probe_jpeg(), b""
+    remaining = max(size - len(jpeg), 0)
+    while remaining > 4:
+        chunk = min(remaining - 4, 65_000)
+        padding += b"\xff\xfe" + (chunk + 2).to_bytes(2, "big") + os.urandom(chunk)
+        remaining -= chunk + 4
+    return jpeg[:2] + padding + jpeg[2:]
 
 
 def template_of(n: int) -> bytes:

@@ -18,6 +18,7 @@ from projections.kafka_ingest import KafkaIngest
 from recognition.events import MATCHES_TOPIC
 from recognition.transport import KafkaSink
 from tests.projections.conftest import World, make_world
+from tests.scenario import padded_jpeg
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def test_a_thousand_matches_with_40_kb_crops_reach_postgres_without_hanging(
     sink = KafkaSink(kafka_bootstrap, world.ingest.probe_keys.sealer)
     for n in range(1000):
         match = world.match_event(n % 2, track=f"large-{n}")
-        sink.send(replace(match, probe_jpeg=b"\xff\xd8\xff" + os.urandom(40_000)))
+        sink.send(replace(match, probe_jpeg=padded_jpeg(40_000)))
     sink.close()
 
     consumer = KafkaIngest(world.ingest, kafka_bootstrap)
