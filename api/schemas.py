@@ -479,6 +479,11 @@ class AdjudicationIn(Body):
     notes: OptionalText = ""
 
 
+class AdjudicationCorrectionIn(Body):
+    decision: Adjudication
+    reason: Text
+
+
 class EngagementIn(Body):
     outcome: EngagementOutcome
     duration_s: float = Field(ge=0, le=86_400)

@@ -123,6 +123,7 @@ class Alert(Aggregate):
         self.sealed_notes: dict[str, bytes] = {}
         self.sealed_watchlist_image = b""  # a hold's copy of the matched image
         self.erased = False
+        self.corrections: list[dict[str, str]] = []  # what each correction replaced, and why
 
     @classmethod
     def raise_alert(
@@ -176,11 +177,51 @@ class Alert(Aggregate):
     ) -> None:
         require_role(audit, *ADJUDICATORS, doing="adjudicate an alert")
         require(not self.adjudication, "the alert has already been adjudicated")
+        # An alert pending when the deployment ends is still resolved afterwards, while its
+        # data is kept (DOMAIN.md §c): never left to vanish from the figures.
         require(
-            deployment.status in {"live", "paused"},
-            f"an alert cannot be adjudicated once the deployment is {deployment.status}",
+            not self.erased,
+            "the alert's data is erased under its retention rule: it can no longer be adjudicated",
         )
         self._adjudicated(audit=audit, decision=decision.value, sealed_notes=seal(notes))
+
+    def correct_adjudication(
+        self, audit: Audit, decision: Adjudication, reason: str, seal: TextSealer
+    ) -> None:
+        """A correction is a new event with its reason (sealed: it is about the person); the
+        first decision stays in history."""
+        require_role(audit, *ADJUDICATORS, doing="correct an adjudication")
+        require(bool(self.adjudication), "only an adjudicated alert can be re-adjudicated")
+        require(
+            decision.value != self.adjudication["decision"],
+            f"the alert is already adjudicated as {decision.value}",
+        )
+        require(
+            not self.engagement,
+            "an engagement followed the adjudication: correct the engagement's outcome instead",
+        )
+        require(not self.erased, "the alert's data is erased: it can no longer be corrected")
+        require_text(reason, "the reason for the correction")
+        self._adjudication_corrected(
+            audit=audit,
+            decision=decision.value,
+            previous=self.adjudication["decision"],
+            sealed_reason=seal(reason),
+        )
+
+    @event("AdjudicationCorrected")
+    def _adjudication_corrected(
+        self, audit: Audit, decision: str, previous: str, sealed_reason: bytes
+    ) -> None:
+        self.corrections.append({"kind": "adjudication", "was": previous, "by": audit.actor_id})
+        self.sealed_notes[f"correction-{len(self.corrections)}"] = sealed_reason
+        self.adjudication = {
+            **self.adjudication,
+            "decision": decision,
+            "officer": audit.actor_id,
+            "role": audit.actor_role,
+            "at": audit.at,
+        }
 
     @event("AlertAdjudicated")
     def _adjudicated(self, audit: Audit, decision: str, sealed_notes: bytes) -> None:
@@ -259,6 +300,51 @@ class Alert(Aggregate):
     def _outcome_recorded(self, audit: Audit, disposal: str, sealed_reason: bytes) -> None:
         self.outcome = {"disposal": disposal, "at": audit.at}
         self.sealed_notes["outcome"] = sealed_reason
+
+    def amend_outcome(
+        self,
+        audit: Audit,
+        disposal: Disposal,
+        reason: str,
+        seal: TextSealer,
+        kept_watchlist_image: bytes = b"",
+    ) -> None:
+        """An outcome recorded wrongly is amended by a new event with its reason (sealed); an
+        amendment to an arrest places the investigation's hold as an arrest always does."""
+        require_role(audit, Role.ENGAGEMENT_OFFICER, doing="amend an outcome")
+        require(bool(self.outcome), "only a recorded outcome can be amended")
+        require(
+            disposal.value != self.outcome["disposal"],
+            f"the outcome is already {disposal.value}",
+        )
+        if disposal is not Disposal.NO_FURTHER_ACTION:
+            require(
+                self.engagement["outcome"] == EngagementOutcome.CONFIRMED_TRUE.value,
+                f"{disposal.value} needs a confirmed true alert",
+            )
+        require_text(reason, "the reason for the amendment")
+        self._outcome_amended(
+            audit=audit,
+            disposal=disposal.value,
+            previous=self.outcome["disposal"],
+            sealed_reason=seal(reason),
+        )
+        if disposal is Disposal.ARREST and not self.legal_hold:
+            review_on = audit.at.date() + ARREST_HOLD_REVIEW
+            self._hold(
+                audit,
+                HoldRequest(HoldBasis.INVESTIGATION, ARREST_HOLD_REASON, review_on),
+                seal,
+                kept_watchlist_image,
+            )
+
+    @event("OutcomeAmended")
+    def _outcome_amended(
+        self, audit: Audit, disposal: str, previous: str, sealed_reason: bytes
+    ) -> None:
+        self.corrections.append({"kind": "outcome", "was": previous, "by": audit.actor_id})
+        self.sealed_notes[f"correction-{len(self.corrections)}"] = sealed_reason
+        self.outcome = {"disposal": disposal, "at": audit.at}
 
     # -- retention: legal holds ---------------------------------------------------------------
 

@@ -95,3 +95,20 @@ class AlertCommands(SubjectSealing):
             self._for_alert(actor, alert), disposal, reason, self._seals(alert), kept
         )
         self.commit(alert)
+
+    def correct_adjudication(
+        self, actor: Actor, alert_id: UUID, decision: Adjudication, reason: str
+    ) -> None:
+        alert = self.load(Alert, alert_id)
+        alert.correct_adjudication(
+            self._for_alert(actor, alert), decision, reason, self._seals(alert)
+        )
+        self.commit(alert)
+
+    def amend_outcome(self, actor: Actor, alert_id: UUID, disposal: Disposal, reason: str) -> None:
+        alert = self.load(Alert, alert_id)
+        kept = self.kept_watchlist_image(alert) if disposal is Disposal.ARREST else b""
+        alert.amend_outcome(
+            self._for_alert(actor, alert), disposal, reason, self._seals(alert), kept
+        )
+        self.commit(alert)

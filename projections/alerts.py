@@ -97,6 +97,8 @@ class AlertsProjection(ReadModelProjection):
             "AlertAdjudicated",
             "EngagementConcluded",
             "OutcomeRecorded",
+            "AdjudicationCorrected",
+            "OutcomeAmended",
             "LegalHoldPlaced",
             "LegalHoldLifted",
             "AlertDataErased",
@@ -154,6 +156,11 @@ class AlertsProjection(ReadModelProjection):
             )
         elif kind == "OutcomeRecorded":
             row.update(state=DISPOSED, disposal=event["disposal"])
+        elif kind == "AdjudicationCorrected":  # only before any engagement (domain rule)
+            false_alert = event["decision"] == "false_alert"
+            row.update(decision=event["decision"], state=CONCLUDED if false_alert else ADJUDICATED)
+        elif kind == "OutcomeAmended":
+            row["disposal"] = event["disposal"]
         elif kind in ("LegalHoldPlaced", "LegalHoldLifted"):
             row["legal_hold"] = int(kind == "LegalHoldPlaced")
         elif kind == "AlertDataErased":

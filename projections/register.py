@@ -61,7 +61,15 @@ PUBLIC_HEAD_TABLE = Table(
 #: The public schema: every register row and export has exactly these keys, in this order.
 REGISTER_COLUMNS: tuple[str, ...] = tuple(REGISTER_TABLE.columns)
 
-_ALERT_EVENTS = {"AlertRaised", "AlertAdjudicated", "EngagementConcluded", "OutcomeRecorded"}
+_ALERT_EVENTS = {
+    "AlertRaised",
+    "AlertAdjudicated",
+    "EngagementConcluded",
+    "OutcomeRecorded",
+    "AdjudicationCorrected",
+    "OutcomeAmended",
+}
+_DISPOSAL_COLUMNS = {"arrest": "arrests", "other_disposal": "other_disposals"}
 _DEPLOYMENT_EVENTS = {
     "DeploymentPlanned",
     "WatchlistImported",
@@ -194,8 +202,16 @@ class RegisterProjection(ReadModelProjection):
             }[outcome]
             row[column] += 1
             row["engagements"] += outcome != "not_stopped"
-        elif kind == "OutcomeRecorded" and event["disposal"] in ("arrest", "other_disposal"):
-            row["arrests" if event["disposal"] == "arrest" else "other_disposals"] += 1
+        elif kind == "OutcomeRecorded" and event["disposal"] in _DISPOSAL_COLUMNS:
+            row[_DISPOSAL_COLUMNS[event["disposal"]]] += 1
+        elif kind == "AdjudicationCorrected":  # before any engagement: only this count moves
+            row["false_alerts_unconfirmed"] += (event["decision"] == "false_alert") - (
+                event["previous"] == "false_alert"
+            )
+        elif kind == "OutcomeAmended":
+            for disposal, step in ((event["previous"], -1), (event["disposal"], 1)):
+                if disposal in _DISPOSAL_COLUMNS:
+                    row[_DISPOSAL_COLUMNS[disposal]] += step
 
 
 class PublicRegisterProjection(ReadModelProjection):

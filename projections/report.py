@@ -92,6 +92,8 @@ def cancellation_report_html(read_models: Any, deployment_id: UUID | str) -> str
     alerts = read_models.alerts(deployment_id)
     timeline = read_models.timeline(deployment_id)
     figures = [(k.replace("_", " "), v) for k, v in row.items() if k != "notification_ids"]
+    # An alert pending at the end is shown as such, and can still be adjudicated afterwards.
+    figures.append(("alerts not adjudicated", sum(a["state"] == "pending" for a in alerts)))
     return TEMPLATE.render(
         row=row,
         figures=figures,

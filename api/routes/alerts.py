@@ -215,3 +215,33 @@ def outcome(
 ) -> schemas.Done:
     api.lfr.record_outcome(who.actor, alert_id, body.disposal, body.reason)
     return schemas.Done(id=str(alert_id))
+
+
+@router.post(
+    "/alerts/{alert_id}/adjudication-correction",
+    response_model=schemas.Done,
+    summary="Correct an adjudication, with the reason (before any engagement)",
+)
+def correct_adjudication(
+    alert_id: UUID,
+    body: schemas.AdjudicationCorrectionIn,
+    who: Principal = Depends(adjudicators),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.correct_adjudication(who.actor, alert_id, body.decision, body.reason)
+    return schemas.Done(id=str(alert_id))
+
+
+@router.post(
+    "/alerts/{alert_id}/outcome-amendment",
+    response_model=schemas.Done,
+    summary="Engagement Officer: amend the recorded disposal, with the reason",
+)
+def amend_outcome(
+    alert_id: UUID,
+    body: schemas.OutcomeIn,
+    who: Principal = Depends(engager),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    api.lfr.amend_outcome(who.actor, alert_id, body.disposal, body.reason)
+    return schemas.Done(id=str(alert_id))

@@ -84,3 +84,32 @@ def test_starting_a_camera_the_authority_does_not_list_is_refused(
     d.call("gold", "POST", f"{d.deployment_path()}/start", 422, json={"location_name": "x"})
     d.live()
     assert d.call("gold", "GET", d.deployment_path())["status"] == "live"
+
+
+def test_corrections_are_reachable_with_their_roles_and_need_a_reason(
+    client: TestClient, headers: dict[str, dict[str, str]], watchlist_upload: bytes
+) -> None:
+    d = Deployment(client, headers).granted()
+    d.prepared(watchlist_upload)
+    d.live()
+    alert = d.match(0)
+    d.call("operator", "POST", f"/alerts/{alert}/adjudication", json={"decision": "false_alert"})
+    path = f"/alerts/{alert}/adjudication-correction"
+    d.call("gold", "POST", path, 403, json={"decision": "engage", "reason": "x"})
+    d.call("engagement_officer", "POST", path, 422, json={"decision": "engage"})
+    d.call("engagement_officer", "POST", path, json={"decision": "engage", "reason": "A match"})
+    d.call(
+        "engagement_officer",
+        "POST",
+        f"/alerts/{alert}/engagement",
+        json={"outcome": "confirmed_true", "duration_s": 60},
+    )
+    d.call(
+        "engagement_officer",
+        "POST",
+        f"/alerts/{alert}/outcome",
+        json={"disposal": "no_further_action", "reason": "in error"},
+    )
+    amend = f"/alerts/{alert}/outcome-amendment"
+    d.call("operator", "POST", amend, 403, json={"disposal": "arrest", "reason": "x"})
+    d.call("engagement_officer", "POST", amend, json={"disposal": "arrest", "reason": "Custody"})

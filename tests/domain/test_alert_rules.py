@@ -73,12 +73,17 @@ def test_adjudication_records_officer_outcome_and_time(scenario: Scenario) -> No
         scenario.service.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 1)
 
 
-def test_alert_cannot_be_adjudicated_after_deployment_ended(scenario: Scenario) -> None:
+def test_alert_pending_at_the_end_is_adjudicated_afterwards_until_its_data_is_erased(
+    scenario: Scenario,
+) -> None:
     scenario.live()
-    alert_id = scenario.alert()
+    pending, late = scenario.alert(track="t1"), scenario.alert(track="t2")
     scenario.service.end_deployment(GOLD, scenario.deployment, "done")
-    with pytest.raises(RuleViolation, match="once the deployment is ended"):
-        scenario.service.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE)
+    scenario.service.adjudicate_alert(ENGAGER, pending, Adjudication.ENGAGE)
+    assert scenario.service.repository.get(pending).adjudication["decision"] == "engage"
+    scenario.service.erase_alert_data(SYSTEM, late, "alert data after 31 days")
+    with pytest.raises(RuleViolation, match="erased under its retention rule"):
+        scenario.service.adjudicate_alert(ENGAGER, late, Adjudication.ENGAGE)
 
 
 def test_arrest_needs_a_confirmed_true_alert(scenario: Scenario) -> None:

@@ -1,0 +1,37 @@
+"""Corrections move the register's figures; alerts pending at the end are reported as such."""
+
+from __future__ import annotations
+
+from domain.values import Adjudication, Disposal, EngagementOutcome
+from projections.report import cancellation_report_html
+from tests.projections.conftest import World
+from tests.scenario import ENGAGER, GOLD
+
+
+def test_corrections_move_the_register_figures_and_pending_alerts_are_reported(
+    world: World,
+) -> None:
+    s, lfr = world.scenario, world.services.lfr
+    s.live()
+    corrected, amended, pending = (s.alert(n % 2, track=f"t{n}") for n in range(3))
+    lfr.adjudicate_alert(ENGAGER, corrected, Adjudication.FALSE_ALERT)
+    lfr.adjudicate_alert(ENGAGER, amended, Adjudication.ENGAGE)
+    lfr.record_engagement(ENGAGER, amended, EngagementOutcome.CONFIRMED_TRUE, 120)
+    lfr.record_outcome(ENGAGER, amended, Disposal.NO_FURTHER_ACTION, "recorded in error")
+    lfr.end_deployment(GOLD, s.deployment, "planned end")
+    world.models.catch_up()
+    row = world.models.register_row(s.deployment)
+    assert (row["false_alerts_unconfirmed"], row["arrests"]) == (1, 0)
+    assert "<th>alerts not adjudicated</th><td>1</td>" in cancellation_report_html(
+        world.models, s.deployment
+    )
+
+    lfr.correct_adjudication(ENGAGER, corrected, Adjudication.ENGAGE, "Second look: a match")
+    lfr.amend_outcome(ENGAGER, amended, Disposal.ARREST, "Custody record shows the arrest")
+    lfr.adjudicate_alert(ENGAGER, pending, Adjudication.FALSE_ALERT)  # after the end
+    world.models.catch_up()
+    row = world.models.register_row(s.deployment)
+    assert (row["false_alerts_unconfirmed"], row["arrests"]) == (1, 1)
+    assert "<th>alerts not adjudicated</th><td>0</td>" in cancellation_report_html(
+        world.models, s.deployment
+    )
