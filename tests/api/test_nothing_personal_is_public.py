@@ -78,8 +78,8 @@ class Secrets:
         elif (
             isinstance(value, str)
             and len(value) >= 6
-            and (key in FREE_TEXT or key in FREE_TEXT_CONTAINERS)
-        ):
+            and (key in FREE_TEXT or (key in FREE_TEXT_CONTAINERS and " " in value))
+        ):  # in a container, a word alone is an enum ("approve"), not free text
             self.texts.add(value)
 
     def needles(self) -> list[bytes]:
@@ -187,7 +187,7 @@ def _get_paths(routes: Any, prefix: str = "") -> set[str]:
             context = getattr(route, "include_context", None)
             found |= _get_paths(included.routes, prefix + getattr(context, "prefix", ""))
         elif isinstance(route, Route) and "GET" in (route.methods or ()):
-            found.add(prefix + route.path)
+            found.add(re.sub(r"{(\w+):\w+}", r"{\1}", prefix + route.path))  # no converters
     return found
 
 
@@ -195,7 +195,7 @@ def _filled(path: str, ids: list[str]) -> list[tuple[str, str]]:
     """(value, path) with the path's parameters filled by each id and small numbers."""
     if "{" not in path:
         return [("", path)]
-    values = [*ids, "1", "2", "5", "50"]
+    values = [*ids, "1", "2", "5", "50", "000", "001"]  # "000": the first tile of a C2SP log
     return [(value, re.sub(r"{[^}]+}", value, path)) for value in values]
 
 
