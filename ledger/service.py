@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,13 @@ from ledger.note import NoteSignature, PublicKey, SigningKey
 from ledger.proofs import ConsistencyProof, InclusionProof
 from ledger.publishing import Publisher
 from ledger.source import LeafRecord
-from ledger.tiles import Tile, TileNotFound, bundle, tile_ranges
+from ledger.tiles import TILE_WIDTH, Tile, TileNotFound, bundle, tile_ranges
 from ledger.verify import VerificationReport, verify_source
 from ledger.witness import WitnessRefused
 from ledger.witness_http import Submission, WitnessEndpoint
 
 log = logging.getLogger(__name__)
+FULL_TILES_KEPT = 1024  # 8 MiB of the most recently served full tiles
 
 
 class LedgerError(Exception):
@@ -104,6 +106,7 @@ class Ledger:
         self._lock = threading.RLock()
         self._nodes_checked = False
         self.witness_errors: dict[str, str] = {}
+        self._full_tiles: OrderedDict[tuple[int, int], bytes] = OrderedDict()
 
     def close(self) -> None:
         """Release the store's connections when the ledger opened them itself."""
@@ -186,15 +189,21 @@ class Ledger:
                     f"the ledger holds {size} entries but a checkpoint of {top.tree_size} was "
                     "signed: the store was rolled back"
                 )
-        added = build_nodes(self.store, size)
-        view = _Overlay(self.store, added, size)
-        root = range_hashes(view, [(0, size)])[0] if size else EMPTY_ROOT
-        if all(self._extends(view, top, size, root) for top in previous):
-            return root, added
+        try:
+            added = build_nodes(self.store, size)
+            view = _Overlay(self.store, added, size)
+            root = range_hashes(view, [(0, size)])[0] if size else EMPTY_ROOT
+            if all(self._extends(view, top, size, root) for top in previous):
+                return root, added
+        except MissingEntries:  # cached nodes deleted: rebuilt below
+            pass
         # The cached nodes may be what differs: recompute everything from the leaves.
-        fresh = self._rebuilt_nodes(size)
-        view = _Overlay(self.store, fresh, size, fresh=True)
-        root = range_hashes(view, [(0, size)])[0] if size else EMPTY_ROOT
+        try:
+            fresh = self._rebuilt_nodes(size)
+            view = _Overlay(self.store, fresh, size, fresh=True)
+            root = range_hashes(view, [(0, size)])[0] if size else EMPTY_ROOT
+        except MissingEntries as error:
+            raise LedgerError(f"the ledger lacks entries: {error}") from None
         for top in previous:
             if not self._extends(view, top, size, root):
                 raise LedgerError(
@@ -333,8 +342,8 @@ class Ledger:
         return self.checkpoint_of_size(tree_size)
 
     def _checked_path(self, ranges: Any, valid: Any, what: str) -> tuple[bytes, ...]:
-        """A proof's hashes, checked with `valid(path)`; a failing one is computed again with
-        the node cache rebuilt from the leaves, and refused if it still fails."""
+        """A proof's hashes, checked with `valid(path, view)`; a failing one is computed again
+        with the node cache rebuilt from the leaves, and refused if it still fails."""
         with self._lock:
             self._check_nodes_once()
             built = int(self.store.built_size())
@@ -343,9 +352,10 @@ class Ledger:
                     nodes = self._rebuilt_nodes(built) if fresh else []
                     view = _Overlay(self.store, nodes, built, fresh=fresh)
                     path = tuple(range_hashes(view, ranges))
-                except MissingEntries as error:
+                    good = valid(path, view)
+                except (MissingEntries, CheckpointError) as error:
                     raise LedgerError(f"{what}: {error}") from None
-                if valid(path):
+                if good:
                     if fresh:
                         log.warning("the ledger's node cache differed from its leaves: rebuilt")
                         self.store.replace_nodes(nodes)
@@ -371,7 +381,7 @@ class Ledger:
             )
         path = self._checked_path(
             inclusion_ranges(entry.position, size),
-            lambda p: verify_inclusion(
+            lambda p, _: verify_inclusion(
                 bytes(entry.leaf_hash), entry.position, size, p, checkpoint.root_hash
             ),
             f"the proof of entry {entry.position}",
@@ -388,18 +398,40 @@ class Ledger:
             raise LedgerError(f"the ledger holds only {self.store.size()} entries, not {new}")
         if old == new:
             return ConsistencyProof(old, new, ())
-        first, last = self.checkpoint_of_size(old), self.checkpoint_of_size(new)
+        last = self.checkpoint_of_size(new)
+        signed_old = self.store.latest_stored_checkpoint(old)
+
+        def valid(path: tuple[bytes, ...], view: _Overlay) -> bool:
+            # The path must lead to the signed new root, from the signed old root when the
+            # log signed that size, else from the old root the same nodes give.
+            if signed_old is not None:
+                first = Checkpoint.from_stored(signed_old.body, signed_old.signatures).root_hash
+            else:
+                first = range_hashes(view, [(0, old)])[0]
+            return verify_consistency(old, new, first, last.root_hash, path)
+
         path = self._checked_path(
-            consistency_ranges(old, new),
-            lambda p: verify_consistency(old, new, first.root_hash, last.root_hash, p),
-            f"the consistency proof from {old} to {new}",
+            consistency_ranges(old, new), valid, f"the consistency proof from {old} to {new}"
         )
         return ConsistencyProof(old, new, path)
 
     # -- tiles (C2SP tlog-tiles) -------------------------------------------------------------
 
     def tile(self, tile: Tile) -> bytes:
-        """A hash tile of the latest checkpoint's tree (`TileNotFound` if it has none)."""
+        """A hash tile of the latest checkpoint's tree (`TileNotFound` if it has none). Full
+        tiles never change, so the most recently served are kept in memory."""
+        key = (tile.level, tile.index)
+        if tile.width == TILE_WIDTH and key in self._full_tiles:
+            self._full_tiles.move_to_end(key)
+            return self._full_tiles[key]
+        data = self._tile(tile)
+        if tile.width == TILE_WIDTH:
+            self._full_tiles[key] = data
+            if len(self._full_tiles) > FULL_TILES_KEPT:
+                self._full_tiles.popitem(last=False)
+        return data
+
+    def _tile(self, tile: Tile) -> bytes:
         latest = self.latest_checkpoint()
         ranges = tile_ranges(tile, latest.tree_size if latest else 0)
         if tile.level == 0:

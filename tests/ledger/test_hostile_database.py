@@ -204,3 +204,26 @@ def db_with_nodes(database: Database) -> Database:
     grow(database, 20)
     database.ledger.checkpoint()
     return database
+
+
+def test_a_consistency_proof_from_an_unsigned_size_is_right_despite_a_corrupted_node(
+    db_with_nodes: Database,
+) -> None:
+    from ledger.merkle import root_of, verify_consistency
+
+    db = db_with_nodes
+    corrupt_node(db, 4, 0)
+    ledger = fresh_ledger(db)
+    ledger._nodes_checked = True  # as if the corruption came after this process checked
+    proof = ledger.prove_consistency(20, 35)
+    leaves = db.ledger.store.leaf_hash_range(0, 35)
+    assert verify_consistency(20, 35, root_of(leaves[:20]), root_of(leaves), proof.path)
+
+
+def test_deleted_cached_nodes_are_rebuilt_when_signing(db_with_nodes: Database) -> None:
+    db = db_with_nodes
+    db.ledger.prove_inclusion(3)  # checked in this process before the deletion
+    db.sql("DELETE FROM ledger_nodes")
+    grow(db, 2)
+    assert db.ledger.checkpoint().tree_size == 37
+    assert db.ledger.verify().ok, db.ledger.verify().summary()
