@@ -76,6 +76,9 @@ class PostgresLedgerStore(SqlLedgerStore):
             return
         with self.datastore.get_connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # The library ends a session idle in a transaction after 5 s; a pass over a
+            # million events on a busy machine may hash one batch for longer than that.
+            conn.execute("SET LOCAL idle_in_transaction_session_timeout = '10min'")
             self._local.conn = conn
             try:
                 yield

@@ -133,3 +133,16 @@ def test_verifier_keys_are_read_from_settings_text_and_checked() -> None:
     for text in ("no-key-here", wrong_id, "a+b+c"):
         with pytest.raises(NoteError):
             PublicKey.parse(text)
+
+
+def test_the_example_in_the_format_document_verifies() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "ledger-format.md").read_text()
+    blocks = text.split("Example (a development log")[1].split("```")
+    checkpoint = Checkpoint.from_note(blocks[1].lstrip("\n"))
+    log_key, witness = (PublicKey.parse(line) for line in blocks[3].split())
+    assert checkpoint.signature_problems([log_key, witness], log_key.key_id) == []
+    assert [c.timestamp for c in checkpoint.cosignatures([witness])] == [1764547200]
+    leaves = [hashlib.sha256(bytes([i])).digest() for i in range(15)]
+    assert checkpoint.root_hash == root_of(leaves)
