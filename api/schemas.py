@@ -488,6 +488,8 @@ class EngagementIn(Body):
     outcome: EngagementOutcome
     duration_s: float = Field(ge=0, le=86_400)
     notes: OptionalText = ""
+    told_why: bool = Field(default=False, description="a person stopped was told why")
+    leaflet_given: bool = Field(default=False, description="a person stopped got the leaflet")
 
 
 class OutcomeIn(Body):

@@ -17,6 +17,19 @@ from domain.sealing import TextSealer
 from domain.values import Adjudication, Audit, Disposal, EngagementOutcome, Role
 
 ADJUDICATORS = (Role.ENGAGEMENT_OFFICER, Role.OPERATOR)
+# Engagements in which the person was stopped and spoken to.
+STOPPED = frozenset({EngagementOutcome.CONFIRMED_TRUE, EngagementOutcome.CONFIRMED_FALSE})
+
+
+@dataclass(frozen=True)
+class StopRecord:
+    """What the officer did for a person stopped (DOMAIN.md §b.10)."""
+
+    told_why: bool = False
+    leaflet_given: bool = False
+
+
+TOLD_AND_GIVEN_LEAFLET = StopRecord(told_why=True, leaflet_given=True)
 # An arrest's hold is reviewed by the DPO before the alert's 31 days would have run out.
 ARREST_HOLD_REVIEW = timedelta(days=28)
 ARREST_HOLD_REASON = "arrest: evidence for the investigation (placed with the outcome)"
@@ -240,8 +253,18 @@ class Alert(Aggregate):
         duration_s: float,
         notes: str,
         seal: TextSealer,
+        stop: StopRecord | None = None,
     ) -> None:
+        """A person stopped is told why and given the leaflet (DOMAIN.md §b.10: avoiding the
+        cameras is lawful); the engagement records both, or is refused."""
         require_role(audit, Role.ENGAGEMENT_OFFICER, doing="record an engagement")
+        stop = stop or StopRecord()
+        if outcome in STOPPED:
+            require(stop.told_why, "a person stopped must be told why: record that they were")
+            require(
+                stop.leaflet_given,
+                "a person stopped must be given the LFR leaflet: record that they were",
+            )
         require(bool(self.adjudication), "no action may follow an alert before it is adjudicated")
         require(
             self.adjudication["decision"] == Adjudication.ENGAGE.value,
@@ -250,18 +273,31 @@ class Alert(Aggregate):
         require(not self.engagement, "the engagement has already been recorded")
         require(duration_s >= 0, "the engagement's duration cannot be negative")
         self._engagement_concluded(
-            audit=audit, outcome=outcome.value, duration_s=duration_s, sealed_notes=seal(notes)
+            audit=audit,
+            outcome=outcome.value,
+            duration_s=duration_s,
+            sealed_notes=seal(notes),
+            told_why=stop.told_why,
+            leaflet_given=stop.leaflet_given,
         )
 
     @event("EngagementConcluded")
     def _engagement_concluded(
-        self, audit: Audit, outcome: str, duration_s: float, sealed_notes: bytes
+        self,
+        audit: Audit,
+        outcome: str,
+        duration_s: float,
+        sealed_notes: bytes,
+        told_why: bool = False,
+        leaflet_given: bool = False,
     ) -> None:
         self.engagement = {
             "outcome": outcome,
             "officer": audit.actor_id,
             "at": audit.at,
             "duration_s": duration_s,
+            "told_why": told_why,
+            "leaflet_given": leaflet_given,
         }
         self.sealed_notes["engagement"] = sealed_notes
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.access import require_worker
-from domain.alert import Alert, Match
+from domain.alert import Alert, Match, StopRecord
 from domain.deployment import Deployment
 from domain.records import FacesSeenTally
 from domain.subject_sealing import SubjectSealing
@@ -81,10 +81,11 @@ class AlertCommands(SubjectSealing):
         outcome: EngagementOutcome,
         duration_s: float,
         notes: str = "",
+        stop: StopRecord | None = None,
     ) -> None:
         alert = self.load(Alert, alert_id)
         alert.record_engagement(
-            self._for_alert(actor, alert), outcome, duration_s, notes, self._seals(alert)
+            self._for_alert(actor, alert), outcome, duration_s, notes, self._seals(alert), stop
         )
         self.commit(alert)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import (
     Actor,
     Adjudication,
@@ -222,7 +223,13 @@ def _adjudicate(services: Services, deployment: UUID, narrative: Narrative) -> l
         lfr.consult_probe_image(OPERATOR, alert_id, "Adjudicating the alert")
         if number == 0:
             lfr.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE, "Viable match")
-            lfr.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 240)
+            lfr.record_engagement(
+                ENGAGER,
+                alert_id,
+                EngagementOutcome.CONFIRMED_TRUE,
+                240,
+                stop=TOLD_AND_GIVEN_LEAFLET,
+            )
             lfr.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "Wanted by courts")
             outcome = "engaged: confirmed true, arrest"
         else:

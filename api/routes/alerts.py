@@ -14,7 +14,7 @@ from api import schemas, views
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
-from domain.alert import Alert
+from domain.alert import Alert, StopRecord
 from domain.errors import DataErased
 from domain.service import Match
 from domain.values import Role
@@ -198,7 +198,8 @@ def engagement(
     who: Principal = Depends(engager),
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
-    api.lfr.record_engagement(who.actor, alert_id, body.outcome, body.duration_s, body.notes)
+    stop = StopRecord(told_why=body.told_why, leaflet_given=body.leaflet_given)
+    api.lfr.record_engagement(who.actor, alert_id, body.outcome, body.duration_s, body.notes, stop)
     return schemas.Done(id=str(alert_id))
 
 

@@ -102,7 +102,12 @@ def test_corrections_are_reachable_with_their_roles_and_need_a_reason(
         "engagement_officer",
         "POST",
         f"/alerts/{alert}/engagement",
-        json={"outcome": "confirmed_true", "duration_s": 60},
+        json={
+            "outcome": "confirmed_true",
+            "duration_s": 60,
+            "told_why": True,
+            "leaflet_given": True,
+        },
     )
     d.call(
         "engagement_officer",

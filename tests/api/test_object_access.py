@@ -80,7 +80,14 @@ def test_officers_not_appointed_to_a_deployment_are_refused_403_and_nothing_chan
             "engagement_officer",
             "POST",
             f"/alerts/{alert}/engagement",
-            {"json": {"outcome": "confirmed_true", "duration_s": 60}},
+            {
+                "json": {
+                    "outcome": "confirmed_true",
+                    "duration_s": 60,
+                    "told_why": True,
+                    "leaflet_given": True,
+                }
+            },
         ),
         (
             "engagement_officer",
@@ -151,7 +158,12 @@ def test_appointed_officers_act_on_their_deployment_and_each_read_is_logged(
         "engagement_officer",
         "POST",
         f"/alerts/{alert}/engagement",
-        json={"outcome": "confirmed_true", "duration_s": 120},
+        json={
+            "outcome": "confirmed_true",
+            "duration_s": 120,
+            "told_why": True,
+            "leaflet_given": True,
+        },
     )
     d.call("applicant", "GET", f"/applications/{d.application_id}")
     d.call(

@@ -46,7 +46,12 @@ def test_whole_deployment_commands_through_http(
         "engagement_officer",
         "POST",
         f"/alerts/{alert_id}/engagement",
-        json={"outcome": "confirmed_true", "duration_s": 240},
+        json={
+            "outcome": "confirmed_true",
+            "duration_s": 240,
+            "told_why": True,
+            "leaflet_given": True,
+        },
     )
     d.call(
         "engagement_officer",

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.register_proofs import key_fingerprint
 from api.state import PUBLIC_STALENESS_S
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from ledger.checkpoint import Checkpoint, PublicKey
 from ledger.proofs import InclusionProof, check_row_inclusion, row_from_json
@@ -49,7 +50,9 @@ def test_an_arrest_after_publication_is_served_as_a_new_public_amendment_event(
     s.live()
     alert = s.alert(0)
     lfr.adjudicate_alert(OPERATOR, alert, Adjudication.ENGAGE)
-    lfr.record_engagement(ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 240)
+    lfr.record_engagement(
+        ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 240, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     lfr.end_deployment(GOLD, s.deployment, "planned end")
     lfr.submit_cancellation_report(GOLD, s.deployment, {"evaluation": "ok", "learning": "none"})
     models = open_read_models(settings, services)

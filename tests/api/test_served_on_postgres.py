@@ -130,7 +130,12 @@ def test_a_whole_deployment_through_the_served_api_on_postgres(
         "engagement_officer",
         "POST",
         f"/alerts/{true_alert}/engagement",
-        json={"outcome": "confirmed_true", "duration_s": 300},
+        json={
+            "outcome": "confirmed_true",
+            "duration_s": 300,
+            "told_why": True,
+            "leaflet_given": True,
+        },
     )
     d.call(
         "engagement_officer",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from domain.access import NotAppointed, worker
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.errors import NotPermitted, RuleViolation
 from domain.records import Consultation, FacesSeenTally
 from domain.values import (
@@ -204,8 +205,12 @@ def test_officers_not_appointed_cannot_see_the_images_or_decide_on_an_alert(
         s.adjudicate_alert(OTHER_OPERATOR, alert, Adjudication.ENGAGE)
     s.adjudicate_alert(ENGAGER, alert, Adjudication.ENGAGE)
     with pytest.raises(NotAppointed, match="not in the command structure"):
-        s.record_engagement(OTHER_ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 60)
-    s.record_engagement(ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 60)
+        s.record_engagement(
+            OTHER_ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 60, stop=TOLD_AND_GIVEN_LEAFLET
+        )
+    s.record_engagement(
+        ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 60, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     with pytest.raises(NotAppointed, match="not in the command structure"):
         s.record_outcome(OTHER_ENGAGER, alert, Disposal.ARREST, "wanted")
     s.record_outcome(ENGAGER, alert, Disposal.ARREST, "wanted")

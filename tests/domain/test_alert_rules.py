@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from domain.alert import HoldBasis, HoldRequest
+from domain.alert import TOLD_AND_GIVEN_LEAFLET, HoldBasis, HoldRequest
 from domain.errors import DataErased, NotPermitted, RuleViolation
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from tests.scenario import DPO, ENGAGER, GOLD, OPERATOR, SYSTEM, Scenario, probe_jpeg
@@ -52,7 +52,9 @@ def test_no_action_is_recorded_before_adjudication(scenario: Scenario) -> None:
     scenario.live()
     alert_id = scenario.alert()
     with pytest.raises(RuleViolation, match="before it is adjudicated"):
-        scenario.service.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 120)
+        scenario.service.record_engagement(
+            ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 120, stop=TOLD_AND_GIVEN_LEAFLET
+        )
     with pytest.raises(RuleViolation, match="before it is adjudicated"):
         scenario.service.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "wanted on warrant")
 
@@ -70,7 +72,9 @@ def test_adjudication_records_officer_outcome_and_time(scenario: Scenario) -> No
     with pytest.raises(RuleViolation, match="already been adjudicated"):
         scenario.service.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE)
     with pytest.raises(RuleViolation, match="false alert: no engagement"):
-        scenario.service.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 1)
+        scenario.service.record_engagement(
+            ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 1, stop=TOLD_AND_GIVEN_LEAFLET
+        )
 
 
 def test_alert_pending_at_the_end_is_adjudicated_afterwards_until_its_data_is_erased(
@@ -91,7 +95,9 @@ def test_arrest_needs_a_confirmed_true_alert(scenario: Scenario) -> None:
     s = scenario.service
     alert_id = scenario.alert()
     s.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE)
-    s.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_FALSE, 180)
+    s.record_engagement(
+        ENGAGER, alert_id, EngagementOutcome.CONFIRMED_FALSE, 180, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     with pytest.raises(RuleViolation, match="arrest needs a confirmed true alert"):
         s.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "x")
     s.record_outcome(ENGAGER, alert_id, Disposal.NO_FURTHER_ACTION, "Not the person; leaflet given")
@@ -102,7 +108,9 @@ def test_confirmed_true_alert_leads_to_arrest(scenario: Scenario) -> None:
     s = scenario.service
     alert_id = scenario.alert()
     s.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE, "viable match")
-    s.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 240)
+    s.record_engagement(
+        ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 240, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     s.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "Wanted by courts")
     assert s.repository.get(alert_id).outcome["disposal"] == "arrest"
 

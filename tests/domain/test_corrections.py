@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.errors import NotPermitted, RuleViolation
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from tests.scenario import ENGAGER, GOLD, OPERATOR, Scenario
@@ -47,7 +48,9 @@ def test_an_adjudication_followed_by_an_engagement_is_not_re_adjudicated(
     with pytest.raises(RuleViolation, match="only an adjudicated alert"):
         s.correct_adjudication(ENGAGER, alert, Adjudication.ENGAGE, "first")
     s.adjudicate_alert(ENGAGER, alert, Adjudication.ENGAGE)
-    s.record_engagement(ENGAGER, alert, EngagementOutcome.CONFIRMED_FALSE, 120)
+    s.record_engagement(
+        ENGAGER, alert, EngagementOutcome.CONFIRMED_FALSE, 120, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     with pytest.raises(RuleViolation, match="correct the engagement's outcome instead"):
         s.correct_adjudication(ENGAGER, alert, Adjudication.FALSE_ALERT, "Was not them")
 
@@ -59,7 +62,9 @@ def test_an_outcome_is_amended_by_a_new_event_with_its_reason(stored: Scenario) 
     s.adjudicate_alert(ENGAGER, alert, Adjudication.ENGAGE)
     with pytest.raises(RuleViolation, match="only a recorded outcome can be amended"):
         s.amend_outcome(ENGAGER, alert, Disposal.ARREST, "arrested")
-    s.record_engagement(ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 240)
+    s.record_engagement(
+        ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 240, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     s.record_outcome(ENGAGER, alert, Disposal.NO_FURTHER_ACTION, "Warrant already executed")
     with pytest.raises(NotPermitted, match="engagement_officer"):
         s.amend_outcome(OPERATOR, alert, Disposal.ARREST, "Arrested after all")
@@ -78,7 +83,9 @@ def test_an_arrest_is_never_amended_onto_a_stop_that_was_not_a_true_alert(
     s = stored.service
     alert = stored.alert()
     s.adjudicate_alert(ENGAGER, alert, Adjudication.ENGAGE)
-    s.record_engagement(ENGAGER, alert, EngagementOutcome.CONFIRMED_FALSE, 90)
+    s.record_engagement(
+        ENGAGER, alert, EngagementOutcome.CONFIRMED_FALSE, 90, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     s.record_outcome(ENGAGER, alert, Disposal.NO_FURTHER_ACTION, "Not the person sought")
     with pytest.raises(RuleViolation, match="arrest needs a confirmed true alert"):
         s.amend_outcome(ENGAGER, alert, Disposal.ARREST, "typo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from projections.report import cancellation_report_html
 from tests.projections.conftest import World
@@ -16,7 +17,9 @@ def test_corrections_move_the_register_figures_and_pending_alerts_are_reported(
     corrected, amended, pending = (s.alert(n % 2, track=f"t{n}") for n in range(3))
     lfr.adjudicate_alert(ENGAGER, corrected, Adjudication.FALSE_ALERT)
     lfr.adjudicate_alert(ENGAGER, amended, Adjudication.ENGAGE)
-    lfr.record_engagement(ENGAGER, amended, EngagementOutcome.CONFIRMED_TRUE, 120)
+    lfr.record_engagement(
+        ENGAGER, amended, EngagementOutcome.CONFIRMED_TRUE, 120, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     lfr.record_outcome(ENGAGER, amended, Disposal.NO_FURTHER_ACTION, "recorded in error")
     lfr.end_deployment(GOLD, s.deployment, "planned end")
     world.models.catch_up()

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.errors import RuleViolation
 from domain.publication import PUBLIC_COLUMNS, PublicRecord
 from domain.values import Adjudication, Disposal, EngagementOutcome, PreDeploymentCheck
@@ -34,7 +35,9 @@ def _engaged_and_reported(s: Scenario) -> UUID:
     s.live()
     alert = s.alert(0)
     lfr.adjudicate_alert(OPERATOR, alert, Adjudication.ENGAGE)
-    lfr.record_engagement(ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 240)
+    lfr.record_engagement(
+        ENGAGER, alert, EngagementOutcome.CONFIRMED_TRUE, 240, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     lfr.end_deployment(GOLD, s.deployment, "planned end")
     lfr.submit_cancellation_report(GOLD, s.deployment, {"evaluation": "ok", "learning": "none"})
     return alert

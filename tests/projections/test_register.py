@@ -10,6 +10,7 @@ from datetime import timedelta
 import pyarrow.parquet as pq
 import pytest
 
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from projections import REGISTER_COLUMNS
 from projections.exports import register_bytes
@@ -25,7 +26,7 @@ def run_deployment(world: World) -> list:
     clock.advance(seconds=90)
     for alert, outcome in zip(alerts[:3], EngagementOutcome, strict=True):
         lfr.adjudicate_alert(ENGAGER, alert, Adjudication.ENGAGE)
-        lfr.record_engagement(ENGAGER, alert, outcome, 60)
+        lfr.record_engagement(ENGAGER, alert, outcome, 60, stop=TOLD_AND_GIVEN_LEAFLET)
     lfr.adjudicate_alert(ENGAGER, alerts[3], Adjudication.FALSE_ALERT, "not the same person")
     lfr.record_outcome(ENGAGER, alerts[0], Disposal.ARREST, "wanted on warrant")
     clock.advance(hours=1)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.alert import Alert, HoldBasis, HoldRequest
+from domain.alert import TOLD_AND_GIVEN_LEAFLET, Alert, HoldBasis, HoldRequest
 from domain.errors import DataErased, RuleViolation
 from domain.values import Actor, Adjudication, Disposal, EngagementOutcome, Role
 from projections.retention import retention_view
@@ -22,7 +22,9 @@ OTHER_DPO = Actor("dpo-2", Role.DPO)
 def arrested(services: Services, scenario: Scenario) -> UUID:
     s, alert_id = services.lfr, scenario.alert()
     s.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE)
-    s.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 60)
+    s.record_engagement(
+        ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 60, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     s.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "wanted by courts")
     return alert_id
 

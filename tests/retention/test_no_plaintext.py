@@ -13,7 +13,7 @@ import numpy as np
 import orjson
 import pytest
 
-from domain.alert import HoldBasis, HoldRequest
+from domain.alert import TOLD_AND_GIVEN_LEAFLET, HoldBasis, HoldRequest
 from domain.service import Match
 from domain.values import Adjudication, Disposal, EngagementOutcome, PreDeploymentCheck
 from runtime.bootstrap import open_services
@@ -105,7 +105,12 @@ def whole_lifecycle(
     s.consult_probe_image(ENGAGER, alerts[0], "adjudication")
     s.adjudicate_alert(ENGAGER, alerts[0], Adjudication.ENGAGE, NOTES["adjudication note"])
     s.record_engagement(
-        ENGAGER, alerts[0], EngagementOutcome.CONFIRMED_TRUE, 120, NOTES["engagement note"]
+        ENGAGER,
+        alerts[0],
+        EngagementOutcome.CONFIRMED_TRUE,
+        120,
+        NOTES["engagement note"],
+        stop=TOLD_AND_GIVEN_LEAFLET,
     )
     s.record_outcome(ENGAGER, alerts[0], Disposal.ARREST, NOTES["outcome reason"])
     s.approve_legal_hold(DPO, alerts[0])  # the arrest placed it; a DPO approves

@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
-from domain.alert import Alert
+from domain.alert import TOLD_AND_GIVEN_LEAFLET, Alert
 from domain.errors import DataErased
 from domain.records import Consultation
 from domain.values import Adjudication, Disposal, EngagementOutcome
@@ -70,7 +70,14 @@ def test_officers_notes_are_sealed_read_under_s62_and_erased_with_the_alert(
     scenario = Scenario(services.lfr, clock).live()
     s, alert_id = services.lfr, scenario.alert()
     s.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE, NOTE)
-    s.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 60, f"{NAME} calm")
+    s.record_engagement(
+        ENGAGER,
+        alert_id,
+        EngagementOutcome.CONFIRMED_TRUE,
+        60,
+        f"{NAME} calm",
+        stop=TOLD_AND_GIVEN_LEAFLET,
+    )
     s.record_outcome(ENGAGER, alert_id, Disposal.NO_FURTHER_ACTION, f"{NAME}: warrant withdrawn")
     stored = stored_bytes(services)
     assert NOTE.encode() not in stored and NAME.encode() not in stored

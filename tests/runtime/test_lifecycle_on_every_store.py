@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.errors import ConcurrentChange, DataErased
 from domain.sealing import text_sealer
 from domain.values import Adjudication, Disposal, EngagementOutcome
@@ -32,7 +33,9 @@ def test_whole_deployment_lifecycle_is_stored_and_read_back(
     s, d = scenario.service, scenario.deployment
     alert_id = scenario.alert()
     s.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE)
-    s.record_engagement(ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 200)
+    s.record_engagement(
+        ENGAGER, alert_id, EngagementOutcome.CONFIRMED_TRUE, 200, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     s.record_outcome(ENGAGER, alert_id, Disposal.ARREST, "Wanted by courts")
     s.end_deployment(GOLD, d, "Operation complete")
     s.submit_cancellation_report(GOLD, d, {"evaluation": "ok", "learning": "none"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.service import LfrService
 from domain.values import (
     Adjudication,
@@ -58,7 +59,9 @@ def _alerts(service: LfrService, s: Scenario, faces: int, false_alerts: int) -> 
     )
     wanted = s.alert(0, track="t0")
     service.adjudicate_alert(OPERATOR, wanted, Adjudication.ENGAGE)
-    service.record_engagement(ENGAGER, wanted, EngagementOutcome.CONFIRMED_TRUE, 240)
+    service.record_engagement(
+        ENGAGER, wanted, EngagementOutcome.CONFIRMED_TRUE, 240, stop=TOLD_AND_GIVEN_LEAFLET
+    )
     service.record_outcome(ENGAGER, wanted, Disposal.ARREST, "wanted by courts")
     for k in range(false_alerts):
         s.clock.advance(minutes=1)

@@ -104,7 +104,10 @@ async function act(entry, kind, value) {
     } else if (kind === "outcome") {
       if (entry.card.querySelector(".engage").hidden) return;
       const minutes = Number(entry.card.querySelector("[name=minutes]").value || 0);
-      await lfr.api(`/alerts/${id}/engagement`, { method: "POST", body: { outcome: value, duration_s: minutes * 60 } });
+      const told_why = entry.card.querySelector("[name=told_why]").checked;
+      const leaflet_given = entry.card.querySelector("[name=leaflet_given]").checked;
+      await lfr.api(`/alerts/${id}/engagement`, { method: "POST",
+        body: { outcome: value, duration_s: minutes * 60, told_why, leaflet_given } });
       say.textContent = `Engagement recorded: ${value.replace("_", " ")}.`;
     } else if (kind === "disposal") {
       const reason = entry.card.querySelector("[name=reason]").value.trim();
