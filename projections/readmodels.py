@@ -73,6 +73,14 @@ def projection_classes() -> list[type[ReadModelProjection]]:
     return list(CORE_PROJECTIONS)
 
 
+def _made(cls: type[ReadModelProjection], app: Any, view: View) -> ReadModelProjection:
+    """A projection on `view`; one that needs the app's keys (the retention projection's
+    seal) is made by its `for_app`."""
+    for_app = getattr(cls, "for_app", None)
+    made: ReadModelProjection = for_app(app, view) if for_app else cls(view)
+    return made
+
+
 class ViewFactory:
     """Makes views in the event store's own database (memory, SQLite or PostgreSQL)."""
 
@@ -112,7 +120,7 @@ class ReadModels:
         self.app = app
         self._views = views
         self.projections = {
-            c.name: c(views.view((*c.tables, failures_table(c.name))))
+            c.name: _made(c, app, views.view((*c.tables, failures_table(c.name))))
             for c in (classes or projection_classes())
         }
         self.projector = Projector(app, list(self.projections.values()))

@@ -19,6 +19,7 @@ held or erased (DOMAIN.md §c):
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from dataclasses import asdict, dataclass, field
@@ -28,7 +29,13 @@ from typing import Any
 from eventsourcing.application import Application
 
 from projections.base import Projector
-from projections.retention_projection import DEPLOYMENTS_TABLE, ITEMS_TABLE, RetentionProjection
+from projections.retention_projection import (
+    DEPLOYMENTS_TABLE,
+    ITEMS_TABLE,
+    TOPICS,
+    RetentionProjection,
+)
+from projections.retention_seal import SEAL_KEY, SEAL_TABLE, SealCheck, check
 from projections.tables import Row
 from projections.views import View, view_beside
 
@@ -44,6 +51,7 @@ __all__ = [
     "retention_view",
 ]
 
+log = logging.getLogger(__name__)
 STATUSES = ("live", "due", "overdue", "held", "erased")
 
 
@@ -105,6 +113,8 @@ class RetentionView:
     items: list[Item]
     faces_seen: int
     alerts_raised: int
+    # Whether the rows passed their check against the events, or were rebuilt from them.
+    integrity: dict[str, Any] = field(default_factory=dict)
 
     def by_status(self, status: str) -> list[Item]:
         return [item for item in self.items if item.status == status]
@@ -128,6 +138,7 @@ class RetentionView:
                 "margin_s": self.rules.margin.total_seconds(),
             },
             "counts": self.counts(),
+            "integrity": self.integrity,
             "non_matching_faces": {
                 "faces_seen": self.faces_seen,
                 "stored": 0,
@@ -199,12 +210,18 @@ def _item(row: Row) -> Item:
 
 
 def load_state(view: View, position: int = 0) -> RetentionState:
-    """The state the retention projection's tables hold (items in the order collected)."""
+    """The state the retention projection's tables hold (items in the order collected),
+    unchecked: decisions use `retention_view`, which checks the rows first."""
+    items = view.select(ITEMS_TABLE, order_by=("notification_id",))
+    return _state_of(items, view.select(DEPLOYMENTS_TABLE), position)
+
+
+def _state_of(items: list[Row], deployments: list[Row], position: int) -> RetentionState:
     state = RetentionState()
     state.position = position
-    for row in view.select(ITEMS_TABLE, order_by=("notification_id",)):
+    for row in items:
         state.items[row["item_id"]] = _item(row)
-    for row in view.select(DEPLOYMENTS_TABLE):
+    for row in deployments:
         state.faces_seen += int(row["faces_seen"])
         ended = _moment(row["ended_at"])
         if ended is not None:
@@ -222,16 +239,52 @@ def _projection_of(app: Application[Any]) -> tuple[Projector, RetentionProjectio
     with _MADE:
         made = _PROJECTIONS.get(app)
         if made is None:
-            projection = RetentionProjection(view_beside(app.recorder, RetentionProjection.tables))
+            view = view_beside(app.recorder, RetentionProjection.tables)
+            projection = RetentionProjection.for_app(app, view)
             made = _PROJECTIONS[app] = (Projector(app, [projection]), projection)
         return made
 
 
 def retention_view(app: Application[Any], rules: RetentionRules, now: datetime) -> RetentionView:
-    """The DPO's view of `app`'s store as of `now`, with every event stored so far."""
+    """The DPO's view of `app`'s store as of `now`, with every event stored so far.
+
+    Its rows are checked against their seal first (`projections.retention_seal`); rows that
+    fail are rebuilt from the events before anything is decided from them, and the view says
+    so (`integrity`), so an edited table can neither stop nor hasten an erasure."""
     projector, projection = _projection_of(app)
     projector.catch_up()
-    return load_state(projection.view, projection.position()).view(rules, now)
+    state, checked = checked_state(app, projection)
+    integrity = {**checked.to_json(), "rebuilt_from_events": False}
+    if not checked.verified:
+        log.warning("retention rows failed their check (%s); rebuilt from the events", checked)
+        projector.rebuild()
+        state, again = checked_state(app, projection)
+        integrity = {**checked.to_json(), "rebuilt_from_events": True, "now": again.to_json()}
+    view = state.view(rules, now)
+    view.integrity = integrity
+    return view
+
+
+def checked_state(
+    app: Application[Any], projection: RetentionProjection
+) -> tuple[RetentionState, SealCheck]:
+    """The projection's state, and whether its rows are the ones the events made."""
+    view, position = projection.view, projection.position()
+    items = view.select(ITEMS_TABLE, order_by=("notification_id",))
+    deployments = view.select(DEPLOYMENTS_TABLE)
+    seal = view.get(SEAL_TABLE, SEAL_KEY)
+
+    def events_after(last_applied: int) -> bool:
+        if position <= last_applied:
+            return False
+        found = app.recorder.select_notifications(
+            start=last_applied + 1, limit=1, stop=position, topics=sorted(TOPICS)
+        )
+        return bool(found)
+
+    rows = [(ITEMS_TABLE, r) for r in items] + [(DEPLOYMENTS_TABLE, r) for r in deployments]
+    checked = check(projection.sealing, seal, rows, events_after)
+    return _state_of(items, deployments, position), checked
 
 
 def prove_erasures(settings: Any, app: Application, erased: list[Item]) -> dict[str, Any]:

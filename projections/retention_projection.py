@@ -7,10 +7,14 @@ stored: they depend on the settings and the time asked about, so
 `projections.retention.RetentionState.view(rules, now)` judges the rows when read.
 
 No personal data enters these tables: an item is named by its id only, and the sealed
-image, template and crop stay in the events.
+image, template, crop, names and notes stay in the events. A third table holds the seal
+(`projections.retention_seal`) that lets a reader check the rows against the events before
+any retention decision is taken from them.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import orjson
 from eventsourcing.utils import get_topic
@@ -21,6 +25,7 @@ from domain.records import FacesSeenTally
 from domain.watchlist import WatchlistEntry
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
+from projections.retention_seal import SEAL_KEY, SEAL_TABLE, ZERO, Sealing, xor
 from projections.tables import Row, Table, Values
 
 ITEMS_TABLE = Table(
@@ -86,41 +91,76 @@ class RetentionProjection(ReadModelProjection):
     """The rows `projections.retention.retention_view` judges (see the module docstring)."""
 
     name = "retention"
-    tables = (ITEMS_TABLE, DEPLOYMENTS_TABLE)
+    tables = (ITEMS_TABLE, DEPLOYMENTS_TABLE, SEAL_TABLE)
     events = frozenset(name for names in EVENTS.values() for name in names)
+
+    def __init__(self, view: Any, sealing: Sealing | None = None) -> None:
+        super().__init__(view)
+        # Without the installation's key (a bare projection in a test) the seal still
+        # tracks the rows, but anyone could recompute it.
+        self.sealing = sealing or Sealing(b"lfr:retention-seal:unkeyed")
+        self._delta, self._last = ZERO, 0
+
+    @classmethod
+    def for_app(cls, app: Any, view: Any) -> RetentionProjection:
+        """The projection keyed from the app's vault (its key-encryption key)."""
+        derive = getattr(getattr(app, "sealer", None), "derived_key", None)
+        return cls(view, Sealing(derive("retention-seal")) if derive else None)
 
     def wants(self, topic: str) -> bool:
         return topic in TOPICS  # these aggregates' events only, whatever others are named
 
     def apply(self, event: Recorded, batch: Batch) -> None:
+        self._last = event.notification_id
         name = event.name
         if name == "WatchlistEntryAdded":
-            batch.insert(
-                ITEMS_TABLE,
-                _collected(event, "watchlist_entry", ENTRY_DATA, event.at),
-            )
+            self._insert(batch, _collected(event, "watchlist_entry", ENTRY_DATA, event.at))
         elif name == "AlertRaised":
-            batch.insert(ITEMS_TABLE, _collected(event, "alert", PROBE_DATA, event["observed_at"]))
+            self._insert(batch, _collected(event, "alert", PROBE_DATA, event["observed_at"]))
         elif name in ("DeploymentEnded", "FacesSeenCounted"):
             self._deployment(event, batch)
         else:
             item = batch.get(ITEMS_TABLE, (event.originator_id,))
             if item is not None:
+                self._rehash(ITEMS_TABLE, item)
                 self._change(item, event)
+                self._rehash(ITEMS_TABLE, item)
                 batch.put(ITEMS_TABLE, item)
 
-    @staticmethod
-    def _deployment(event: Recorded, batch: Batch) -> None:
+    def _insert(self, batch: Batch, values: Values) -> None:
+        batch.insert(ITEMS_TABLE, values)
+        self._rehash(ITEMS_TABLE, ITEMS_TABLE.decode(values))
+
+    def _rehash(self, table: Table, row: Row) -> None:
+        """Folds a row into the batch's change of the seal (once out as it was, once in as
+        it is: XOR makes the pair a replacement)."""
+        self._delta = xor(self._delta, self.sealing.row_hash(table, row))
+
+    def settle(self, batch: Batch) -> None:
+        if self._last:
+            seal = batch.get(SEAL_TABLE, SEAL_KEY)
+            digest = bytes.fromhex(seal["digest"]) if seal else ZERO
+            batch.put(SEAL_TABLE, self.sealing.seal_row(xor(digest, self._delta), self._last))
+        self._delta, self._last = ZERO, 0
+
+    def forget(self) -> None:
+        super().forget()
+        self._delta, self._last = ZERO, 0
+
+    def _deployment(self, event: Recorded, batch: Batch) -> None:
         ended = event.name == "DeploymentEnded"
         deployment_id = event.originator_id if ended else event["deployment_id"]
         row = batch.edit(DEPLOYMENTS_TABLE, (deployment_id,))
         if row is None:
             row = {"deployment_id": deployment_id, "ended_at": None, "faces_seen": 0}
             batch.put(DEPLOYMENTS_TABLE, row)
+        else:
+            self._rehash(DEPLOYMENTS_TABLE, row)
         if ended:
             row["ended_at"] = event.at
         else:
             row["faces_seen"] += int(event["faces_seen"])
+        self._rehash(DEPLOYMENTS_TABLE, row)
 
     @staticmethod
     def _change(item: Row, event: Recorded) -> None:

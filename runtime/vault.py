@@ -24,6 +24,8 @@ What "destroyed" means on disk:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import sqlite3
 import threading
@@ -82,6 +84,11 @@ class Vault:
             )
         except InvalidTag:
             raise ValueError(f"the sealed data of {subject_id} is damaged or not its own") from None
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A 32-byte key for `purpose` (e.g. sealing the retention projection), derived from
+        the key-encryption key, so it is never stored in the database either."""
+        return hmac.new(self.kek, b"lfr:derived-key:" + purpose.encode(), hashlib.sha256).digest()
 
     def destroy(self, subject_id: str) -> None:
         pending = getattr(self._deferred, "subjects", None)

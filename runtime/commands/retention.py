@@ -57,15 +57,16 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
     services = open_services(settings)
     view = retention_view(services.lfr, rules_from(settings), datetime.now(UTC))
     proofs = prove_erasures(settings, services.lfr, view.by_status("erased"))
+    tampered = bool(view.integrity.get("rebuilt_from_events"))
     if args.json:
         document = view.to_json()
         for item in document["items"]:
             item["erasure_proof"] = proofs.get(item["item_id"])
-        document["alarm"] = bool(view.by_status("overdue"))
+        document["alarm"] = bool(view.by_status("overdue")) or tampered
         print(json.dumps(document))
     else:
         print(render(view, proofs))
-    return 1 if view.by_status("overdue") else 0
+    return 1 if view.by_status("overdue") or tampered else 0
 
 
 def render(view: RetentionView, proofs: dict[str, Any]) -> str:
@@ -82,6 +83,12 @@ def render(view: RetentionView, proofs: dict[str, Any]) -> str:
         ]
         lines += [f"!! {_line(item, view.as_of)}" for item in overdue]
         lines += [bar, ""]
+    if view.integrity.get("rebuilt_from_events"):  # someone edited the retention tables
+        lines += [
+            f"!! ALARM: the retention tables did not match the events "
+            f"({view.integrity['reason']}); rebuilt from the events before this report",
+            "",
+        ]
     lines.append(f"Retention report as of {view.as_of.isoformat()}")
     lines.append(
         f"  rules: {view.rules.alert_rule}; {view.rules.watchlist_rule}; "

@@ -98,3 +98,22 @@ def test_sweep_as_of_that_is_not_a_time_is_a_one_line_error(
     assert main(["retention", "sweep", "--as-of", "next tuesday"]) == 2
     err = capsys.readouterr().err
     assert "not an ISO 8601 time" in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_raises_an_alarm_when_the_retention_table_was_edited_behind_the_events(
+    store: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    alert_id = alert_raised_days_ago(store, 40)
+    assert main(["retention", "report", "--json"]) == 1  # overdue: builds and seals the table
+    capsys.readouterr()
+    with sqlite3.connect(store.data_dir / "lfr.db") as conn:  # an intruder hides the alert
+        conn.execute(
+            'UPDATE rm_retention_items SET hold = \'{"basis": "x"}\' WHERE item_id = ?', (alert_id,)
+        )
+
+    assert main(["retention", "report"]) == 1
+    out = capsys.readouterr().out
+    assert "the retention tables did not match the events" in out
+    assert "OVERDUE" in out and alert_id in out  # judged from the events, not the edit
