@@ -53,9 +53,9 @@ def fill_register(
 
 def _alerts(service: LfrService, s: Scenario, faces: int, false_alerts: int) -> None:
     d = s.deployment
-    s.clock.advance(minutes=10)
+    s.clock.advance(hours=1)  # an hour's count: a busy camera sees up to tens of thousands
     service.count_faces(
-        s.worker, d, "camera-1", s.clock.now - timedelta(minutes=10), s.clock.now, faces, faces
+        s.worker, d, "camera-1", s.clock.now - timedelta(hours=1), s.clock.now, faces, faces
     )
     wanted = s.alert(0, track="t0")
     service.adjudicate_alert(OPERATOR, wanted, Adjudication.ENGAGE)
