@@ -1,7 +1,9 @@
 """Retention: erasing N alerts' data (erasure events with the ledger, keys destroyed and purged)
 beside a plain DELETE of the same rows, in the same run on the same store.
 
-    python -m bench.retention [--items 100000] [--store sqlite|postgres] [--json]
+    python -m bench.retention [--items 100000] [--store sqlite|postgres] [--json] [--smoke]
+
+`--smoke` erases 200 items: a check that it runs, in seconds, not a figure.
 
 Setup (not timed) raises N alerts on one live deployment, each sealed under its own key. Then
 the sweeper erases them all (timed, as `lfr retention sweep` does it), and finally the rows the
@@ -65,11 +67,12 @@ def plain_delete(services: Services, ids: list[str]) -> float:
     """DELETE the alerts' event rows and key rows in one transaction; seconds taken."""
     location = services.settings.store
     schema = location.parts.get("schema")
-    events, keys = (
-        (f"{schema}.stored_events", f"{schema}.lfr_data_keys")
-        if schema
-        else ("stored_events", "lfr_data_keys")
-    )
+    # The library names the events table `stored_events` on SQLite and after the
+    # application (`lfrservice_events`) on PostgreSQL.
+    events = "stored_events" if location.kind == "sqlite" else "lfrservice_events"
+    keys = "lfr_data_keys"
+    if schema:
+        events, keys = f'"{schema}".{events}', f'"{schema}".{keys}'
     started = time.perf_counter()
     if location.kind == "sqlite":
         import sqlite3
@@ -127,7 +130,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="200 items: runs in seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.items = 200
     figures = run(args.items, args.store)
     if args.json:
         print(json.dumps(figures))
