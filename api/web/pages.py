@@ -164,18 +164,36 @@ def register(
     until_text: str = Query("", alias="to", max_length=10, description="YYYY-MM-DD"),
     api: ApiState = Depends(api_state),
 ) -> HTMLResponse:
+    since, until = _day("from", since_text), _day("to", until_text)
+    filters = {k: v for k, v in {"borough": borough, "use_case": use_case}.items() if v}
+
+    def render() -> bytes:
+        return bytes(_register_page(request, api, filters, since, until).body)
+
+    # Rendered once per change of the public register, like the register's JSON answers.
+    key = f"page:{sorted(filters.items())}:{since}:{until}"
+    body = api.rendered_public_answer(key) or api.public_answer(key, render)
+    return HTMLResponse(body)
+
+
+def _register_page(
+    request: Request,
+    api: ApiState,
+    filters: dict[str, str],
+    since: date | None,
+    until: date | None,
+) -> HTMLResponse:
     from api.register_proofs import key_fingerprint
 
-    since, until = _day("from", since_text), _day("to", until_text)
     models = api.read_models(public=True)
     everything = models.public_register_rows()
-    filters = {k: v for k, v in {"borough": borough, "use_case": use_case}.items() if v}
     rows = [
         r
         for r in everything
         if all(r[k] == v for k, v in filters.items()) and _in_dates(r, since, until)
     ]
     metrics = models.public_metrics(by="month")
+    chosen = {"borough": "", "use_case": "", **filters, "from": since, "to": until}
     return _page(
         request,
         "register.html",
@@ -185,7 +203,7 @@ def register(
         total=len(everything),
         boroughs=sorted({str(r["borough"]) for r in everything}),
         use_cases=[u.value for u in UseCase],
-        chosen={"borough": borough, "use_case": use_case, "from": since, "to": until},
+        chosen=chosen,
         metrics=metrics,
         charts=_charts(metrics),
         fingerprint=key_fingerprint(api.ledger().log_key),

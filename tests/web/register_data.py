@@ -40,7 +40,9 @@ def fill_register(
         scenario = Scenario(service, clock)
         if n % live_every == 0:
             scenario.live()
-            _alerts(service, scenario, faces=1000 + 50 * n, false_alerts=1 + n // live_every % 3)
+            _alerts(
+                service, scenario, faces=1000 + 50 * (n % 180), false_alerts=1 + n // live_every % 3
+            )
         else:
             scenario.granted(**changes)
             service.record_pre_deployment(

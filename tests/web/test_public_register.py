@@ -149,7 +149,12 @@ def test_the_page_prints_the_log_key_fingerprint_that_lfr_ledger_key_prints(
 
     # A server that signs with another key than the published one is refused by Verify.
     ids = fill_register(services.lfr, clock, 1)
-    browser.get(served.url("/web/register"))
+
+    def shown(driver: Any) -> bool:  # the page may lag a change by the register's staleness
+        driver.get(served.url("/web/register"))
+        return bool(driver.find_elements(By.CSS_SELECTOR, f'tr[data-id="{ids[0]}"]'))
+
+    wait(browser).until(shown)
     browser.execute_script(
         "document.getElementById('log-key-fingerprint').textContent = '0000 '.repeat(15) + '0000'"
     )
