@@ -76,3 +76,15 @@ def test_the_quality_policy_is_recorded_as_plain_values() -> None:
         "min_sharpness": 20.0,
         "max_yaw": 0.35,
     }
+
+
+def test_a_face_cut_off_by_the_frame_edge_fails_the_gate_and_a_whole_one_passes() -> None:
+    rng = np.random.default_rng(1)
+    frame = rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8)
+    entering = Face(box=(-30.0, 200.0, 80.0, 80.0), score=0.9)
+    whole = Face(box=(30.0, 200.0, 80.0, 80.0), score=0.9)
+    assert QualityGate().check(frame, entering).reason == "cut off by the frame edge"
+    verdict = QualityGate().check(frame, whole)
+    assert verdict.passed and verdict.quality > 0
+    bigger = QualityGate().check(frame, Face(box=(30.0, 200.0, 160.0, 160.0), score=0.9))
+    assert bigger.quality > 1.5 * verdict.quality  # a nearer face is a better likeness
