@@ -73,6 +73,7 @@ class WorkerStats:
 
     frames: int = 0
     frames_idle: int = 0
+    frames_dropped: int = 0  # a live camera's frames skipped while the worker was behind
     detections: int = 0  # faces detected, frame by frame
     faces_seen: int = 0  # tracks: people passing
     faces_passed_quality: int = 0  # tracks whose face passed the quality gate at least once
@@ -136,6 +137,7 @@ class RecognitionWorker:
                     self.stats.frames_idle += 1
                     continue
                 self.process(frame)
+                self.stats.frames_dropped = _dropped(source)
                 self._report(frame)
             if self.status == "live":
                 self._decide(self.tracker.close_all(), closing=True)
@@ -308,6 +310,11 @@ class RecognitionWorker:
         if self.progress is not None and time.monotonic() >= self._next_progress:
             self._next_progress = time.monotonic() + self.config.progress_every_s
             self.progress(self.stats)
+
+
+def _dropped(source: VideoSource) -> int:
+    stats = getattr(source, "stats", None)
+    return int(getattr(stats, "frames_dropped", 0))
 
 
 def probe_jpeg(image: Image, face: Face, margin: float = 0.25) -> bytes:

@@ -39,7 +39,12 @@ def print_progress(stats: Any) -> None:
     print(
         f"lfr worker: {stats.frames} frames ({rates['frames_per_s']:.1f}/s), "
         f"{stats.faces_seen} faces ({rates['faces_per_s']:.1f}/s), "
-        f"{stats.alerts} alerts ({rates['alerts_per_s']:.2f}/s)",
+        f"{stats.alerts} alerts ({rates['alerts_per_s']:.2f}/s)"
+        + (
+            f", {stats.frames_dropped} frames dropped: falling behind"
+            if stats.frames_dropped
+            else ""
+        ),
         file=sys.stderr,
         flush=True,
     )

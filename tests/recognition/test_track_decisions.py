@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -172,3 +173,23 @@ def test_faces_seen_counts_people_passing_per_interval_not_detections() -> None:
 def test_a_face_seen_in_a_single_frame_is_not_counted_as_a_person() -> None:
     worker, _ = _run([[Seen(10, 80, 0.1)]] + [[]] * 5)
     assert worker.stats.detections == 1 and worker.stats.faces_seen == 0
+
+
+def test_frames_a_live_camera_dropped_while_the_worker_was_behind_are_reported() -> None:
+    class Behind(ScriptedSource):
+        source = "rtsp://camera"  # live: the capture keeps only the newest frame
+
+        def __init__(self, frames: int) -> None:
+            super().__init__(frames)
+            self.stats = SimpleNamespace(frames_dropped=0)
+
+        def frames(self) -> Iterator[Frame]:
+            for frame in super().frames():
+                self.stats.frames_dropped += 2  # two frames came while one was processed
+                yield frame
+
+    engine = FaceEngine("scripted", "1", ScriptedDetector([]), LikenessEmbedder(), ScoreScale())
+    config = WorkerConfig("dep", "cam-a", status_poll_s=0.0)
+    worker = RecognitionWorker(engine, Provider(), InProcessBroker(KEYS.sealer).sink(), config)
+    stats = worker.run(Behind(5))  # type: ignore[arg-type]
+    assert stats.frames == 5 and stats.summary()["frames_dropped"] == 10
