@@ -134,6 +134,29 @@ def test_a_broker_reset_under_a_running_ingest_is_noticed_and_nothing_is_skipped
     assert alerts(world) == 13
 
 
+def test_a_reset_log_that_grew_past_the_old_position_before_the_ingest_reconnected_is_read_whole(
+    postgres_url: str, broker: Broker, tmp_path: Path
+) -> None:
+    world = make_world(postgres_url, tmp_path)
+    world.scenario.live()
+    consumer = KafkaIngest(world.ingest, broker.bootstrap, plan=ONE_PARTITION)
+    stop = threading.Event()
+    running = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    running.start()
+    try:
+        publish(world, broker.bootstrap, 3, "before")
+        wait_until(lambda: alerts(world) == 3)
+        broker.restart()
+        broker.create_topics(MATCHES_TOPIC, FACES_SEEN_TOPIC)  # as an operator would, at once
+        publish(world, broker.bootstrap, 9, "after")  # the new log passes the old position
+        wait_until(lambda: alerts(world) == 12)
+    finally:
+        stop.set()
+        running.join(10)
+        consumer.close()
+    assert [name for name, _ in recorded(world)][-1] == "BrokerLogChanged"
+
+
 def test_with_the_stop_policy_a_reset_broker_is_refused_and_the_refusal_recorded(
     postgres_url: str, broker: Broker, tmp_path: Path
 ) -> None:
