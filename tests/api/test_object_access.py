@@ -179,7 +179,7 @@ def test_appointed_officers_act_on_their_deployment_and_each_read_is_logged(
     log = d.call("dpo", "GET", "/dpo/consultations")["rows"]
     assert {(r["actor_id"], r["data_class"]) for r in log} == {
         (USERS["engagement_officer"], "probe_image"),
-        (USERS["engagement_officer"], "watchlist_image"),
+        (USERS["engagement_officer"], "watchlist_entry"),
     }
 
 
