@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,53 @@ HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
 }
 
 
+MAX_POSITION = 2**63 - 1  # the largest notification id or tree size a store holds
+
+
+def _position(text: str) -> int:
+    """A notification id or tree size: a whole number from 1 to 2^63-1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_POSITION:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {MAX_POSITION}")
+    return value
+
+
+def _hours(text: str) -> float:
+    """A validity in hours: a finite number above 0, at most a year."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and 0 < value <= 24 * 366):
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and {24 * 366} hours")
+    return value
+
+
+def _fraction(text: str) -> float:
+    """A threshold: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _count(text: str) -> int:
+    """A size: a whole number from 1 to a million."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and 1000000")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad usage as one line and exit status 2."""
 
@@ -51,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--video", help="a video file to run the recognition worker over")
     demo.add_argument("--watchlist", help="a folder holding one folder of images per person")
-    demo.add_argument("--threshold", type=float, help="the face-match threshold to authorise")
+    demo.add_argument("--threshold", type=_fraction, help="the face-match threshold to authorise")
     demo.add_argument("--json", action="store_true", help="print one JSON document")
 
     api = commands.add_parser("api", help="serve the operator and public API")
@@ -86,11 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoint = ledger_cmds.add_parser("checkpoint", help="sign a checkpoint of the ledger now")
     checkpoint.add_argument("--json", action="store_true")
     prove = ledger_cmds.add_parser("prove", help="inclusion proof of one entry")
-    prove.add_argument("seq", type=int, help="the entry's notification id")
+    prove.add_argument("seq", type=_position, help="the entry's notification id")
     prove.add_argument("--json", action="store_true")
     consistency = ledger_cmds.add_parser("consistency", help="consistency proof between sizes")
-    consistency.add_argument("old", type=int)
-    consistency.add_argument("new", type=int)
+    consistency.add_argument("old", type=_position)
+    consistency.add_argument("new", type=_position)
     consistency.add_argument("--json", action="store_true")
     export = ledger_cmds.add_parser("export", help="export events and checkpoints for auditors")
     export.add_argument("--parquet", required=True, help="the folder to write")
@@ -133,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     faces = eval_cmds.add_parser("faces", help="NPL-style TPIR/FPIR on identity folders")
     faces.add_argument("dir", help="a folder of identity folders (Person_Name/*.jpg)")
     faces.add_argument("--distractors", help="a folder of distractor images")
-    faces.add_argument("--watchlist-size", type=int, help="how many identities to enrol")
+    faces.add_argument("--watchlist-size", type=_count, help="how many identities to enrol")
     faces.add_argument(
         "--whole",
         action="store_true",
@@ -148,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     issue = token_cmds.add_parser("issue", help="a signed token for the API (development)")
     issue.add_argument("--user", required=True)
     issue.add_argument("--role", required=True, action="append")
-    issue.add_argument("--hours", type=float, default=8.0)
+    issue.add_argument("--hours", type=_hours, default=8.0)
     issue.add_argument("--deployment", help="a worker's token: the deployment it is bound to")
     issue.add_argument(
         "--camera", action="append", help="a worker's token: a camera it may report for"
@@ -162,7 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from domain.errors import DomainError
+    from runtime.cli_guard import check_store, one_line, redact
 
+    settings = None
     try:
         args = build_parser().parse_args(argv)
         key = tuple(
@@ -174,11 +224,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from runtime.settings import Settings
 
         settings = Settings()
+        check_store(settings, key, args)
         module = importlib.import_module(f"runtime.commands.{module_name}")
         result = getattr(module, function_name)(args, settings)
+        sys.stdout.flush()  # a closed pipe is found here, not at exit
         return int(result or 0)
     except (UserError, DomainError) as error:
-        print(f"lfr: {error}", file=sys.stderr)
+        print(f"lfr: {redact(str(error))}", file=sys.stderr)
         return 2
     except ValidationError as error:
         problems = "; ".join(
@@ -189,6 +241,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lfr: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (`lfr retention report | head`): nothing more to say.
+        # Standard output goes nowhere from here, so the exit's own flush cannot fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as error:  # anything unforeseen: one line, never a traceback
+        if os.environ.get("LFR_DEBUG"):
+            raise
+        print(f"lfr: {one_line(error, settings)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # How often the services end deployments whose window closed or urgent authority lapsed.
     deployment_clock_s: float = 5.0
 
+    # How long to wait for the database before answering that it is not available (a 503
+    # from the API, one line from the command line), and for a connection from the pool.
+    database_connect_timeout_s: int = Field(default=5, ge=1, le=300)
+
     # Bounds on input at the edge. Request bodies (a watchlist upload's own bound), and
     # each file inside an uploaded zip: its size once inflated, and how far it may inflate
     # (a zip bomb inflates thousands of times; photographs and CSV do not).
@@ -110,13 +114,23 @@ class Settings(BaseSettings):
 
     @cached_property
     def store(self) -> StoreLocation:
-        return StoreLocation.parse(self.database_url or f"sqlite:///{self.data_dir / 'lfr.db'}")
+        location = StoreLocation.parse(self.database_url or f"sqlite:///{self.data_dir / 'lfr.db'}")
+        location.connect_timeout_s = self.database_connect_timeout_s
+        return location
 
     def secret(self, name: str, size: int = 32) -> bytes:
         """A secret's bytes: refused when missing in production, made once in development."""
         configured = getattr(self, name)
         if configured:
-            return base64.b64decode(configured)
+            try:
+                value = base64.b64decode(configured, validate=True)
+            except ValueError:
+                raise ConfigurationError(f"LFR_{name.upper()} is not base64") from None
+            if len(value) < size:
+                raise ConfigurationError(
+                    f"LFR_{name.upper()} holds {len(value)} bytes; this key needs {size}"
+                )
+            return value
         if self.is_production:
             raise ConfigurationError(f"LFR_{name.upper()} must be set in production")
         path = self.data_dir / "dev-secrets" / name
@@ -124,7 +138,10 @@ class Settings(BaseSettings):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(base64.b64encode(secrets.token_bytes(size)))
             os.chmod(path, 0o600)
-        return base64.b64decode(path.read_bytes())
+        try:
+            return base64.b64decode(path.read_bytes(), validate=True)
+        except ValueError:
+            raise ConfigurationError(f"{path} does not hold a base64 key") from None
 
 
 class StoreLocation:
@@ -136,6 +153,16 @@ class StoreLocation:
     def __init__(self, kind: Literal["memory", "sqlite", "postgres"], **parts: str) -> None:
         self.kind = kind
         self.parts = parts
+        self.connect_timeout_s = 5
+
+    def __str__(self) -> str:
+        """Where the store is, for messages: never the password."""
+        if self.kind == "memory":
+            return "memory:"
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.parts['path']}"
+        p = self.parts
+        return f"postgresql://{p['user']}@{p['host']}:{p['port']}/{p['dbname']}"
 
     @classmethod
     def parse(cls, url: str) -> StoreLocation:
@@ -175,6 +202,11 @@ class StoreLocation:
             "POSTGRES_USER": self.parts["user"],
             "POSTGRES_PASSWORD": self.parts["password"],
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # Fail fast when the server is down (an answer within the timeout, not a hang),
+            # and check a pooled connection before use, so the pool recovers by itself
+            # once the server is back.
+            "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout_s),
+            "POSTGRES_PRE_PING": "y",
         }
         if self.parts["schema"]:
             env["POSTGRES_SCHEMA"] = self.parts["schema"]

@@ -30,7 +30,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def client(store: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=store, data_dir=tmp_path)
+    settings = Settings(database_url=store, data_dir=tmp_path, max_body_bytes=1 << 20)
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         test_client.headers.update({"x-test": "1"})
         test_client.roles = tokens(settings.secret("token_secret"))  # type: ignore[attr-defined]
@@ -88,17 +88,10 @@ def test_control_characters_in_any_body_text_are_refused_naming_the_field(
 
 
 def test_control_characters_in_dict_keys_and_list_items_are_refused(client: TestClient) -> None:
-    application = _application(client)
-    answer = client.post(
-        f"/applications/{application}/authority",
-        json={
-            "decisions": {"proportionality": "ok"},
-            "document_versions": {"policy\x00": "1"},
-            "gold_id": "ci-gold",
-        },
-        headers=_as(client, "authorising_officer"),
-    )
-    assert answer.status_code == 422 and "control character" in answer.text
+    path = f"/deployments/{uuid.uuid4()}/command"
+    for members in ({"operators\x00": ["pc-1"]}, {"operators": ["pc-1", "pc\x01"]}):
+        answer = client.post(path, json={"members": members}, headers=_as(client, "gold"))
+        assert answer.status_code == 422 and "control character" in answer.text, answer.text
 
 
 def test_a_name_may_not_hold_a_line_break_while_free_text_may(client: TestClient) -> None:
