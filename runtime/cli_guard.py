@@ -20,6 +20,8 @@ from runtime.errors import UserError
 
 # Commands that may create a store where none is.
 CREATES_STORES = {("demo",)}
+# Commands that do not open the store at all.
+NO_STORE = {("ledger", "witness", "serve"), ("ledger", "witness", "vkey"), ("token", "issue")}
 # Commands that only read a store: a missing database is a mistake, not a first run.
 READS_ONLY = {
     ("ledger", "verify"),
@@ -27,6 +29,7 @@ READS_ONLY = {
     ("ledger", "consistency"),
     ("ledger", "export"),
     ("ledger", "key"),
+    ("ledger", "vkey"),
     ("register", "export"),
     ("retention", "report"),
 }
@@ -37,7 +40,7 @@ _PASSWORD_IN_URL = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.
 def check_store(settings: Any, command: tuple[str, ...], args: Any = None) -> None:
     """Refuses a SQLite store the command must not create or cannot read (see above)."""
     location = settings.store
-    if location.kind != "sqlite" or command in CREATES_STORES:
+    if location.kind != "sqlite" or command in CREATES_STORES | NO_STORE:
         return
     path = Path(location.parts["path"])
     if settings.database_url and not path.parent.is_dir():
