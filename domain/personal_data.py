@@ -88,6 +88,7 @@ class PersonalDataCommands(SubjectSealing):
     ) -> dict[str, str]:
         """The officers' free text about the person (notes, reasons), by what each notes."""
         alert = self.load(Alert, alert_id)
+        self.require_appointed(actor, alert.deployment_id, "read the notes about the person")
         if alert.erased:
             raise DataErased(f"the notes of alert {alert.id} have been erased")
         audit = self.audit(

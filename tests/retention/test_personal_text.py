@@ -8,10 +8,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
+from domain.access import NotAppointed
 from domain.alert import TOLD_AND_GIVEN_LEAFLET, Alert
 from domain.errors import DataErased
 from domain.records import Consultation
-from domain.values import Adjudication, Disposal, EngagementOutcome
+from domain.values import Actor, Adjudication, Disposal, EngagementOutcome, Role
 from domain.watchlist import WatchlistEntry
 from projections.audit import aggregate_as_of
 from runtime.bootstrap import Services
@@ -110,3 +111,16 @@ def test_an_erased_entry_takes_its_reference_with_it(services: Services, clock: 
         services.vault.open(str(entry_.id), entry_.sealed_reference)
     # The auditor's view of the entry shows only the sealed bytes' size.
     assert "sealed_bytes" in str(aggregate_as_of(s, entry_.id)["state"]["sealed_reference"])
+
+
+def test_an_officer_not_appointed_to_the_deployment_cannot_read_the_notes_and_leaves_no_record(
+    services: Services, clock: Clock
+) -> None:
+    scenario = Scenario(services.lfr, clock).live()
+    alert_id = scenario.alert()
+    services.lfr.adjudicate_alert(ENGAGER, alert_id, Adjudication.ENGAGE, NOTE)
+    stranger = Actor("pc-other-engager", Role.ENGAGEMENT_OFFICER)
+    with pytest.raises(NotAppointed):
+        services.lfr.consult_alert_notes(stranger, alert_id, "curious")
+    assert consultations(services) == []
+    assert services.lfr.consult_alert_notes(ENGAGER, alert_id, "adjudication")["adjudication"]
