@@ -42,7 +42,7 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: stop.set())
-            models.projector.run_forever(stop)
+            models.run_forever(stop)  # amendments of published entries included
     finally:
         models.close()
     return 0

@@ -11,7 +11,8 @@ from runtime.settings import Settings
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
-    """Writes the register (caught up first) to --out, or to standard output."""
+    """Writes the public register (caught up first: published data only, as `/public/register`
+    serves it) to --out, or to standard output."""
     from projections import open_read_models
     from projections.exports import register_bytes
 
@@ -20,7 +21,7 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
     models = open_read_models(settings)
     try:
         models.catch_up()
-        data = register_bytes(models.register_rows(), args.format)
+        data = register_bytes(models.public_register_rows(), args.format)
     finally:
         models.close()
     if args.out:

@@ -36,7 +36,8 @@ def test_register_export_writes_each_format(
 ) -> None:
     assert main(["register", "export", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows[0]["alerts"] == 1 and rows[0]["borough"] == "Westminster"
+    assert rows[0]["status"] == "announced" and rows[0]["borough"] == "Westminster"
+    assert rows[0]["alerts"] is None, "the public register: no results before publication"
     assert main(["register", "export", "--format", "csv", "--out", str(tmp_path / "r.csv")]) == 0
     assert (tmp_path / "r.csv").read_text().startswith("deployment_id,date,location")
     out = tmp_path / "r.parquet"
@@ -67,4 +68,4 @@ def test_project_rebuild_once_replays_every_event(
     err = capsys.readouterr().err
     assert "caught up" in err
     assert main(["register", "export", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["alerts"] == 1
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "announced"
