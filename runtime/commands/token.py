@@ -3,40 +3,67 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from api.auth import TokenError, issue_token
 from runtime.errors import UserError
 from runtime.settings import Settings
 
+if TYPE_CHECKING:
+    from domain.deployment import Deployment
+
 
 def issue(args: argparse.Namespace, settings: Settings) -> int:
     """Prints a token for `--user` holding every `--role`, valid for `--hours`.
 
     A worker's token is bound to `--deployment` and each `--camera`, which must be cameras
-    the deployment's authority covers. In production the token secret must be configured
-    (LFR_TOKEN_SECRET): no default."""
+    the deployment's authority covers, and it expires at the authorised end at the latest.
+    In production the token secret must be configured (LFR_TOKEN_SECRET): no default."""
     cameras = list(args.camera or [])
+    hours = args.hours
+    token = _issue(settings, args, hours, cameras)  # refuses a malformed binding first
+    if args.deployment:
+        hours = _hours_within_authority(settings, UUID(args.deployment), cameras, hours)
+        token = _issue(settings, args, hours, cameras)
+    print(token)
+    return 0
+
+
+def _issue(settings: Settings, args: argparse.Namespace, hours: float, cameras: list[str]) -> str:
     try:
-        token = issue_token(
+        return issue_token(
             settings.secret("token_secret"),
             args.user,
             args.role,
-            args.hours,
+            hours,
             deployment_id=args.deployment,
             cameras=cameras,
         )
     except TokenError as error:
         raise UserError(str(error)) from None
-    if args.deployment:
-        _require_authorised_cameras(settings, UUID(args.deployment), cameras)
-    print(token)
-    return 0
+
+
+def _hours_within_authority(
+    settings: Settings, deployment_id: UUID, cameras: list[str], hours: float
+) -> float:
+    """The token's lifetime, cut to the deployment's authorised end; refuses cameras the
+    authority does not list and a window already over."""
+    from datetime import UTC, datetime, timedelta
+
+    deployment = _require_authorised_cameras(settings, deployment_id, cameras)
+    left = (deployment.ends_at - datetime.now(UTC)) / timedelta(hours=1)
+    if left <= 0:
+        raise UserError(
+            f"deployment {deployment_id}'s authorised window ended at "
+            f"{deployment.ends_at.isoformat()}"
+        )
+    return min(hours, left)
 
 
 def _require_authorised_cameras(
     settings: Settings, deployment_id: UUID, cameras: list[str]
-) -> None:
+) -> Deployment:
     """A worker's token names only cameras the deployment's authority covers."""
     from domain.deployment import Deployment
     from domain.errors import NotFound
@@ -52,3 +79,4 @@ def _require_authorised_cameras(
             f"camera(s) {unlisted} are not authorised for deployment {deployment_id}; "
             f"authorised: {sorted(deployment.cameras)}"
         )
+    return deployment

@@ -117,18 +117,29 @@ def test_a_worker_token_is_bound_to_one_deployment_and_its_cameras() -> None:
 def test_token_issue_binds_a_worker_only_to_cameras_the_deployment_authorises(
     tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import jwt
+
     from api.auth import read_claims
     from runtime.bootstrap import open_services
-    from tests.scenario import Scenario, start_clock
+    from tests.scenario import Clock, Scenario, start_clock
 
     monkeypatch.setenv("LFR_DATA_DIR", str(tmp_path))
     settings = Settings(data_dir=tmp_path)
-    clock = start_clock()
+    clock = Clock(datetime.now(UTC))  # authorised from an hour from now, for 8 hours
     d = str(Scenario(open_services(settings, clock=clock).lfr, clock).granted().deployment)
     worker = ["token", "issue", "--user", "w-1", "--role", "worker", "--deployment", d]
-    assert main([*worker, "--camera", "camera-1"]) == 0
-    claims = read_claims(settings.secret("token_secret"), capsys.readouterr().out.strip())
+    assert main([*worker, "--camera", "camera-1", "--hours", "48"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = read_claims(settings.secret("token_secret"), token)
     assert (claims.deployment_id, claims.cameras) == (d, ("camera-1",))
+    expires = datetime.fromtimestamp(
+        jwt.decode(token, options={"verify_signature": False})["exp"], UTC
+    )
+    assert expires <= clock.now + timedelta(hours=9, seconds=5)  # the authorised end, not 48 h
+    past = start_clock()  # a deployment authorised days ago
+    ended = str(Scenario(open_services(settings, clock=past).lfr, past).granted().deployment)
+    assert main([*worker[:7], ended, "--camera", "camera-1"]) == 2
+    assert "authorised window ended" in capsys.readouterr().err
     assert main([*worker, "--camera", "camera-1", "--camera", "roof-cam"]) == 2
     err = capsys.readouterr().err
     assert "['roof-cam'] are not authorised" in err and err.count("\n") == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from domain.access import NotAppointed, worker
-from domain.alert import TOLD_AND_GIVEN_LEAFLET
+from domain.alert import TOLD_AND_GIVEN_LEAFLET, HoldBasis, HoldRequest
 from domain.errors import NotPermitted, RuleViolation
 from domain.records import Consultation, FacesSeenTally
 from domain.values import (
@@ -222,7 +222,7 @@ def test_the_dpo_acts_across_deployments_and_every_read_is_logged(scenario: Scen
     scenario.live()
     s = scenario.service
     alert = scenario.alert()
-    s.place_legal_hold(DPO, alert, "investigation", "dpo-2", date(2027, 1, 1))
+    s.place_legal_hold(DPO, alert, HoldRequest(HoldBasis.INVESTIGATION, "case", date(2027, 1, 1)))
     assert s.consult_probe_image(DPO, alert, "hold review") == probe_jpeg()
     assert consultations(scenario) == 1
 
