@@ -8,6 +8,7 @@ from __future__ import annotations
 from domain.alert_commands import AlertCommands, Match
 from domain.authority_commands import AuthorityCommands
 from domain.deployment_commands import DeploymentCommands, Template, watchlist_version
+from domain.equality_commands import EqualityCommands
 from domain.personal_data import PersonalDataCommands
 from domain.publication_commands import PublicationCommands
 from domain.service_base import Policy
@@ -21,5 +22,6 @@ class LfrService(
     AlertCommands,
     PersonalDataCommands,
     PublicationCommands,
+    EqualityCommands,
 ):
     """The one application: applications, authorities, deployments, alerts and personal data."""

@@ -33,6 +33,8 @@ class Policy:
 
     threshold_floor: float = 0.6
     urgent_confirmation: timedelta = timedelta(hours=48)
+    # The continuing equality duty: each period this long is reviewed (DOMAIN.md §b.11).
+    equality_review_interval: timedelta = timedelta(days=91)
     # The MPS LFR documents and their versions an authority may be granted under.
     document_versions: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: dict(DOCUMENT_VERSIONS)

@@ -24,6 +24,7 @@ def policy_from(settings: Settings) -> Policy:
     return Policy(
         threshold_floor=settings.threshold_floor,
         urgent_confirmation=timedelta(hours=settings.urgent_confirmation_hours),
+        equality_review_interval=timedelta(days=settings.equality_review_days),
         document_versions=document_versions(settings.policy_document_versions),
     )
 

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     retention_margin_minutes: int = 60
     retention_sweep_interval_s: float = 300.0
     urgent_confirmation_hours: int = 48
+    # The equality review covers periods this long; one is overdue a period after the last.
+    equality_review_days: int = 91
     # The MPS LFR documents and versions an authority may be granted under, as
     # "policy=2024.1,2025.1;sop=2024.1;...": empty keeps the built-in list (domain/authority_rules).
     policy_document_versions: str = ""

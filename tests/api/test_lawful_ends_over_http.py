@@ -118,3 +118,21 @@ def test_corrections_are_reachable_with_their_roles_and_need_a_reason(
     amend = f"/alerts/{alert}/outcome-amendment"
     d.call("operator", "POST", amend, 403, json={"disposal": "arrest", "reason": "x"})
     d.call("engagement_officer", "POST", amend, json={"disposal": "arrest", "reason": "Custody"})
+
+
+def test_equality_review_is_recorded_and_its_status_read_with_their_roles(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    d = Deployment(client, headers)
+    assert d.call("auditor", "GET", "/equality-reviews/status")["overdue"] is True
+    body = {
+        "period_start": "2025-01-01",
+        "period_end": "2025-03-31",
+        "findings": "No imbalance by ethnicity or sex",
+        "actions": "None needed",
+    }
+    d.call("gold", "POST", "/equality-reviews", 403, json=body)
+    d.call("dpo", "POST", "/equality-reviews", 422, json={**body, "findings": ""})
+    d.call("dpo", "POST", "/equality-reviews", json=body)
+    status = d.call("gold", "GET", "/equality-reviews/status")
+    assert status["last_period_end"] == "2025-03-31"
