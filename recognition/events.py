@@ -121,11 +121,12 @@ class MatchEvent:
         sealed, key = payload.get("probe_sealed"), payload.get("probe_key_id")
         if not isinstance(sealed, str):
             raise ValueError(f"{cls.__name__}: missing fields ['probe_sealed']")
-        if key != keys.sealer.key_id:
+        opener = keys.opener_for(str(key))
+        if opener is None:
             raise SealError(f"the probe is sealed for key {key!r}, not this ingest's")
         values = _known(cls, payload | {"probe_jpeg": b""})
         context = probe_context(str(values["event_id"]), str(values["deployment_id"]))
-        return cls(**values | {"probe_jpeg": keys.open(sealed, context)})
+        return cls(**values | {"probe_jpeg": opener.open(sealed, context)})
 
 
 def probe_context(event_id: str, deployment_id: str) -> bytes:

@@ -80,19 +80,32 @@ class ProbeSealer:
 
 @dataclass(frozen=True)
 class ProbeKeyPair:
-    """The ingest's side: the private key that opens what workers sealed."""
+    """The ingest's side: the private key that opens what workers sealed, and the keys it
+    replaced (still opened until the topics' retention has dropped what was sealed to them)."""
 
     private_key: X25519PrivateKey
+    retired: tuple[X25519PrivateKey, ...] = ()
 
     @classmethod
     def generate(cls) -> ProbeKeyPair:
         return cls(X25519PrivateKey.generate())
 
     @classmethod
-    def from_seed(cls, seed: bytes) -> ProbeKeyPair:
-        if len(seed) != _KEY:
-            raise ValueError(f"the probe key must be {_KEY} bytes, got {len(seed)}")
-        return cls(X25519PrivateKey.from_private_bytes(seed))
+    def from_seed(cls, seed: bytes, retired: tuple[bytes, ...] = ()) -> ProbeKeyPair:
+        for key in (seed, *retired):
+            if len(key) != _KEY:
+                raise ValueError(f"a probe key must be {_KEY} bytes, got {len(key)}")
+        return cls(
+            X25519PrivateKey.from_private_bytes(seed),
+            tuple(X25519PrivateKey.from_private_bytes(k) for k in retired),
+        )
+
+    def opener_for(self, sealed_for: str) -> ProbeKeyPair | None:
+        """The key pair that opens what was sealed for key id `sealed_for`, if held."""
+        for private in (self.private_key, *self.retired):
+            if key_id(private.public_key()) == sealed_for:
+                return ProbeKeyPair(private)
+        return None
 
     @property
     def sealer(self) -> ProbeSealer:

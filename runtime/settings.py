@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # private key, workers only the public one (runtime/probe_keys.py).
     probe_private_key: str = ""
     probe_public_key: str = ""
+    # Replaced ingest keys (comma-separated), still opened while sealed crops may remain.
+    probe_retired_keys: str = ""
 
     # Kafka topics, created by the ingest (never auto-created): partitions and how long the
     # broker keeps a message (sealed crops included) before deleting it.
