@@ -24,7 +24,7 @@ from typing import Any
 
 from ledger.checkpoint import Checkpoint, CheckpointError
 from ledger.leaf import StoredRow, row_leaf_hash
-from ledger.merkle import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX, CompactTree
+from ledger.merkle import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX, CompactTree, fold_parts, perfect_parts
 from ledger.nodes import CACHED_LEVEL
 from ledger.note import PublicKey
 from ledger.source import LeafRecord, LedgerSource, StoredCheckpoint, aligned
@@ -203,10 +203,12 @@ def _built_size(source: Any) -> int:
 
 
 class _Pass:
-    """The state of the streaming pass."""
+    """The state of the streaming pass. The tree is kept as the hashes of complete blocks
+    of 16 leaves (a compact tree over them) and the leaves of the block being filled, so
+    every block hash is computed once and serves both the roots and the node-cache check."""
 
     def __init__(self, sizes: list[int]) -> None:
-        self.tree, self.roots = CompactTree(), {0: EMPTY_ROOT}
+        self.size, self.upper, self.roots = 0, CompactTree(), {0: EMPTY_ROOT}
         self.wanted = iter(s for s in sizes if s > 0)
         self.next_size = next(self.wanted, -1)
         self.report = VerificationReport(0, "")
@@ -220,20 +222,35 @@ class _Pass:
             self.report.first_bad = EntryProblem(index, nid, log, reason)
 
     def append(self, digest: bytes) -> None:
-        self.tree.append(digest)
-        self.block.append(digest)
-        if len(self.block) == BLOCK:
-            self.blocks.append(_fold(self.block))
-            self.block = []
-        while self.tree.size == self.next_size:
-            self.roots[self.next_size] = self.tree.root()
+        block = self.block
+        block.append(digest)
+        self.size += 1
+        if len(block) == BLOCK:
+            folded = _fold(block)
+            self.blocks.append(folded)
+            self.upper.append(folded)
+            block.clear()
+        self.reached()
+
+    def reached(self) -> None:
+        """Note the root when the tree has a size a checkpoint signed."""
+        while self.size == self.next_size:
+            self.roots[self.size] = self.root()
             self.next_size = next(self.wanted, -1)
+
+    def root(self) -> bytes:
+        """The root of the leaves appended so far."""
+        parts = list(self.upper._stack)
+        start = 0
+        for start, end in perfect_parts(0, len(self.block)):
+            parts.append(_fold(self.block[start:end]))
+        return fold_parts(parts) if parts else EMPTY_ROOT
 
     def events(self, source: LedgerSource, log: str) -> Iterator[StoredRow]:
         """One log's events; reading stops (and is noted) where the table cannot be read."""
         try:
             for row in source.stored_events(log):
-                if not isinstance(row.notification_id, int):
+                if type(row.notification_id) is not int:
                     raise TypeError(f"notification id {row.notification_id!r} is not a number")
                 yield row
         except Exception as error:
@@ -244,20 +261,16 @@ class _Pass:
         pairs with no event, and a read error ends the pass where it happened."""
         try:
             for leaf in source.leaf_records():
-                if not isinstance(leaf.position, int):
+                _, _, nid, digest = leaf
+                if type(nid) is int and type(digest) is bytes and len(digest) == HASH_SIZE:
+                    yield leaf  # checked inline: this runs once per entry
+                elif type(leaf.position) is not int:
                     raise TypeError(f"ledger index {leaf.position!r} is not a number")
-                yield leaf if _well_formed(leaf) else leaf._replace(notification_id=-1)
+                else:
+                    yield leaf._replace(notification_id=-1)
         except Exception as error:
             reason = f"the ledger cannot be read from this entry on ({_reason(error)})"
-            self.bad(self.tree.size, None, None, reason)
-
-
-def _well_formed(leaf: LeafRecord) -> bool:
-    return (
-        isinstance(leaf.notification_id, int)
-        and isinstance(leaf.leaf_hash, bytes | bytearray | memoryview)
-        and len(bytes(leaf.leaf_hash)) == HASH_SIZE
-    )
+            self.bad(self.size, None, None, reason)
 
 
 def _fold(level: list[bytes]) -> bytes:
@@ -279,20 +292,44 @@ def _recompute(
         log: state.events(source, log) if log not in unreadable else iter(())
         for log in source.log_names()
     }
+    block, blocks, upper_append = state.block, state.blocks, state.upper.append
+    size, next_size = 0, state.next_size
     for leaf, event in aligned(state.leaves(source), streams):
+        # The common case inline (a million times); anything unusual in `_one`.
+        if leaf is not None and event is not None and leaf.position == size:
+            try:
+                digest = row_leaf_hash(event)
+            except Exception:
+                digest = b""
+            if digest == leaf.leaf_hash:
+                block.append(digest)
+                size += 1
+                if len(block) == BLOCK:
+                    folded = _fold(block)
+                    blocks.append(folded)
+                    upper_append(folded)
+                    block.clear()
+                if size == next_size:
+                    state.size = size
+                    state.reached()
+                    next_size = state.next_size
+                continue
+        state.size = size
         _one(state, leaf, event)
+        size, next_size = state.size, state.next_size
+    state.size = size
     report = state.report
-    report.size, report.root_hash = state.tree.size, state.tree.root().hex()
+    report.size, report.root_hash = state.size, state.root().hex()
     return report, state.roots, state.blocks
 
 
 def _one(state: _Pass, leaf: LeafRecord | None, event: StoredRow | None) -> None:
     if leaf is None:
         assert event is not None
-        state.bad(state.tree.size, event.notification_id, event.log,
+        state.bad(state.size, event.notification_id, event.log,
                   "the store holds an event the ledger never recorded (inserted)")  # fmt: skip
         return
-    size = state.tree.size
+    size = state.size
     if leaf.position != size:
         state.bad(size, None, None, f"the ledger's entry {size} is missing (deleted)")
     if leaf.notification_id == -1:
