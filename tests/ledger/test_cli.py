@@ -141,6 +141,8 @@ def test_an_export_verifies_on_its_own_and_its_tampering_is_found(
     folder = tmp_path / "export"
     status, out, _ = run(capsys, "ledger", "export", "--parquet", str(folder))
     assert status == 0 and "11 events" in out
+    status, vkey, _ = run(capsys, "ledger", "vkey")
+    assert status == 0 and (folder / "log.vkey").read_text() == vkey  # the export carries it
     status, out, _ = run(capsys, "ledger", "verify", "--parquet", str(folder), "--json")
     assert status == 0 and json.loads(out)["ok"]
 
@@ -152,3 +154,30 @@ def test_an_export_verifies_on_its_own_and_its_tampering_is_found(
     status, out, _ = run(capsys, "ledger", "verify", "--parquet", str(folder), "--json")
     report = json.loads(out)
     assert status == 1 and report["first_bad"]["notification_id"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("LFR_LEDGER_ORIGIN", "https://ledger.example.org", "schema-less"),
+        ("LFR_LEDGER_ORIGIN", "two words", "schema-less"),
+        ("LFR_LEDGER_WITNESSES", "not-a-vkey http://127.0.0.1:1", "LFR_LEDGER_WITNESSES"),
+        ("LFR_LEDGER_WITNESSES", "w+00000000+AAAA", "LFR_LEDGER_WITNESSES"),
+        ("LFR_LEDGER_TRUSTED_KEYS", "name:abc", "LFR_LEDGER_TRUSTED_KEYS"),
+    ],
+)
+def test_bad_ledger_settings_are_refused_in_one_line(  # type: ignore[no-untyped-def]
+    configured: str, capsys, monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    status, out, err = run(capsys, "ledger", "checkpoint")
+    assert status == 2 and reason in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_production_requires_the_origin_to_be_chosen(  # type: ignore[no-untyped-def]
+    configured: str, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LFR_ENV", "production")
+    monkeypatch.setenv("LFR_LEDGER_SIGNING_KEY", "S" * 43 + "=")
+    status, _, err = run(capsys, "ledger", "checkpoint")
+    assert status == 2 and "LFR_LEDGER_ORIGIN must be set in production" in err
