@@ -30,7 +30,8 @@ def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("go")
     env = {
         **os.environ, "GO111MODULE": "off", "GOPATH": str(GOPATH), "GOFLAGS": "",
-        "GOPROXY": "off", "GOCACHE": str(out / "cache"), "CGO_ENABLED": "0",
+        "GOPROXY": "off", "GOCACHE": str(out / "cache"), "CGO_ENABLED": "0", "GOENV": "off",
+        "HOME": os.environ.get("HOME") or str(out),
     }  # fmt: skip
     subprocess.run(
         [go, "build", "-o", str(out / "interop"), str(HERE / "main.go")],
