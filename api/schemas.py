@@ -305,6 +305,10 @@ class CancellationReportIn(Body):
     notes: OptionalText = ""
 
 
+class CancellationReportAmendmentIn(CancellationReportIn):
+    reason: Text
+
+
 class DeploymentOut(BaseModel):
     id: str
     version: int

@@ -64,6 +64,7 @@ class Deployment(Aggregate):
         self.started_at: datetime | None = None
         self.ended_at: datetime | None = None
         self.report: dict[str, Any] = {}
+        self.report_amendments: list[dict[str, str]] = []
         self.register_entry: dict[str, Any] = {}
 
     @classmethod
@@ -343,6 +344,29 @@ class Deployment(Aggregate):
     def _cancellation_report_submitted(self, audit: Audit, report: dict[str, Any]) -> None:
         self.report = report
         self.status = DeploymentStatus.REPORTED
+
+    def amend_cancellation_report(self, audit: Audit, report: dict[str, Any], reason: str) -> None:
+        """Gold amends the submitted report by a new event with the reason; both versions
+        stay in the history."""
+        require_role(audit, Role.GOLD, doing="amend the cancellation report")
+        require(
+            self.status in {DeploymentStatus.REPORTED, DeploymentStatus.PUBLISHED},
+            "only a submitted cancellation report can be amended",
+        )
+        for part in ("evaluation", "learning"):
+            require_text(str(report.get(part, "")), f"the report's {part}")
+        require(report != self.report, "the amended report is the same as the one in force")
+        require_text(reason, "the reason for the amendment")
+        self._cancellation_report_amended(audit=audit, report=report, reason=reason)
+
+    @event("CancellationReportAmended")
+    def _cancellation_report_amended(
+        self, audit: Audit, report: dict[str, Any], reason: str
+    ) -> None:
+        self.report = report
+        self.report_amendments.append(
+            {"by": audit.actor_id, "at": audit.at.isoformat(), "reason": reason}
+        )
 
     def publish_register_entry(self, audit: Audit, entry: dict[str, Any]) -> None:
         require_role(audit, Role.GOLD, Role.SYSTEM, doing="publish the register entry")

@@ -271,6 +271,13 @@ class DeploymentCommands(ServiceBase):
         deployment.submit_cancellation_report(self._for(actor, authority), report)
         self.commit(deployment)
 
+    def amend_cancellation_report(
+        self, actor: Actor, deployment_id: UUID, report: dict[str, Any], reason: str
+    ) -> None:
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        deployment.amend_cancellation_report(self._for(actor, authority), report, reason)
+        self.commit(deployment)
+
 
 def _topic(cls: type, event_name: str) -> str:
     return f"{cls.__module__}:{cls.__qualname__}.{event_name}"

@@ -178,6 +178,22 @@ def submit_report(
     return schemas.Done(id=str(deployment_id))
 
 
+@router.post(
+    "/{deployment_id}/cancellation-report/amendment",
+    response_model=schemas.Done,
+    summary="Gold: amend the submitted cancellation report, with the reason",
+)
+def amend_report(
+    deployment_id: UUID,
+    body: schemas.CancellationReportAmendmentIn,
+    who: Principal = Depends(gold),
+    api: ApiState = Depends(api_state),
+) -> schemas.Done:
+    report: dict[str, Any] = body.model_dump(exclude={"reason"})
+    api.lfr.amend_cancellation_report(who.actor, deployment_id, report, body.reason)
+    return schemas.Done(id=str(deployment_id))
+
+
 @router.get(
     "/{deployment_id}/cancellation-report",
     response_class=HTMLResponse,

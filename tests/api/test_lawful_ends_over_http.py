@@ -136,3 +136,20 @@ def test_equality_review_is_recorded_and_its_status_read_with_their_roles(
     d.call("dpo", "POST", "/equality-reviews", json=body)
     status = d.call("gold", "GET", "/equality-reviews/status")
     assert status["last_period_end"] == "2025-03-31"
+
+
+def test_gold_amends_the_report_over_http_with_a_reason(
+    client: TestClient, headers: dict[str, dict[str, str]], watchlist_upload: bytes
+) -> None:
+    d = Deployment(client, headers).granted()
+    d.prepared(watchlist_upload)
+    d.live()
+    path = d.deployment_path()
+    d.call("gold", "POST", f"{path}/end", json={"reason": "planned end"})
+    report = {"evaluation": "Went to plan", "learning": "None"}
+    d.call("gold", "POST", f"{path}/cancellation-report", json=report)
+    amended = {**report, "learning": "Signage late at one exit", "reason": "Omitted"}
+    d.call("operator", "POST", f"{path}/cancellation-report/amendment", 403, json=amended)
+    d.call("gold", "POST", f"{path}/cancellation-report/amendment", 422, json=report)
+    d.call("gold", "POST", f"{path}/cancellation-report/amendment", json=amended)
+    assert d.call("gold", "GET", path)["report"]["learning"] == "Signage late at one exit"

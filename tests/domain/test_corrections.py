@@ -89,3 +89,25 @@ def test_an_arrest_is_never_amended_onto_a_stop_that_was_not_a_true_alert(
     s.record_outcome(ENGAGER, alert, Disposal.NO_FURTHER_ACTION, "Not the person sought")
     with pytest.raises(RuleViolation, match="arrest needs a confirmed true alert"):
         s.amend_outcome(ENGAGER, alert, Disposal.ARREST, "typo")
+
+
+def test_gold_amends_the_submitted_report_and_history_keeps_both(stored: Scenario) -> None:
+    stored.live()
+    s, d = stored.service, stored.deployment
+    first = {"evaluation": "Went to plan", "learning": "None"}
+    with pytest.raises(RuleViolation, match="only a submitted cancellation report"):
+        s.amend_cancellation_report(GOLD, d, first, "early")
+    s.end_deployment(GOLD, d, "planned end")
+    s.submit_cancellation_report(GOLD, d, first)
+    amended = {"evaluation": "Went to plan", "learning": "Signage was late at one exit"}
+    with pytest.raises(NotPermitted, match="gold"):
+        s.amend_cancellation_report(OPERATOR, d, amended, "learning omitted")
+    with pytest.raises(RuleViolation, match="reason for the amendment must be given"):
+        s.amend_cancellation_report(GOLD, d, amended, "")
+    with pytest.raises(RuleViolation, match="same as the one in force"):
+        s.amend_cancellation_report(GOLD, d, first, "no change")
+    s.amend_cancellation_report(GOLD, d, amended, "Learning omitted at first")
+    record = s.repository.get(d)
+    assert record.report == amended and record.status == "reported"
+    assert record.report_amendments[0]["reason"] == "Learning omitted at first"
+    assert events_of(stored, d)[-2:] == ["CancellationReportSubmitted", "CancellationReportAmended"]
