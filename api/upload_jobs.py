@@ -232,6 +232,9 @@ class UploadJobs:
         with self._lock:
             job.state = JobState.CANCELLED if job.state == JobState.CANCELLING else state
         self._save(job)
+        # The uploaded faces and names, in plaintext, are needed only to resume the job: once it
+        # has ended they exist only sealed in the entries, erasable with them.
+        (self.folder(job.job_id) / ARCHIVE).unlink(missing_ok=True)
 
     def _save(self, job: UploadJob) -> None:
         """Writes the job's state atomically: a crash leaves the old state or the new."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from runtime.settings import Settings
 from tests.api.process import Deployment
 
 
@@ -19,6 +20,18 @@ def test_watchlist_upload_adds_good_entries_and_refuses_others_with_reasons(
     reasons = {r["folder"]: r["reason"] for r in job["refused"]}
     assert "not authorised" in reasons["Art_Howe"]
     assert "no face" in reasons["No_Face"]
+
+
+def test_an_ended_upload_keeps_no_plaintext_faces_or_names_on_disk(
+    client: TestClient,
+    headers: dict[str, dict[str, str]],
+    watchlist_upload: bytes,
+    settings: Settings,
+) -> None:
+    d = Deployment(client, headers).granted()
+    assert d.upload(watchlist_upload)["state"] == "done"
+    kept = [p.name for p in (settings.data_dir / "upload-jobs").rglob("*") if p.is_file()]
+    assert kept and "upload.zip" not in kept  # the job's report stays, the archive goes
 
 
 def test_whole_deployment_commands_through_http(
