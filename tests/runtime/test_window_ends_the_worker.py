@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.access import worker
 from domain.service import Match
 from domain.values import Ending
 from projections.retention import retention_view
@@ -83,7 +84,7 @@ def test_worker_stops_and_the_deployment_ends_when_the_authorised_window_closes(
         probe_jpeg=b"\xff\xd8late",
     )
     with pytest.raises(Exception, match="only while the deployment is live; it is ended"):
-        services.lfr.raise_alert(WORKER, late)
+        services.lfr.raise_alert(worker(WORKER.id, deployment, ("camera-1",)), late)
 
     view = retention_view(services.lfr, rules_from(settings), stopped_at)
     deadlines = {i.deadline for i in view.items if i.kind == "watchlist_entry"}
