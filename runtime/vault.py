@@ -206,6 +206,7 @@ class SqlKeyStore:
         self.settle_s = settle_s
         self.is_sqlite = location.kind == "sqlite"
         self._local = threading.local()
+        self._opened: list[Any] = []  # every thread's connection, for `close`
         schema = location.parts.get("schema")
         self.table = f"{schema}.lfr_data_keys" if schema else "lfr_data_keys"
         self._run((SQLITE_DDL if self.is_sqlite else POSTGRES_DDL).format(t=self.table), ())
@@ -231,7 +232,15 @@ class SqlKeyStore:
                     autocommit=True,
                 )
             self._local.conn = conn
+            self._opened.append(conn)
         return conn
+
+    def close(self) -> None:
+        """Closes every thread's connection (a thread that uses the store again reopens)."""
+        opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()
 
     def _run(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         cursor = self._connect().execute(sql if self.is_sqlite else sql.replace("?", "%s"), params)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,9 +28,17 @@ def settings_for(tmp_path: Path) -> Callable[[str], Settings]:
 
 
 @pytest.fixture
-def services(store_url: str, settings_for: Callable[[str], Settings], clock: Clock) -> Services:
-    """The services on each store (memory, SQLite, PostgreSQL) with the test's clock."""
-    return open_services(settings_for(store_url), clock=clock)
+def services(
+    store_url: str, settings_for: Callable[[str], Settings], clock: Clock
+) -> Iterator[Services]:
+    """The services on each store (memory, SQLite, PostgreSQL) with the test's clock; their
+    connections closed afterwards (the database's connection slots are shared)."""
+    opened = open_services(settings_for(store_url), clock=clock)
+    yield opened
+    opened.lfr.close()
+    close_keys = getattr(opened.vault.keys, "close", None)
+    if close_keys is not None:
+        close_keys()
 
 
 @pytest.fixture
