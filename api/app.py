@@ -6,6 +6,8 @@ the public routes admit anyone.
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
@@ -48,6 +50,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     docs.install(app)
     app.state.api = ApiState(settings, services or open_services(settings))
     app.state.token_secret = settings.secret("token_secret")
+    # Set when the server is asked to stop: endless streams end at once (`lfr api`).
+    app.state.stopping = threading.Event()
     app.state.uploads = UploadJobs(settings.data_dir / "upload-jobs", UploadLimits.of(settings))
     errors.install(app)
     app.add_middleware(

@@ -92,6 +92,40 @@ async def _unavailable(_: Request, error: Exception) -> JSONResponse:
     return _answer(503, str(error))
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """Whether the error is the database being out of reach (down, restarting, pool empty)."""
+    import sqlite3
+
+    import psycopg
+    from eventsourcing.persistence import InterfaceError, OperationalError
+    from psycopg_pool import PoolTimeout
+
+    kinds = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
+    seen: BaseException | None = error
+    for _ in range(5):  # the library wraps the driver's errors
+        if seen is None:
+            return False
+        if isinstance(seen, kinds) or (
+            isinstance(seen, (OperationalError, InterfaceError))
+            and not isinstance(seen.__cause__, sqlite3.IntegrityError)
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    """The database out of reach is a 503 with a reason (the pool recovers by itself when
+    it is back); anything else is a defect: 500, logged by the server."""
+    if database_unavailable(error):
+        return _answer(
+            503,
+            "the database is not available; try again shortly",
+            headers={"Retry-After": "5"},
+        )
+    return _answer(500, "internal error")
+
+
 async def _overflow(_: Request, error: Exception) -> JSONResponse:
     # A number from the request too large for the database (SQLite stores 64-bit integers):
     # routes bound their numbers, this answers for any the bounds missed.
@@ -104,3 +138,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(OverflowError, _overflow)
+    app.add_exception_handler(Exception, _unexpected)

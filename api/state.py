@@ -10,12 +10,14 @@ from typing import Any
 
 from fastapi import Request
 
-from api.errors import Unavailable
+from api.errors import Unavailable, database_unavailable
 from domain.service import LfrService
 from runtime.bootstrap import Services
 from runtime.settings import Settings
 
 PUBLIC_STALENESS_S = 1.0
+# After the database was found out of reach, requests are answered 503 at once this long.
+DOWN_PAUSE_S = 2.0
 
 
 class ApiState:
@@ -28,6 +30,7 @@ class ApiState:
         self._parts: dict[str, Any] = {}
         self._catch_up_lock = threading.Lock()
         self._caught_up_at = float("-inf")
+        self._down_until = float("-inf")
 
     @property
     def lfr(self) -> LfrService:
@@ -47,10 +50,31 @@ class ApiState:
         models = self._once("read_models", self._open_read_models)
         now = time.monotonic()
         if not public or now - self._caught_up_at > PUBLIC_STALENESS_S:
-            with self._catch_up_lock:
-                models.catch_up()
+            self._catch_up(models)
             self._caught_up_at = now
         return models
+
+    def _catch_up(self, models: Any) -> None:
+        """Catches the read models up; while the database is out of reach, answers 503 at
+        once for a moment instead of every request waiting out the connect timeout."""
+        self._refuse_while_down()
+        if not self._catch_up_lock.acquire(timeout=self.settings.database_connect_timeout_s):
+            raise Unavailable(
+                "the database did not answer in time (read models catching up); try again shortly"
+            )
+        try:
+            self._refuse_while_down()
+            models.catch_up()
+        except Exception as error:
+            if database_unavailable(error):
+                self._down_until = time.monotonic() + DOWN_PAUSE_S
+            raise
+        finally:
+            self._catch_up_lock.release()
+
+    def _refuse_while_down(self) -> None:
+        if time.monotonic() < self._down_until:
+            raise Unavailable("the database is not available; try again shortly")
 
     def public_answer(self, key: str, build: Callable[[], bytes]) -> bytes:
         """The public answer for `key`, rebuilt only when the public register changed."""

@@ -124,7 +124,8 @@ async def queue_events(
     shown: dict[str, str] = {}  # alert id -> the row's JSON last sent
     quiet = 0.0
     yield "retry: 2000\n\n"
-    while not await request.is_disconnected():
+    stopping = getattr(request.app.state, "stopping", None)
+    while not await request.is_disconnected() and not (stopping and stopping.is_set()):
         rows = await run_in_threadpool(
             lambda: api.read_models().alert_queue(deployment_id=deployment_id, pending_only=False)
         )

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import threading
+from types import FrameType
+
+import uvicorn
 
 from runtime.errors import UserError
 from runtime.settings import Settings
 
+GRACE_S = 5
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server that also tells the endless streams (the alert queue's) to end when
+    it is asked to stop, so SIGTERM stops the service with streams open."""
+
+    def __init__(self, config: uvicorn.Config, stopping: threading.Event) -> None:
+        super().__init__(config)
+        self.stopping = stopping
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopping.set()
+        super().handle_exit(sig, frame)
+
 
 def run_api(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from api.app import create_app
 
     if not 0 < args.port < 65536:
@@ -31,8 +48,17 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     _, stop_checkpoints = start_checkpointing(
         app.state.api.ledger(), settings.ledger_checkpoint_interval_s
     )
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        # Requests still running this long after SIGTERM are cut off: the service stops.
+        timeout_graceful_shutdown=GRACE_S,
+    )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        _Server(config, app.state.stopping).run()
     finally:
         stop.set()
         stop_clock.set()
