@@ -240,14 +240,17 @@ class UploadJobs:
         """Writes the job's state atomically: a crash leaves the old state or the new."""
         path = self.folder(job.job_id) / STATE
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
+        # Each writer its own temporary file: the job's thread and a cancelling request
+        # may save at the same moment.
+        temporary = path.with_suffix(f".{threading.get_ident()}.tmp")
         with self._lock:
             text = json.dumps({**asdict(job), "state": job.state.value})
         with temporary.open("w") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
+        with self._lock:  # the last state saved is the job's latest
+            os.replace(temporary, path)
 
     def _load(self) -> None:
         """The jobs of earlier runs; those that were under way are now interrupted."""
