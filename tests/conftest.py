@@ -28,6 +28,47 @@ def _postgres_connect():  # type: ignore[no-untyped-def]
         pytest.skip(f"PostgreSQL not reachable: {error}")
 
 
+def _server_clock() -> object | None:
+    """The PostgreSQL server's clock, or None when it cannot be reached (nothing to reap)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3) as conn:
+            row = conn.execute("SELECT clock_timestamp()").fetchone()
+            return row[0] if row else None
+    except psycopg.OperationalError:
+        return None
+
+
+@pytest.fixture(autouse=True)
+def _reap_postgres_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Close the connections a PostgreSQL test left open, once it is over.
+
+    Services a test opens keep pools; tests run one at a time, so a connection to the test
+    database opened during the test and still there afterwards is that test's leftover. Left
+    alone, they add up to the server's connection limit over the suite.
+    """
+    if request.node.get_closest_marker("keeps_postgres_connections"):
+        yield  # a module-scoped service owns its pool and closes it itself
+        return
+    started = _server_clock()
+    yield
+    if started is None:
+        return
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND backend_start >= %s",
+                (started,),
+            )
+    except psycopg.OperationalError:
+        pass
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL to a fresh, empty schema in the test database, dropped afterwards."""
