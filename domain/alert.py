@@ -316,21 +316,26 @@ class Alert(Aggregate):
         require(bool(self.adjudication), "no action may follow an alert before it is adjudicated")
         require(bool(self.engagement), "an outcome follows an engagement")
         require(not self.outcome, "the outcome has already been recorded")
+        self._require_disposal_fits(disposal)
+        require_text(reason, "the reason for the outcome")
+        self._outcome_recorded(audit=audit, disposal=disposal.value, sealed_reason=seal(reason))
+        self._hold_for_an_arrest(audit, disposal, seal, kept_watchlist_image)
+
+    def _require_disposal_fits(self, disposal: Disposal) -> None:
         if disposal is not Disposal.NO_FURTHER_ACTION:
             require(
                 self.engagement["outcome"] == EngagementOutcome.CONFIRMED_TRUE.value,
                 f"{disposal.value} needs a confirmed true alert",
             )
-        require_text(reason, "the reason for the outcome")
-        self._outcome_recorded(audit=audit, disposal=disposal.value, sealed_reason=seal(reason))
+
+    def _hold_for_an_arrest(
+        self, audit: Audit, disposal: Disposal, seal: TextSealer, kept_watchlist_image: bytes
+    ) -> None:
+        """An arrest's investigation needs the alert's data: it is held from the arrest on."""
         if disposal is Disposal.ARREST and not self.legal_hold:
             review_on = audit.at.date() + ARREST_HOLD_REVIEW
-            self._hold(
-                audit,
-                HoldRequest(HoldBasis.INVESTIGATION, ARREST_HOLD_REASON, review_on),
-                seal,
-                kept_watchlist_image,
-            )
+            request = HoldRequest(HoldBasis.INVESTIGATION, ARREST_HOLD_REASON, review_on)
+            self._hold(audit, request, seal, kept_watchlist_image)
 
     @event("OutcomeRecorded")
     def _outcome_recorded(self, audit: Audit, disposal: str, sealed_reason: bytes) -> None:
@@ -353,11 +358,7 @@ class Alert(Aggregate):
             disposal.value != self.outcome["disposal"],
             f"the outcome is already {disposal.value}",
         )
-        if disposal is not Disposal.NO_FURTHER_ACTION:
-            require(
-                self.engagement["outcome"] == EngagementOutcome.CONFIRMED_TRUE.value,
-                f"{disposal.value} needs a confirmed true alert",
-            )
+        self._require_disposal_fits(disposal)
         require_text(reason, "the reason for the amendment")
         self._outcome_amended(
             audit=audit,
@@ -365,14 +366,7 @@ class Alert(Aggregate):
             previous=self.outcome["disposal"],
             sealed_reason=seal(reason),
         )
-        if disposal is Disposal.ARREST and not self.legal_hold:
-            review_on = audit.at.date() + ARREST_HOLD_REVIEW
-            self._hold(
-                audit,
-                HoldRequest(HoldBasis.INVESTIGATION, ARREST_HOLD_REASON, review_on),
-                seal,
-                kept_watchlist_image,
-            )
+        self._hold_for_an_arrest(audit, disposal, seal, kept_watchlist_image)
 
     @event("OutcomeAmended")
     def _outcome_amended(
