@@ -26,10 +26,10 @@ from api.routes import (
     watchlist,
 )
 from api.state import ApiState
-from api.upload_jobs import UploadJobs
-from api.watchlist_import import UploadLimits
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
+from services.upload_jobs import UploadJobs
+from services.watchlist_import import UploadLimits
 
 DESCRIPTION = """The accountable Live Facial Recognition API: the MPS deployment process
 from application to register. Authenticate with `Authorization: Bearer <token>`

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import Request
 
 from api.errors import Unavailable, database_unavailable
-from domain.service import LfrService
 from runtime.bootstrap import Services
 from runtime.settings import Settings
+from services.lfr import LfrService
 
 PUBLIC_STALENESS_S = 1.0
 # After the database was found out of reach, requests are answered 503 at once this long.
@@ -113,21 +113,21 @@ class ApiState:
 
     def _open_ledger(self) -> Any:
         try:
-            from ledger.wiring import open_ledger
+            from runtime.ledger_wiring import open_ledger
         except ImportError:
             raise Unavailable("the ledger service is not available on this server") from None
         return open_ledger(self.settings, self.lfr.recorder)
 
     def retention_report(self) -> Any:
-        """The DPO's retention view (the retention engineer's `projections.retention`)."""
-        from projections.retention import retention_view
-        from runtime.sweeper import rules_from
+        """The DPO's retention view (the retention engineer's `services.retention`)."""
+        from services.retention import retention_view
+        from services.sweeper import rules_from
 
         return retention_view(self.lfr, rules_from(self.settings), self.lfr.clock()).to_json()
 
     def erasure_proof(self, subject_id: Any) -> Any:
         try:
-            from projections.retention import erasure_proof  # type: ignore[import-not-found]
+            from services.retention import erasure_proof  # type: ignore[import-not-found]
         except ImportError:
             raise Unavailable("erasure proofs are not available on this server") from None
         return erasure_proof(self.settings, self.services, subject_id)
@@ -135,7 +135,7 @@ class ApiState:
     def cancellation_report_html(self, deployment_id: Any) -> str:
         models = self.read_models()
         try:
-            from projections.report import cancellation_report_html
+            from services.report import cancellation_report_html
         except ImportError:
             raise Unavailable("the cancellation report is not available on this server") from None
         return str(cancellation_report_html(models, deployment_id))

@@ -11,8 +11,8 @@ from api import schemas
 from domain.alert import Alert
 from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
-from domain.personal_data import ConsultedEntry
 from domain.watchlist import WatchlistEntry
+from services.personal_data_commands import ConsultedEntry
 
 
 def jsonable(value: Any) -> Any:

@@ -24,16 +24,16 @@ from typing import Any
 from uuid import UUID
 
 from bench.common import machine, postgres_schema
+from cli.commands.recognition import recognise
+from cli.sample import walk_past_video
 from domain.alert import Alert
 from recognition.events import MatchEvent
 from recognition.transport import KafkaSink
 from recognition.worker import RecognitionWorker
 from runtime.bootstrap import open_services
-from runtime.commands.recognition import recognise
 from runtime.probe_keys import worker_sealer
-from runtime.sample import walk_past_video
 from runtime.settings import Settings
-from runtime.worker_link import DomainWatchlistProvider
+from services.worker_link import DomainWatchlistProvider
 from tests.support.broker import Broker
 from tests.support.faces import photos
 from tests.support.live import PEOPLE, live_deployment
@@ -99,7 +99,7 @@ def main() -> None:
             "LFR_KAFKA_BOOTSTRAP": broker.bootstrap,
         }
         ingest = subprocess.Popen(
-            [sys.executable, "-m", "runtime.cli", "ingest"], env=env, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "cli.main", "ingest"], env=env, stderr=subprocess.DEVNULL
         )
         models = open_read_models(settings, services)
         seen: dict[str, float] = {}

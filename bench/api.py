@@ -152,7 +152,7 @@ def wrk_reads(base: str, paths: list[str], clients: int, seconds: int) -> dict[s
 
 def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "api", "--port", str(port)], env=env
+        [sys.executable, "-m", "cli.main", "api", "--port", str(port)], env=env
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -22,13 +22,13 @@ import threading
 import time
 from pathlib import Path
 
+from adapters.kafka_ingest import KafkaIngest
 from bench.common import machine, postgres_schema, synthetic_match
-from projections.ingest import IngestReport, IngestService, open_ingest
-from projections.kafka_ingest import KafkaIngest
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, utc_iso
 from recognition.transport import KafkaSink
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
+from services.ingest import IngestReport, IngestService, open_ingest
 from tests.scenario import Scenario, start_clock
 from tests.support.broker import Broker
 

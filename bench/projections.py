@@ -21,10 +21,10 @@ from pathlib import Path
 
 from bench.common import machine, synthetic_match
 from projections import open_read_models
-from projections.ingest import Message, ingest_batch, open_ingest
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
+from services.ingest import Message, ingest_batch, open_ingest
 from tests.scenario import Scenario, start_clock
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

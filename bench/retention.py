@@ -27,7 +27,7 @@ from domain.alert import Alert
 from domain.deployment import Deployment
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
-from runtime.sweeper import sweep
+from services.sweeper import sweep
 from tests.scenario import WORKER, Scenario, start_clock
 
 BATCH = 1_000

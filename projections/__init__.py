@@ -18,11 +18,11 @@ proofs. Every read model is a set of tables in the event store's database, writt
 the same transaction as the projection's tracking record (position), so it resumes
 where it stopped and can be rebuilt from zero (`lfr project --rebuild`).
 
-The ingest (`projections.ingest`): `open_ingest(settings, services)` gives an
+The ingest (`services.ingest`): `open_ingest(settings, services)` gives an
 `IngestService`; `ingest_batch(ingest, messages)` turns worker messages into domain
 commands with their offsets recorded in the same transaction; `drain_broker(ingest,
 broker)` empties a `recognition.transport.InProcessBroker` into the store (the embedded
-default); `projections.kafka_ingest.KafkaIngest` is the `lfr ingest` loop.
+default); `adapters.kafka_ingest.KafkaIngest` is the `lfr ingest` loop.
 
 Writing another projection (the retention view does this): see `projections.base`.
 """

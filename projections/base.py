@@ -1,6 +1,6 @@
 """The projection base and the projector that feeds it, batch by batch, exactly once.
 
-Writing a projection (the retention view in `projections/retention.py` does this):
+Writing a projection (the retention view in `services/retention.py` does this):
 
     from projections.base import Batch, ReadModelProjection
     from projections.recorded import Recorded

@@ -35,7 +35,6 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from domain.service import LfrService
 from domain.values import Actor, Role
 from projections import audit
 from projections.alerts import ALERTS_TABLE, ENTRIES_TABLE, PENDING, AlertsProjection
@@ -56,6 +55,7 @@ from projections.retention_projection import RetentionProjection
 from projections.tables import Row, Table
 from projections.views import MemoryView, PostgresView, SQLiteView, View
 from runtime.settings import StoreLocation
+from services.lfr import LfrService
 
 #: Who amends a published register entry when its figures change (the system, not an officer).
 REGISTER_PUBLISHER = Actor("register-publisher", Role.SYSTEM)

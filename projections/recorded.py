@@ -8,7 +8,7 @@ library's transcoded values (`{"_type_": ..., "_data_": ...}`) given as plain te
 
 - `uuid_hex` -> the UUID's canonical text (`str(UUID)`),
 - `datetime_iso`, `date_iso`, `decimal_str` -> their ISO / decimal text,
-- `audit` (`domain.transcodings.AuditAsDict`) -> its dict, `at` in ISO text,
+- `audit` (`services.transcodings.AuditAsDict`) -> its dict, `at` in ISO text,
 - `b64` (sealed bytes) -> the base64 text, which no projection copies.
 
     event = Recorded.from_notification(notification)

@@ -4,7 +4,7 @@ One row per item (a watchlist entry's face image and template, an alert's probe 
 when it was collected, its legal hold, when a hold was lifted and its erasure, and one row
 per deployment with when it ended and its faces-seen count. Rules and deadlines are not
 stored: they depend on the settings and the time asked about, so
-`projections.retention.RetentionState.view(rules, now)` judges the rows when read.
+`services.retention.RetentionState.view(rules, now)` judges the rows when read.
 
 No personal data enters these tables: an item is named by its id only, and the sealed
 image, template, crop, names and notes stay in the events. A third table holds the seal
@@ -88,7 +88,7 @@ PROBE_DATA = orjson.dumps(["probe_image"]).decode()
 
 
 class RetentionProjection(ReadModelProjection):
-    """The rows `projections.retention.retention_view` judges (see the module docstring)."""
+    """The rows `services.retention.retention_view` judges (see the module docstring)."""
 
     name = "retention"
     tables = (ITEMS_TABLE, DEPLOYMENTS_TABLE, SEAL_TABLE)

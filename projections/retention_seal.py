@@ -11,7 +11,7 @@ Before a decision is read, `check` recomputes the XOR from the rows and compares
 seal, and asks the event store whether any retention event came after the last one applied
 while the projection's position says it was seen. An edited, deleted, inserted or replayed row,
 or rows and seal restored from an earlier copy, fail the check; the caller then rebuilds the
-projection from the events (`projections.retention.retention_view`).
+projection from the events (`services.retention.retention_view`).
 
 The per-row hashes are never stored: a stored hash would let someone who kept old copies of
 rows find a set whose XOR is unchanged.

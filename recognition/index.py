@@ -119,7 +119,7 @@ class WatchlistIndex:
     @property
     def version(self) -> str:
         """SHA-256 over the model id and the sorted (entry id, template bytes) pairs: the same
-        hash as `domain.deployment_commands.watchlist_version` of the compiled watchlist, so an
+        hash as `services.deployment_commands.watchlist_version` of the compiled watchlist, so an
         alert can be traced to the authorised watchlist it was searched against. Computed once
         per change of the content."""
         if self._version is None:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from adapters.vault import MemoryKeyStore, SqlKeyStore, Vault
 from domain.authority_rules import DOCUMENT_VERSIONS
-from domain.service import LfrService, Policy
 from runtime.errors import ConfigurationError
 from runtime.settings import Settings
-from runtime.vault import MemoryKeyStore, SqlKeyStore, Vault
+from services.lfr import LfrService, Policy
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from runtime.bootstrap import Services
-from runtime.worker_link import DomainWatchlistProvider
+from services.worker_link import DomainWatchlistProvider
 
 
 def run_worker_in_process(
@@ -20,9 +20,9 @@ def run_worker_in_process(
 ) -> dict[str, Any]:
     """Runs the worker over `source` (a path, URL or VideoSource); its match and faces-seen
     events reach the store as they come. Returns the worker's totals."""
-    from projections.ingest import drain_broker, open_ingest
+    from cli.commands.recognition import recognise
     from recognition.transport import InProcessBroker
-    from runtime.commands.recognition import recognise
+    from services.ingest import drain_broker, open_ingest
 
     ingest = open_ingest(services.settings, services)
     # In one process too, the crops the worker emits are sealed to the ingest's key.

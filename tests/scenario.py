@@ -10,7 +10,6 @@ from functools import cache
 from uuid import UUID
 
 from domain.access import BoundWorker, worker
-from domain.service import LfrService, Match
 from domain.values import (
     Actor,
     ApplicationSection,
@@ -25,6 +24,7 @@ from domain.values import (
     approve,
 )
 from domain.watchlist import EntryDetails
+from services.lfr import LfrService, Match
 
 APPLICANT = Actor("insp-applicant", Role.APPLICANT)
 AO = Actor("supt-ao", Role.AUTHORISING_OFFICER)

@@ -16,9 +16,9 @@ from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.alert import Alert, StopRecord
 from domain.errors import DataErased
-from domain.service import Match
 from domain.values import Role
 from domain.watchlist import WatchlistEntry
+from services.lfr import Match
 
 router = APIRouter(tags=["alerts"], responses=REFUSALS)
 

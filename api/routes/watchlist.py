@@ -13,13 +13,13 @@ from api import schemas, views
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
-from api.upload_jobs import Importer, UploadJob, UploadJobs
-from api.watchlist_import import UploadRefused, archive_of
 from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, RuleViolation
 from domain.values import Role
 from domain.watchlist import EntryDetails, WatchlistEntry
+from services.upload_jobs import Importer, UploadJob, UploadJobs
+from services.watchlist_import import UploadRefused, archive_of
 
 router = APIRouter(tags=["watchlist"], responses=REFUSALS)
 

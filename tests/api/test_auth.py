@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import TokenError, issue_token, read_token
-from runtime.cli import main
+from cli.main import main
 from runtime.settings import Settings
 
 

@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from api.app import create_app
+from cli.main import main
 from runtime.bootstrap import open_services
-from runtime.cli import main
 from runtime.settings import Settings
 
 pytestmark = pytest.mark.slow

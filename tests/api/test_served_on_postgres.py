@@ -42,7 +42,7 @@ def served(postgres_url: str, tmp_path: Path) -> Iterator[tuple[httpx.Client, Se
     }
     log = (tmp_path / "api.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "api", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "api", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

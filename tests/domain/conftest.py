@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from domain.errors import DataErased
-from domain.service import LfrService
+from services.lfr import LfrService
 from tests.scenario import Scenario, start_clock
 
 

@@ -11,7 +11,7 @@ import pytest
 from domain.access import worker
 from domain.errors import NotPermitted, RuleViolation
 from domain.values import Actor, Ending, Role
-from projections.retention import RetentionRules, retention_view
+from services.retention import RetentionRules, retention_view
 from tests.scenario import (
     AO,
     APPLICANT,

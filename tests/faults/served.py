@@ -63,7 +63,7 @@ def served_api(database_url: str, data_dir: Path, **env: str) -> Iterator[Served
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "runtime.cli", "api", "--port", str(port)],
+            [sys.executable, "-m", "cli.main", "api", "--port", str(port)],
             env=environment,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from adapters.kafka_ingest import KafkaIngest
 from domain.broker_log import BrokerLog
-from projections.broker_log import BrokerLogChangedError, ResetPolicy
-from projections.kafka_ingest import KafkaIngest
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC
 from recognition.transport import KafkaSink, TopicPlan
+from services.broker_log import BrokerLogChangedError, ResetPolicy
 from tests.projections.conftest import World, make_world
 from tests.support.broker import Broker
 
@@ -204,7 +204,7 @@ def test_lfr_ingest_with_the_stop_policy_says_why_in_one_line_and_exits_non_zero
         "PYTHONPATH": str(ROOT),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "ingest"],
+        [sys.executable, "-m", "cli.main", "ingest"],
         env=env,
         cwd=ROOT,
         capture_output=True,

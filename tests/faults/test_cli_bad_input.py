@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.cli import HANDLERS
+from cli.main import HANDLERS
 
 PASSWORD = "s3cret-pw"
 UNREACHABLE = f"postgresql://lfr:{PASSWORD}@127.0.0.1:1/lfr"  # nothing listens on port 1
@@ -193,7 +193,7 @@ def test_bad_input_gives_one_line_and_a_non_zero_exit(case: Case, tmp_path: Path
     before = sorted(p.name for p in tmp_path.rglob("*"))
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", *argv],
+        [sys.executable, "-m", "cli.main", *argv],
         env=env,
         capture_output=True,
         text=True,
@@ -221,7 +221,7 @@ def test_a_report_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
     done = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", *argv],
+        [sys.executable, "-m", "cli.main", *argv],
         env=env,
         stdout=write_end,
         stderr=subprocess.PIPE,

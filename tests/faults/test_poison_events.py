@@ -89,7 +89,7 @@ def test_lfr_project_once_and_lfr_api_start_and_show_the_failed_events(
     ids = _store_poison(settings)
     env = {**os.environ, "LFR_DATABASE_URL": postgres_url, "LFR_DATA_DIR": str(tmp_path)}
     once = subprocess.run(
-        [sys.executable, "-m", "runtime.cli", "project", "--once"],
+        [sys.executable, "-m", "cli.main", "project", "--once"],
         env=env,
         capture_output=True,
         text=True,

@@ -105,7 +105,7 @@ def test_a_zip_that_inflates_to_a_gigabyte_is_refused_within_100_mb(
 
 
 def test_a_zip_whose_directory_lies_about_a_size_stops_at_the_bound(tmp_path: Path) -> None:
-    from api.watchlist_import import UploadRefused, read_bounded
+    from services.watchlist_import import UploadRefused, read_bounded
 
     path = tmp_path / "liar.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:

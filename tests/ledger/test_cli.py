@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from ledger.checkpoint import Checkpoint
 from ledger.proofs import (
     ConsistencyProof,
@@ -15,7 +16,6 @@ from ledger.proofs import (
     check_row_inclusion,
     row_from_json,
 )
-from runtime.cli import main
 from tests.ledger.notebook import notebook_for
 
 
@@ -45,7 +45,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def public_keys(tmp_path: Path) -> list:  # type: ignore[type-arg]
-    from ledger.wiring import ledger_keys
+    from runtime.ledger_wiring import ledger_keys
     from runtime.settings import Settings
 
     _, _, log_key = ledger_keys(Settings(), read_only=True)

@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+from cli.main import main
 from ledger.merkle import EMPTY_ROOT
 from ledger.proofs import check_row_inclusion
 from ledger.service import Ledger, LedgerError
-from runtime.cli import main
 from tests.ledger.conftest import LOG_KEY, Database
 from tests.ledger.notebook import notebook_for
 

@@ -12,7 +12,7 @@ import pytest
 
 from ledger.merkle import root_of
 from ledger.note import SigningKey
-from ledger.wiring import open_ledger
+from runtime.ledger_wiring import open_ledger
 from runtime.settings import Settings
 from tests.ledger.notebook import notebook_for
 

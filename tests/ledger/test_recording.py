@@ -9,7 +9,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 
 from ledger.service import Ledger
-from ledger.wiring import open_ledger
+from runtime.ledger_wiring import open_ledger
 from tests.ledger.conftest import LOG_KEY, Database
 from tests.ledger.notebook import Notebook, notebook_for
 

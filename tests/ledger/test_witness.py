@@ -108,7 +108,7 @@ class Served:
 
 def _start_witness(state: Path, name: str, log_vkey: str) -> Served:
     process = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "ledger", "witness", "serve", "--state", str(state),
+        [sys.executable, "-m", "cli.main", "ledger", "witness", "serve", "--state", str(state),
          "--name", name, "--log", log_vkey, "--port", "0"],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

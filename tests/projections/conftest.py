@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from projections import ReadModels, open_read_models
-from projections.ingest import IngestService, open_ingest
 from recognition.events import MatchEvent, utc_iso
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
+from services.ingest import IngestService, open_ingest
 from tests.scenario import Clock, Scenario, probe_jpeg, start_clock
 
 

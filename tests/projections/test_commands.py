@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.cli import main
+from cli.main import main
 from tests.projections.conftest import make_world
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import Adjudication, Disposal, EngagementOutcome
-from projections.report import cancellation_report_html
+from services.report import cancellation_report_html
 from tests.projections.conftest import World
 from tests.scenario import ENGAGER, GOLD
 

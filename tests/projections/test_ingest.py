@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from projections.ingest import (
+from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
+from recognition.sealing import ProbeKeyPair
+from recognition.transport import InProcessBroker
+from services.ingest import (
     MAX_RUN_BYTES,
     MAX_RUN_MESSAGES,
     Message,
@@ -13,9 +16,6 @@ from projections.ingest import (
     drain_broker,
     ingest_batch,
 )
-from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
-from recognition.sealing import ProbeKeyPair
-from recognition.transport import InProcessBroker
 from tests.projections.conftest import World
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from projections.kafka_ingest import KafkaIngest
+from adapters.kafka_ingest import KafkaIngest
 from recognition.events import MATCHES_TOPIC
 from recognition.transport import KafkaSink
 from tests.projections.conftest import World, make_world
@@ -114,7 +114,7 @@ def start_ingest(world: World, bootstrap: str, data_dir: Path) -> subprocess.Pop
         "PYTHONPATH": str(ROOT),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "ingest"],
+        [sys.executable, "-m", "cli.main", "ingest"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

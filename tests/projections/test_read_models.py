@@ -10,7 +10,7 @@ import pytest
 from domain.errors import NotFound
 from domain.values import Adjudication
 from projections import open_read_models
-from projections.report import cancellation_report_html
+from services.report import cancellation_report_html
 from tests.projections.conftest import World, make_world
 from tests.projections.test_register import run_deployment
 from tests.scenario import ENGAGER

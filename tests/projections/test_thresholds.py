@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from projections.report import cancellation_report_html
 from projections.thresholds import thresholds_in_force
+from services.report import cancellation_report_html
 from tests.projections.conftest import World
 from tests.scenario import AO, GOLD
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli.main import main
 from recognition.capture import SourceError, VideoSource
-from runtime.cli import main
 from tests.support.broker import free_port
 from tests.support.video import Walk, corrupt_frame, write_video
 

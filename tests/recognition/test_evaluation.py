@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.cli import main
+from cli.main import main
 from tests.support.faces import identities
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from runtime.bootstrap import open_services
-from runtime.cli import main
 from runtime.settings import Settings
 from tests.scenario import Clock, Scenario
 

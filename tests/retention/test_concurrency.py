@@ -11,7 +11,7 @@ import pytest
 from domain.alert import Alert
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
-from runtime.sweeper import SweepResult, sweep
+from services.sweeper import SweepResult, sweep
 from tests.scenario import Clock, Scenario
 
 

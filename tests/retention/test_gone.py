@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from runtime.bootstrap import Services
-from runtime.sweeper import sweep
+from services.sweeper import sweep
 from tests.scenario import GOLD, Clock, Scenario
 
 

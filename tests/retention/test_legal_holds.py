@@ -11,9 +11,9 @@ import pytest
 from domain.alert import TOLD_AND_GIVEN_LEAFLET, Alert, HoldBasis, HoldRequest
 from domain.errors import DataErased, RuleViolation
 from domain.values import Actor, Adjudication, Disposal, EngagementOutcome, Role
-from projections.retention import retention_view
 from runtime.bootstrap import Services
-from runtime.sweeper import rules_from, sweep
+from services.retention import retention_view
+from services.sweeper import rules_from, sweep
 from tests.scenario import DPO, ENGAGER, GOLD, Clock, Scenario
 
 OTHER_DPO = Actor("dpo-2", Role.DPO)

@@ -14,11 +14,11 @@ import orjson
 import pytest
 
 from domain.alert import TOLD_AND_GIVEN_LEAFLET, HoldBasis, HoldRequest
-from domain.service import Match
 from domain.values import Adjudication, Disposal, EngagementOutcome, PreDeploymentCheck
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
-from runtime.sweeper import sweep
+from services.lfr import Match
+from services.sweeper import sweep
 from tests.retention.plaintext import findings, postgres_cells, sqlite_cells
 from tests.scenario import (
     APPLICANT,
@@ -199,9 +199,9 @@ def test_no_face_template_name_or_note_in_the_auditors_exports_proofs_views_or_p
     tmp_path: Path, shared_dir: Path, clock: Clock
 ) -> None:
     from ledger.proofs import row_to_json
-    from ledger.wiring import open_ledger
     from projections import open_read_models
     from projections.exports import register_bytes
+    from runtime.ledger_wiring import open_ledger
 
     people = faces(shared_dir)
     url = f"sqlite:///{tmp_path / 'lfr.db'}"

@@ -16,7 +16,7 @@ from domain.values import Actor, Adjudication, Disposal, EngagementOutcome, Role
 from domain.watchlist import WatchlistEntry
 from projections.audit import aggregate_as_of
 from runtime.bootstrap import Services
-from runtime.sweeper import sweep
+from services.sweeper import sweep
 from tests.scenario import APPLICANT, DPO, ENGAGER, GOLD, Clock, Scenario, entry
 
 NAME = "Jonathan Quillfeather"

@@ -11,11 +11,11 @@ from typing import Any
 
 from domain.alert import HoldBasis, HoldRequest
 from projections import open_read_models
-from projections.retention import load_state, retention_view
 from projections.retention_projection import DEPLOYMENTS_TABLE, ITEMS_TABLE
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
-from runtime.sweeper import rules_from, sweep
+from services.retention import load_state, retention_view
+from services.sweeper import rules_from, sweep
 from tests.retention.plaintext import findings, sqlite_cells
 from tests.retention.test_no_plaintext import faces, secrets_of, whole_lifecycle
 from tests.scenario import DPO, GOLD, Clock, Scenario

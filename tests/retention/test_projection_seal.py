@@ -12,10 +12,10 @@ import psycopg
 import pytest
 
 from domain.alert import Alert
-from projections.retention import retention_view
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
-from runtime.sweeper import rules_from, sweep
+from services.retention import retention_view
+from services.sweeper import rules_from, sweep
 from tests.scenario import GOLD, Clock, Scenario
 
 Edit = Callable[[str, tuple[object, ...]], None]

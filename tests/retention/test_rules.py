@@ -9,9 +9,9 @@ import pytest
 from domain.alert import Alert, HoldBasis, HoldRequest
 from domain.errors import DataErased
 from domain.watchlist import WatchlistEntry
-from projections.retention import retention_view
 from runtime.bootstrap import Services
-from runtime.sweeper import rules_from, sweep
+from services.retention import retention_view
+from services.sweeper import rules_from, sweep
 from tests.scenario import DPO, GOLD, Clock, Scenario
 
 SECOND = timedelta(seconds=1)

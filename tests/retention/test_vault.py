@@ -11,11 +11,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from adapters.vault import MemoryKeyStore, SqlKeyStore, Vault
 from domain.errors import DataErased
 from runtime.bootstrap import open_services
 from runtime.errors import ConfigurationError
 from runtime.settings import Settings, StoreLocation
-from runtime.vault import MemoryKeyStore, SqlKeyStore, Vault
 
 KEK = bytes(range(32))
 

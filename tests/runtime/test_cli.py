@@ -4,12 +4,12 @@ import importlib
 
 import pytest
 
-from runtime.cli import HANDLERS, main
+from cli.main import HANDLERS, main
 
 
 def test_every_command_of_the_contract_has_its_handler() -> None:
     for module_name, function_name in HANDLERS.values():
-        module = importlib.import_module(f"runtime.commands.{module_name}")
+        module = importlib.import_module(f"cli.commands.{module_name}")
         assert callable(getattr(module, function_name)), f"{module_name}.{function_name}"
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from runtime.cli import HANDLERS, build_parser
+from cli.main import HANDLERS, build_parser
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 ENTRY_POINTS = {"api", "worker", "ingest", "projections"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.cli import main
+from cli.main import main
 
 
 @pytest.fixture

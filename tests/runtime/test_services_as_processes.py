@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.kafka]
 
 
 def lfr(*args: str, env: dict[str, str]) -> list[str]:
-    return [sys.executable, "-m", "runtime.cli", *args]
+    return [sys.executable, "-m", "cli.main", *args]
 
 
 def test_worker_and_ingest_processes_raise_one_alert_per_passage(
@@ -60,7 +60,7 @@ def test_worker_and_ingest_processes_raise_one_alert_per_passage(
 
 
 def wait_for_alerts(services, deployment, expected: int, timeout_s: float = 60) -> list:  # type: ignore[no-untyped-def]
-    from runtime.demo import alert_ids_of
+    from cli.demo import alert_ids_of
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

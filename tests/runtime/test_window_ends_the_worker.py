@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from cli.demo import alert_ids_of
+from cli.sample import walk_past_video
 from domain.access import worker
-from domain.service import Match
 from domain.values import Ending
-from projections.retention import retention_view
 from recognition.capture import Frame, VideoSource
 from runtime.bootstrap import open_services
-from runtime.demo import alert_ids_of
 from runtime.live import run_worker_in_process
-from runtime.sample import walk_past_video
 from runtime.settings import Settings
-from runtime.sweeper import rules_from
+from services.lfr import Match
+from services.retention import retention_view
+from services.sweeper import rules_from
 from tests.scenario import WORKER
 from tests.support.faces import photos
 from tests.support.live import PEOPLE, live_deployment

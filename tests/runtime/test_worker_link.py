@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from adapters.vault import MemoryKeyStore, Vault
 from domain.errors import RuleViolation
-from domain.service import LfrService
-from runtime.vault import MemoryKeyStore, Vault
-from runtime.worker_link import DomainWatchlistProvider
+from services.lfr import LfrService
+from services.worker_link import DomainWatchlistProvider
 from tests.scenario import AO, GOLD, SYSTEM, Scenario, start_clock
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from cli.sample import walk_past_video
 from domain.values import PreDeploymentCheck
 from recognition.engines import load_engine
 from recognition.enrol import template_from_image
 from runtime.bootstrap import Services
-from runtime.sample import walk_past_video
 from tests.scenario import (
     AO,
     APPLICANT,

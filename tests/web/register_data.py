@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.alert import TOLD_AND_GIVEN_LEAFLET
-from domain.service import LfrService
 from domain.values import (
     Adjudication,
     Disposal,
@@ -16,6 +15,7 @@ from domain.values import (
     PreDeploymentCheck,
     UseCase,
 )
+from services.lfr import LfrService
 from tests.scenario import ENGAGER, GOLD, OPERATOR, Clock, Scenario
 
 BOROUGHS = ("Westminster", "Camden", "Croydon", "Hackney", "Newham", "Southwark")

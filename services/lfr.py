@@ -5,13 +5,13 @@ aggregate, and saves."""
 
 from __future__ import annotations
 
-from domain.alert_commands import AlertCommands, Match
-from domain.authority_commands import AuthorityCommands
-from domain.deployment_commands import DeploymentCommands, Template, watchlist_version
-from domain.equality_commands import EqualityCommands
-from domain.personal_data import PersonalDataCommands
-from domain.publication_commands import PublicationCommands
-from domain.service_base import Policy
+from services.alert_commands import AlertCommands, Match
+from services.authority_commands import AuthorityCommands
+from services.base import Policy
+from services.deployment_commands import DeploymentCommands, Template, watchlist_version
+from services.equality_commands import EqualityCommands
+from services.personal_data_commands import PersonalDataCommands
+from services.publication_commands import PublicationCommands
 
 __all__ = ["LfrService", "Match", "Policy", "Template", "watchlist_version"]
 

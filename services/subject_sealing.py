@@ -5,8 +5,8 @@ from __future__ import annotations
 from domain.alert import Alert
 from domain.errors import DataErased
 from domain.sealing import TextSealer, text_sealer
-from domain.service_base import ServiceBase
 from domain.watchlist import WatchlistEntry
+from services.base import ServiceBase
 
 
 class SubjectSealing(ServiceBase):

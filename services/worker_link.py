@@ -9,10 +9,10 @@ from uuid import UUID
 import numpy as np
 
 from domain.errors import ConcurrentChange
-from domain.service import LfrService
 from domain.values import Actor, Role
 from domain.watchlist import WatchlistEntry
 from recognition.index import Template
+from services.lfr import LfrService
 
 ERASED_TOPIC = f"{WatchlistEntry.__module__}:WatchlistEntry.WatchlistEntryErased"
 

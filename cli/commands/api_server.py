@@ -33,7 +33,7 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a TCP port")
     from runtime.bootstrap import open_services
-    from runtime.sweeper import start_deployment_clock, start_sweeper
+    from services.sweeper import start_deployment_clock, start_sweeper
 
     services = open_services(settings)
     app = create_app(settings, services)

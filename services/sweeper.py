@@ -2,13 +2,13 @@
 
 First it ends every deployment whose authority no longer covers it (the window closed, an
 urgent authority lapsed unconfirmed), so the watchlist's clock starts. Then it finds what is
-due from the stored events (`projections.retention`), erases each item with the actor
+due from the stored events (`services.retention`), erases each item with the actor
 `retention-sweeper` (role system) and the rule's name, and destroys the data keys in batches.
 It is idempotent and safe to run in several processes at once: an item another sweeper erased
 first is refused by the domain (already erased, or a concurrent-change conflict) and counted as
 already done. It also repairs an erasure whose key outlived its event (a crash between the
 two), closes the watchlist record of a deployment whose entries are all erased, and purges
-destroyed keys from the database files (see `runtime.vault`).
+destroyed keys from the database files (see `adapters.vault`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import ConcurrentChange, DomainError
-from domain.service import LfrService
 from domain.values import Actor, Role
-from projections.retention import Item, RetentionRules, RetentionView, retention_view
 from runtime.bootstrap import Services
 from runtime.settings import Settings
+from services.lfr import LfrService
+from services.retention import Item, RetentionRules, RetentionView, retention_view
 
 SWEEPER = Actor("retention-sweeper", Role.SYSTEM)
 BATCH = 500

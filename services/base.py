@@ -21,8 +21,8 @@ from domain.authority_rules import DOCUMENT_VERSIONS
 from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, NotFound
 from domain.sealing import Sealer
-from domain.transcodings import TRANSCODINGS
 from domain.values import Actor, Audit, S62Operation
+from services.transcodings import TRANSCODINGS
 
 A = TypeVar("A", bound=Aggregate)
 

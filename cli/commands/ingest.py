@@ -17,7 +17,7 @@ def _warnings_to_stderr() -> None:
     """The ingest's own warnings (a broker log that changed, rejected messages), one line each."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("ingest: %(message)s"))
-    for name in ("projections.broker_log", "projections.kafka_ingest"):
+    for name in ("services.broker_log", "adapters.kafka_ingest"):
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
@@ -31,10 +31,10 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
             "LFR_KAFKA_BOOTSTRAP is not set: without Kafka the embedded default "
             "ingests in-process (lfr demo)"
         )
-    from projections.broker_log import BrokerLogChangedError, ResetPolicy
-    from projections.ingest import IngestReport, open_ingest
-    from projections.kafka_ingest import KafkaIngest
+    from adapters.kafka_ingest import KafkaIngest
     from recognition.transport import TopicPlan
+    from services.broker_log import BrokerLogChangedError, ResetPolicy
+    from services.ingest import IngestReport, open_ingest
 
     _warnings_to_stderr()
     stop = threading.Event()
@@ -60,7 +60,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     print(f"ingest: reading {settings.kafka_bootstrap}", file=sys.stderr, flush=True)
     from ledger.schedule import start_checkpointing
-    from ledger.wiring import open_ledger
+    from runtime.ledger_wiring import open_ledger
 
     # What is ingested is covered by a signed, published checkpoint within the interval
     # (an in-memory store lives and dies with its process: nothing to publish for it).

@@ -10,9 +10,9 @@ from domain.alert import Alert, HoldRequest
 from domain.errors import DataErased, NotFound
 from domain.records import Consultation
 from domain.sealing import open_text
-from domain.subject_sealing import SubjectSealing
 from domain.values import Actor, Audit, S62Operation
 from domain.watchlist import WatchlistEntry
+from services.subject_sealing import SubjectSealing
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from eventsourcing.domain import Aggregate
 from domain.authorisation import DeploymentApplication
 from domain.deployment import OPEN, Deployment
 from domain.rules import require
-from domain.service_base import ServiceBase
 from domain.values import Actor, Ending, Proposal, WrittenAuthority
+from services.base import ServiceBase
 
 
 class AuthorityCommands(ServiceBase):

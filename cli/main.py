@@ -1,4 +1,4 @@
-"""The `lfr` command line. Each command lives in `runtime.commands.<module>.<function>`,
+"""The `lfr` command line. Each command lives in `cli.commands.<module>.<function>`,
 imported only when that command runs, so `lfr --help` and light commands start fast."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from runtime.errors import UserError
 
-# command path -> (module under runtime.commands, function)
+# command path -> (module under cli.commands, function)
 HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
     ("demo",): ("demo", "run_demo"),
     ("api",): ("api_server", "run_api"),
@@ -209,8 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     from pydantic import ValidationError
 
+    from cli.guard import check_store, one_line, redact
     from domain.errors import DomainError
-    from runtime.cli_guard import check_store, one_line, redact
 
     settings = None
     try:
@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         settings = Settings()
         check_store(settings, key, args)
-        module = importlib.import_module(f"runtime.commands.{module_name}")
+        module = importlib.import_module(f"cli.commands.{module_name}")
         result = getattr(module, function_name)(args, settings)
         sys.stdout.flush()  # a closed pipe is found here, not at exit
         return int(result or 0)

@@ -15,7 +15,6 @@ from domain.deployment import Deployment
 from domain.publication import PublicRecord
 from domain.rules import require
 from domain.sealing import text_sealer
-from domain.service_base import ServiceBase
 from domain.values import (
     Actor,
     DeploymentStatus,
@@ -24,6 +23,7 @@ from domain.values import (
     S62Operation,
 )
 from domain.watchlist import EntryDetails, WatchlistEntry
+from services.base import ServiceBase
 
 
 @dataclass(frozen=True)

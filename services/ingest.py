@@ -37,13 +37,12 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
+from adapters.vault import Vault
 from domain.access import BoundWorker, worker
 from domain.deployment import Deployment
 from domain.errors import DomainError
 from domain.records import MessageRejected
-from domain.service import LfrService, Match
 from domain.values import Actor, Role
-from projections.keybatch import BatchKeys
 from recognition.events import (
     FACES_SEEN_TOPIC,
     MATCHES_TOPIC,
@@ -52,7 +51,8 @@ from recognition.events import (
     UnsupportedSchema,
 )
 from recognition.sealing import ProbeKeyPair, SealError
-from runtime.vault import Vault
+from services.keybatch import BatchKeys
+from services.lfr import LfrService, Match
 
 A = TypeVar("A", bound=Aggregate)
 INGEST_ACTOR = Actor("ingest", Role.SYSTEM)

@@ -97,7 +97,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     from runtime.bootstrap import open_services
     from runtime.live import run_worker_in_process
     from runtime.probe_keys import worker_sealer
-    from runtime.worker_link import DomainWatchlistProvider
+    from services.worker_link import DomainWatchlistProvider
 
     deployment = parse_deployment_id(args.deployment)
     engine = load_engine_or_fail(settings)

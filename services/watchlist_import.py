@@ -11,7 +11,7 @@ directory, and reads stop at the bound whatever the directory claims), the manif
 (no more than the authorised watchlist size), and each cell by the API's text rule.
 
 Each row is checked and enrolled on its own: a refused row is reported with its reason and
-adds nothing; the rows that pass are added. `api.upload_jobs` runs an upload as a durable
+adds nothing; the rows that pass are added. `services.upload_jobs` runs an upload as a durable
 job.
 """
 

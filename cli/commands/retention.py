@@ -12,12 +12,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.retention import Item, RetentionView, prove_erasures, retention_view
 from runtime.bootstrap import open_services
 from runtime.errors import UserError
 from runtime.settings import Settings
-from runtime.sweeper import rules_from
-from runtime.sweeper import sweep as run_sweep
+from services.retention import Item, RetentionView, prove_erasures, retention_view
+from services.sweeper import rules_from
+from services.sweeper import sweep as run_sweep
 
 SHOWN = 20
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cli.sample import Person, astronaut_folder, demo_video, people_in
 from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import (
     Actor,
@@ -36,7 +37,6 @@ from domain.values import (
 from domain.watchlist import EntryDetails
 from runtime.bootstrap import Services
 from runtime.errors import UserError
-from runtime.sample import Person, astronaut_folder, demo_video, people_in
 
 APPLICANT = Actor("insp-okafor", Role.APPLICANT)
 AO = Actor("supt-hughes", Role.AUTHORISING_OFFICER)
@@ -254,7 +254,7 @@ def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
 def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[str, Any]:
     from projections import open_read_models
     from projections.register import counts_of
-    from projections.report import cancellation_report_html
+    from services.report import cancellation_report_html
 
     lfr = services.lfr
     lfr.end_deployment(GOLD, deployment, "Operation complete")
@@ -290,9 +290,9 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[s
 
 
 def _retention_and_ledger(services: Services, narrative: Narrative) -> dict[str, Any]:
-    from ledger.wiring import open_ledger
-    from projections.retention import retention_view
-    from runtime.sweeper import rules_from
+    from runtime.ledger_wiring import open_ledger
+    from services.retention import retention_view
+    from services.sweeper import rules_from
 
     view = retention_view(services.lfr, rules_from(services.settings), services.lfr.clock())
     counts = view.counts()

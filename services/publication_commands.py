@@ -10,8 +10,8 @@ from domain.deployment import Deployment
 from domain.errors import NotFound
 from domain.publication import PublicRecord
 from domain.rules import require_role
-from domain.service_base import ServiceBase
 from domain.values import Actor, Role
+from services.base import ServiceBase
 
 
 class PublicationCommands(ServiceBase):

@@ -9,7 +9,6 @@ from domain.access import require_worker
 from domain.alert import Alert, Match, StopRecord
 from domain.deployment import Deployment
 from domain.records import FacesSeenTally
-from domain.subject_sealing import SubjectSealing
 from domain.values import (
     Actor,
     Adjudication,
@@ -17,6 +16,7 @@ from domain.values import (
     EngagementOutcome,
     S62Operation,
 )
+from services.subject_sealing import SubjectSealing
 
 
 class AlertCommands(SubjectSealing):

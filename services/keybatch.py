@@ -1,6 +1,6 @@
 """Data keys for a whole ingest batch, written in one transaction instead of one per alert.
 
-A key store wrapper for `runtime.vault.Vault`: while a batch is open, new keys are held
+A key store wrapper for `adapters.vault.Vault`: while a batch is open, new keys are held
 here and written together by `flush()` (the key store's `put_many`, one transaction)
 before the batch's events are stored. `flush` raises `IntegrityError` if any subject
 already had another key (a key left by an earlier attempt that crashed, or destroyed):

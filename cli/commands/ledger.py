@@ -12,8 +12,8 @@ from typing import Any
 
 from ledger.checkpoint import Checkpoint, CheckpointError, read_checkpoint
 from ledger.service import Ledger, LedgerError
-from ledger.wiring import open_ledger
 from runtime.errors import UserError
+from runtime.ledger_wiring import open_ledger
 from runtime.settings import Settings
 
 
@@ -74,7 +74,7 @@ def _verify_export(folder: Path, settings: Settings, extra: list[Checkpoint]) ->
         source = ParquetSource(folder)
     except (FileNotFoundError, OSError) as error:
         raise UserError(str(error)) from None
-    from ledger.wiring import ledger_keys
+    from runtime.ledger_wiring import ledger_keys
 
     _, trusted, log_key = ledger_keys(settings, read_only=True)
     keys = [*trusted, *([log_key] if log_key else [])]
@@ -163,7 +163,7 @@ def key(args: Namespace, settings: Settings) -> int:
     can read it apart from this system (the public register page prints the same, and its
     Verify accepts only signatures by that key)."""
     from api.register_proofs import key_fingerprint
-    from ledger.wiring import ledger_keys
+    from runtime.ledger_wiring import ledger_keys
 
     _, _, log_key = ledger_keys(settings, read_only=True)
     if log_key is None:

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from domain.broker_log import BrokerLog
 from domain.values import Actor, Role
-from projections.ingest import IngestService
+from services.ingest import IngestService
 
 log = logging.getLogger(__name__)
 INGEST_ACTOR = Actor("ingest", Role.SYSTEM)

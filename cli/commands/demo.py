@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from cli.demo import DemoOptions, Narrative, run
 from runtime.bootstrap import open_services
-from runtime.demo import DemoOptions, Narrative, run
 from runtime.settings import Settings
 
 

@@ -6,7 +6,7 @@ each partition is positioned just after the offset the database holds for it.
 
 The ingest creates the topics it reads when they are missing (partitions and retention
 from the settings), and before trusting stored offsets it checks that the broker's log is
-the one they came from (projections/broker_log.py); it checks again whenever the broker
+the one they came from (services/broker_log.py); it checks again whenever the broker
 reports another topic id or an offset out of range while it runs, so a reset broker's new
 messages are never skipped silently.
 """
@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from domain.errors import ConcurrentChange
-from projections.broker_log import LogView, ResetPolicy, bind
-from projections.ingest import IngestReport, IngestService, Message, ingest_batch
 from recognition.transport import TOPICS, TopicPlan, create_topics
+from services.broker_log import LogView, ResetPolicy, bind
+from services.ingest import IngestReport, IngestService, Message, ingest_batch
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class KafkaIngest:
                 group_id=None,
                 enable_auto_commit=False,
                 # Never move a position silently: an offset out of range raises, and the
-                # ingest checks which log it is reading (projections/broker_log.py).
+                # ingest checks which log it is reading (services/broker_log.py).
                 auto_offset_reset="none",
                 allow_auto_create_topics=False,
                 metadata_max_age_ms=5_000,  # a recreated topic's new id shows within seconds

@@ -290,12 +290,12 @@ def checked_state(
 def prove_erasures(settings: Any, app: Application, erased: list[Item]) -> dict[str, Any]:
     """For each erased item, the inclusion proof of its erasure event in a signed checkpoint
     (one is made when the latest does not yet cover the event), checked before it is given.
-    `settings` is a `runtime.settings.Settings` (duck-typed, as `ledger.wiring` takes it)."""
+    `settings` is a `runtime.settings.Settings` (duck-typed)."""
     if not erased:
         return {}
     from ledger.proofs import check_row_inclusion, row_to_json
     from ledger.service import LedgerError
-    from ledger.wiring import open_ledger
+    from runtime.ledger_wiring import open_ledger
 
     try:
         ledger = open_ledger(settings, app.recorder)
@@ -327,7 +327,7 @@ def erasure_proof(settings: Any, services: Any, subject_id: Any) -> dict[str, An
     """One item's retention record with, once erased, the ledger proof of its erasure event and
     whether its data key is destroyed (`services`: a `runtime.bootstrap.Services`)."""
     from domain.errors import NotFound
-    from runtime.sweeper import rules_from
+    from services.sweeper import rules_from
 
     view = retention_view(services.lfr, rules_from(settings), services.lfr.clock())
     item = next((i for i in view.items if i.item_id == str(subject_id)), None)

@@ -19,9 +19,9 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from api.watchlist_import import Upload, UploadLimits, UploadRefused, details_of, open_upload
 from domain.errors import ConcurrentChange, DomainError
 from domain.values import Actor, Role
+from services.watchlist_import import Upload, UploadLimits, UploadRefused, details_of, open_upload
 
 ARCHIVE = "upload.zip"
 STATE = "job.json"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from domain.equality import MONITORING_ID, EqualityMonitoring, EqualityReview, ReviewStatus
-from domain.service_base import ServiceBase
 from domain.values import Actor
+from services.base import ServiceBase
 
 
 class EqualityCommands(ServiceBase):
