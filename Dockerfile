@@ -7,6 +7,9 @@ COPY ledger ledger
 COPY projections projections
 COPY recognition recognition
 COPY api api
+COPY services services
+COPY adapters adapters
 COPY runtime runtime
+COPY cli cli
 RUN pip install --no-cache-dir .
 USER nobody
