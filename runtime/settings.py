@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     # How often the services end deployments whose window closed or urgent authority lapsed.
     deployment_clock_s: float = 5.0
 
+    # The alert queue: how long a decision waits, undoable, before it is sent (a control
+    # room's slip of a key is taken back, not corrected afterwards).
+    queue_undo_s: float = Field(default=5.0, ge=0.5, le=30)
+
     # How long to wait for the database before answering that it is not available (a 503
     # from the API, one line from the command line), and for a connection from the pool.
     database_connect_timeout_s: int = Field(default=5, ge=1, le=300)

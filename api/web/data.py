@@ -32,8 +32,10 @@ watchlist_readers = allow(Role.AUTHORISING_OFFICER, Role.GOLD, Role.APPLICANT)
 queue_readers = allow(Role.OPERATOR, Role.ENGAGEMENT_OFFICER)
 
 APPLICATION_OPENED = f"{get_topic(DeploymentApplication)}.PolicingNeedIdentified"
+DEPLOYMENT_PLANNED = f"{get_topic(Deployment)}.DeploymentPlanned"
 ENTRY_ADDED = f"{get_topic(WatchlistEntry)}.WatchlistEntryAdded"
-POLL_S = 0.5  # how often the stream looks for new alerts
+POLL_S = 0.25  # how often the stream looks for new alerts (a new one is shown within 1 s)
+DECIDED_SHOWN = 50  # the queue's "decided" list: the latest decided alerts of the deployment
 HEARTBEAT_S = 15.0  # a comment line now and then keeps proxies from closing the stream
 
 
@@ -66,6 +68,43 @@ def applications(
                 "deployment_id": str(Deployment.create_id(application.id)),
             }
         )
+    return schemas.Rows(rows=rows)
+
+
+def deployment_row(deployment: Deployment) -> dict[str, Any]:
+    """What a page shows of a deployment to choose it: where, when, its state."""
+    location = deployment.location or {}
+    return {
+        "id": str(deployment.id),
+        "application_id": str(deployment.authority_id),
+        "location": location.get("name", ""),
+        "borough": location.get("borough", ""),
+        "latitude": location.get("latitude"),
+        "longitude": location.get("longitude"),
+        "use_case": deployment.use_case,
+        "status": str(deployment.status),
+        "starts_at": deployment.starts_at.isoformat(),
+        "ends_at": deployment.ends_at.isoformat(),
+        "threshold": deployment.threshold or None,
+        "cameras": list(deployment.cameras),
+    }
+
+
+@router.get(
+    "/deployments",
+    response_model=schemas.Rows,
+    summary="The deployments the signed-in officer is appointed to, live ones first",
+)
+def deployments(
+    who: Principal = Depends(anyone_signed_in), api: ApiState = Depends(api_state)
+) -> schemas.Rows:
+    rows = []
+    for event in _events(api, DEPLOYMENT_PLANNED):
+        if api.lfr.is_appointed(who.actor, event.originator_id):
+            rows.append(deployment_row(api.lfr.load(Deployment, event.originator_id)))
+    order = {"live": 0, "paused": 1, "planned": 2}
+    rows.sort(key=lambda r: str(r["starts_at"]), reverse=True)  # newest first ...
+    rows.sort(key=lambda r: order.get(str(r["status"]), 3))  # ... live ones before the rest
     return schemas.Rows(rows=rows)
 
 
@@ -107,21 +146,29 @@ def _sse(kind: str, data: Any) -> str:
     return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
 
 
+def queue_rows(
+    rows: list[dict[str, Any]], actionable_row: Callable[[dict[str, Any]], bool], location: str
+) -> dict[str, str]:
+    """The queue's rows by alert id (as JSON): every actionable alert, and the latest
+    decided ones for the "decided" list, each with `actionable` and the deployment's place."""
+    acting = [r for r in rows if actionable_row(r)]
+    decided = [r for r in rows if not actionable_row(r)][-DECIDED_SHOWN:]
+    shown = {}
+    for row, now in [(r, True) for r in acting] + [(r, False) for r in decided]:
+        full = {**views.jsonable(row), "actionable": now, "location": location}
+        shown[str(row["alert_id"])] = json.dumps(full)
+    return shown
+
+
 async def queue_events(
-    request: Request, api: ApiState, deployment_id: UUID | None, who: Principal
+    request: Request, api: ApiState, deployment_id: UUID, who: Principal
 ) -> AsyncIterator[str]:
-    """`alert` for each row newly actionable or changed, `gone` for rows no longer so;
-    only of the deployments the officer is appointed to."""
+    """`alert` for each row of the deployment's queue new or changed (actionable, or among
+    the latest decided), `gone` for rows no longer shown."""
     actionable_row = actionable(who.roles)
-    appointed: dict[str, bool] = {}
-
-    def wanted(row: dict[str, Any]) -> bool:
-        deployment = str(row["deployment_id"])
-        if deployment not in appointed:
-            appointed[deployment] = api.lfr.is_appointed(who.actor, UUID(deployment))
-        return appointed[deployment] and actionable_row(row)
-
+    location = str((api.lfr.load(Deployment, deployment_id).location or {}).get("name", ""))
     shown: dict[str, str] = {}  # alert id -> the row's JSON last sent
+    synced = False
     quiet = 0.0
     yield "retry: 2000\n\n"
     stopping = getattr(request.app.state, "stopping", None)
@@ -129,13 +176,16 @@ async def queue_events(
         rows = await run_in_threadpool(
             lambda: api.read_models().alert_queue(deployment_id=deployment_id, pending_only=False)
         )
-        current = {r["alert_id"]: json.dumps(views.jsonable(r)) for r in rows if wanted(r)}
+        current = queue_rows(rows, actionable_row, location)
         for alert_id, row in current.items():
             if shown.get(alert_id) != row:
                 yield _sse("alert", json.loads(row))
         for alert_id in set(shown) - set(current):
             yield _sse("gone", {"alert_id": alert_id})
         changed = current != shown
+        if not synced:
+            synced = True
+            yield _sse("synced", {"alerts": len(current)})  # what came before was the backlog
         shown = current
         quiet = 0.0 if changed else quiet + POLL_S
         if quiet >= HEARTBEAT_S:
@@ -151,12 +201,11 @@ async def queue_events(
 )
 def alert_stream(
     request: Request,
-    deployment_id: UUID | None = Query(None),
+    deployment_id: UUID = Query(..., description="The one deployment whose queue to follow"),
     who: Principal = Depends(queue_readers),
     api: ApiState = Depends(api_state),
 ) -> StreamingResponse:
-    if deployment_id is not None:
-        api.lfr.require_appointed(who.actor, deployment_id)
+    api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
     return StreamingResponse(
         queue_events(request, api, deployment_id, who),
         media_type="text/event-stream",

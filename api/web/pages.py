@@ -70,7 +70,9 @@ def sign_in(request: Request) -> HTMLResponse:
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts(request: Request, deployment_id: UUID | None = None) -> HTMLResponse:
+def alerts(
+    request: Request, deployment_id: UUID | None = None, api: ApiState = Depends(api_state)
+) -> HTMLResponse:
     return _page(
         request,
         "alerts.html",
@@ -78,6 +80,7 @@ def alerts(request: Request, deployment_id: UUID | None = None) -> HTMLResponse:
         title="Alert queue",
         roles=PAGES["alerts"][1],
         deployment_id=str(deployment_id or ""),
+        undo_s=api.settings.queue_undo_s,
         decisions=[a.value for a in Adjudication],
         engagement_outcomes=[(o.value, _title(o.value)) for o in EngagementOutcome],
         disposals=[(d.value, _title(d.value)) for d in Disposal],
