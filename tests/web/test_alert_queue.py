@@ -17,10 +17,10 @@ from api.app import create_app
 from api.auth import issue_token
 from api.routes.dpo import CONSULTED
 from domain.alert import Alert
+from domain.values import Adjudication
 from runtime.bootstrap import open_services
 from runtime.live import run_worker_in_process
 from runtime.settings import Settings
-from domain.values import Adjudication
 from tests.scenario import ENGAGER, OPERATOR, Clock, Scenario
 from tests.support.live import live_deployment, sought_walks_past
 from tests.web.browser import console_errors, screenshot, sign_in, wait
