@@ -7,7 +7,6 @@ the projections, retention and the ledger.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cli.progress import progress
 from cli.sample import Person, astronaut_folder, demo_video, people_in
 from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import (
@@ -64,11 +64,6 @@ class Narrative:
     def step(self, name: str, text: str, **facts: Any) -> None:
         self.steps.append({"step": name, "text": text, **facts})
         self.say(f"- {text}")
-
-    def progress(self, done: int, total: int, what: str) -> None:
-        """Long work shows how far it is, on standard error (standard output stays clean)."""
-        if done % 10 == 0 or done == total:
-            print(f"  … {what}: {done}/{total}", file=sys.stderr, flush=True)
 
 
 def run(services: Services, options: DemoOptions, narrative: Narrative) -> dict[str, Any]:
@@ -166,26 +161,32 @@ def _prepare(
         )
     engine = load_engine(services.settings)
     entries = []
-    for number, person in enumerate(people):
-        narrative.progress(number + 1, len(people), "enrolling the watchlist")
-        image = person.images[0].read_bytes()
-        try:
-            template = template_from_image(engine, image)
-        except EnrolmentError as error:
-            narrative.say(f"  (skipped {person.name}: {error})")
-            continue
-        details = EntryDetails(
-            f"WL-{number:05d}",
-            WatchlistCategory.WANTED_BY_COURTS,
-            "PNC custody image",
-            "PACE Code D",
-            date(2025, 1, 1),
-        )
-        entries.append(
-            lfr.add_watchlist_entry(
-                APPLICANT, deployment, details, image, template.vector.tobytes(), engine.model_id
+    with progress("  … enrolling the watchlist", len(people)) as advance:
+        for number, person in enumerate(people):
+            image = person.images[0].read_bytes()
+            try:
+                template = template_from_image(engine, image)
+            except EnrolmentError as error:
+                narrative.say(f"  (skipped {person.name}: {error})")
+                continue
+            details = EntryDetails(
+                f"WL-{number:05d}",
+                WatchlistCategory.WANTED_BY_COURTS,
+                "PNC custody image",
+                "PACE Code D",
+                date(2025, 1, 1),
             )
-        )
+            entries.append(
+                lfr.add_watchlist_entry(
+                    APPLICANT,
+                    deployment,
+                    details,
+                    image,
+                    template.vector.tobytes(),
+                    engine.model_id,
+                )
+            )
+            advance(number + 1)
     if not entries:
         raise UserError("no watchlist image held a face that passed the quality gate")
     version = lfr.compile_watchlist(APPLICANT, deployment, entries)

@@ -45,7 +45,7 @@ def check_store(settings: Any, command: tuple[str, ...], args: Any = None) -> No
     path = Path(location.parts["path"])
     if settings.database_url and not path.parent.is_dir():
         raise UserError(f"no folder {path.parent} for the SQLite database {path}")
-    verifies_an_export = command == ("ledger", "verify") and getattr(args, "parquet", None)
+    verifies_an_export = command == ("ledger", "verify") and getattr(args, "export", None)
     if command in READS_ONLY and not verifies_an_export and not path.exists():
         raise UserError(f"no SQLite database at {path}")
     if path.is_file() and path.stat().st_size > 0:

@@ -9,8 +9,9 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from runtime.errors import UserError
+from runtime.errors import UsageError, UserError
 
 # command path -> (module under cli.commands, function)
 HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
@@ -25,7 +26,7 @@ HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
     ("ledger", "consistency"): ("ledger", "consistency"),
     ("ledger", "export"): ("ledger", "export"),
     ("ledger", "key"): ("ledger", "key"),
-    ("ledger", "vkey"): ("ledger", "vkey"),
+    ("ledger", "vkey"): ("ledger", "key"),  # deprecated spelling of `key --vkey`
     ("ledger", "witness", "serve"): ("witness", "serve"),
     ("ledger", "witness", "vkey"): ("witness", "vkey"),
     ("register", "export"): ("register", "export"),
@@ -87,12 +88,57 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports bad usage as one line and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: {message}")
+
+
+class _Deprecated(argparse.Action):
+    """An old spelling still accepted: stores like the new one and notes the change, which
+    `main` prints on standard error once the command has succeeded."""
+
+    def __init__(self, *args: Any, instead: str, **kwargs: Any) -> None:
+        self.instead = instead
+        super().__init__(*args, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        note = f"{option_string} is deprecated: use {self.instead}"
+        namespace.deprecations = (*getattr(namespace, "deprecations", ()), note)
+
+
+def _group(
+    commands: Any, name: str, help: str, dest: str = "subcommand"
+) -> tuple[argparse.ArgumentParser, Any]:
+    """A command group (`lfr ledger`); without a subcommand it prints its own help."""
+    group = commands.add_parser(name, help=help, description=help)
+    group.set_defaults(group_help=group)
+    return group, group.add_subparsers(dest=dest, parser_class=_Parser, metavar="COMMAND")
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("lfr")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lfr", description="Accountable Live Facial Recognition")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"lfr {version()}")
+    parser.set_defaults(group_help=parser)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     demo = commands.add_parser(
         "demo", help="a complete deployment lifecycle on the configured stores"
@@ -100,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--video", help="a video file to run the recognition worker over")
     demo.add_argument("--watchlist", help="a folder holding one folder of images per person")
     demo.add_argument("--threshold", type=_fraction, help="the face-match threshold to authorise")
-    demo.add_argument("--json", action="store_true", help="print one JSON document")
+    _json(demo)
 
     api = commands.add_parser("api", help="serve the operator and public API")
     api.add_argument("--host", default="127.0.0.1")
@@ -110,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--deployment", required=True, help="the deployment id")
     worker.add_argument("--source", required=True, help="a video file, camera index or URL")
     worker.add_argument("--camera", default="camera-1", help="the camera id to report")
-    worker.add_argument("--json", action="store_true")
+    _json(worker)
 
     commands.add_parser("ingest", help="consume match events from Kafka into the store")
 
@@ -122,37 +168,69 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="first project again the events recorded as failed (after a fix)",
     )
+    project.add_argument(
+        "--json", action="store_true", help="with --once: print the counts as JSON"
+    )
 
-    ledger = commands.add_parser("ledger", help="the tamper-evident audit ledger")
-    ledger_cmds = ledger.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    _ledger_commands(commands)
+    _register_commands(commands)
+    _retention_commands(commands)
+    _eval_commands(commands)
+    _token_commands(commands)
+    return parser
+
+
+def _ledger_commands(commands: Any) -> None:
+    _, ledger_cmds = _group(commands, "ledger", "the tamper-evident audit ledger")
     verify = ledger_cmds.add_parser(
         "verify", help="recompute the ledger and check every checkpoint"
     )
-    verify.add_argument("--json", action="store_true")
-    verify.add_argument("--parquet", help="verify an export folder instead of the store")
+    _json(verify)
+    verify.add_argument("--export", metavar="DIR", help="verify an export folder, not the store")
+    verify.add_argument(
+        "--parquet",
+        dest="export",
+        action=_Deprecated,
+        instead="--export DIR",
+        help=argparse.SUPPRESS,
+    )
     verify.add_argument("--checkpoint", help="also check against a published checkpoint file")
     checkpoint = ledger_cmds.add_parser("checkpoint", help="sign a checkpoint of the ledger now")
-    checkpoint.add_argument("--json", action="store_true")
+    _json(checkpoint)
     prove = ledger_cmds.add_parser("prove", help="inclusion proof of one entry")
     prove.add_argument("seq", type=_position, help="the entry's notification id")
-    prove.add_argument("--json", action="store_true")
+    _json(prove)
     consistency = ledger_cmds.add_parser("consistency", help="consistency proof between sizes")
     consistency.add_argument("old", type=_position)
     consistency.add_argument("new", type=_position)
-    consistency.add_argument("--json", action="store_true")
+    _json(consistency)
     export = ledger_cmds.add_parser("export", help="export events and checkpoints for auditors")
-    export.add_argument("--parquet", required=True, help="the folder to write")
+    export.add_argument("--out", metavar="DIR", help="the folder to write (Parquet files)")
+    export.add_argument(
+        "--parquet", dest="out", action=_Deprecated, instead="--out DIR", help=argparse.SUPPRESS
+    )
+    _json(export)
     key = ledger_cmds.add_parser(
         "key", help="the log's public key and its fingerprint, to publish for the public"
     )
-    key.add_argument("--json", action="store_true")
-    ledger_cmds.add_parser("vkey", help="print the log's verifier key")
-    witness = ledger_cmds.add_parser("witness", help="a witness that co-signs checkpoints")
-    witness_cmds = witness.add_subparsers(
-        dest="witness_action", required=True, parser_class=_Parser
+    _json(key)
+    key.add_argument(
+        "--vkey",
+        action="store_true",
+        help="print only the C2SP verifier key (what witnesses and verifiers take)",
+    )
+    vkey = ledger_cmds.add_parser("vkey", help="deprecated: `lfr ledger key --vkey`")
+    vkey.set_defaults(
+        vkey=True,
+        json=False,
+        deprecations=("`lfr ledger vkey` is deprecated: use `lfr ledger key --vkey`",),
+    )
+    _, witness_cmds = _group(
+        ledger_cmds, "witness", "a witness that co-signs checkpoints", dest="witness_action"
     )
     serve = witness_cmds.add_parser("serve", help="serve the C2SP tlog-witness protocol")
     witness_vkey = witness_cmds.add_parser("vkey", help="print the witness's verifier key")
+    _json(witness_vkey)
     for sub in (serve, witness_vkey):
         sub.add_argument("--state", required=True, help="the witness's own key and state folder")
         sub.add_argument("--name", required=True, help="the witness's name (e.g. dpo.example/w1)")
@@ -160,24 +238,47 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)
 
-    register = commands.add_parser("register", help="the public register of deployments")
-    register_cmds = register.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
-    reg_export = register_cmds.add_parser("export", help="export the register")
-    reg_export.add_argument("--format", choices=["csv", "json", "parquet"], required=True)
-    reg_export.add_argument("--out", help="a file to write (default: standard output)")
 
-    retention = commands.add_parser("retention", help="retention and erasure")
-    retention_cmds = retention.add_subparsers(
-        dest="subcommand", required=True, parser_class=_Parser
+def _register_commands(commands: Any) -> None:
+    _, register_cmds = _group(commands, "register", "the public register of deployments")
+    reg_export = register_cmds.add_parser(
+        "export",
+        help="export the register: CSV on standard output, --json, or --out FILE",
     )
-    sweep = retention_cmds.add_parser("sweep", help="erase what is due")
-    sweep.add_argument("--as-of", help="ISO time to sweep as of (development only)")
-    sweep.add_argument("--json", action="store_true")
-    report = retention_cmds.add_parser("report", help="what is live, due, overdue, held, erased")
-    report.add_argument("--json", action="store_true")
+    reg_export.add_argument(
+        "--out",
+        metavar="FILE",
+        help="the file to write; its suffix (.csv, .json, .parquet) says how",
+    )
+    reg_export.add_argument(
+        "--json", action="store_true", help="print JSON (with --out: print what was written)"
+    )
+    reg_export.add_argument(
+        "--format",
+        choices=["csv", "json", "parquet"],
+        action=_Deprecated,
+        instead="--json, or --out FILE with the format's suffix",
+        help=argparse.SUPPRESS,
+    )
 
-    evaluation = commands.add_parser("eval", help="evaluate the face engine")
-    eval_cmds = evaluation.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+
+def _retention_commands(commands: Any) -> None:
+    _, retention_cmds = _group(commands, "retention", "retention and erasure")
+    sweep = retention_cmds.add_parser("sweep", help="erase what is due")
+    sweep.add_argument(
+        "--as-of",
+        help="ISO time to sweep as of (development only; a future time needs LFR_ENV=development)",
+    )
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="show what would be erased or ended; change nothing"
+    )
+    _json(sweep)
+    report = retention_cmds.add_parser("report", help="what is live, due, overdue, held, erased")
+    _json(report)
+
+
+def _eval_commands(commands: Any) -> None:
+    _, eval_cmds = _group(commands, "eval", "evaluate the face engine")
     faces = eval_cmds.add_parser("faces", help="NPL-style TPIR/FPIR on identity folders")
     faces.add_argument("dir", help="a folder of identity folders (Person_Name/*.jpg)")
     faces.add_argument("--distractors", help="a folder of distractor images")
@@ -188,11 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate the whole folder (default: tune on one "
         "half of the identities, report the other)",
     )
-    faces.add_argument("--plot", help="where to write the TPIR/FPIR plot (PNG, with --whole)")
-    faces.add_argument("--json", action="store_true")
+    faces.add_argument(
+        "--out", metavar="PNG", help="where to write the TPIR/FPIR plot (with --whole)"
+    )
+    faces.add_argument(
+        "--plot", dest="out", action=_Deprecated, instead="--out PNG", help=argparse.SUPPRESS
+    )
+    _json(faces)
 
-    token = commands.add_parser("token", help="API tokens")
-    token_cmds = token.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+
+def _token_commands(commands: Any) -> None:
+    _, token_cmds = _group(commands, "token", "API tokens")
     issue = token_cmds.add_parser("issue", help="a signed token for the API (development)")
     issue.add_argument("--user", required=True)
     issue.add_argument("--role", required=True, action="append")
@@ -201,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument(
         "--camera", action="append", help="a worker's token: a camera it may report for"
     )
-    return parser
+    _json(issue)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -220,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in ("command", "subcommand", "witness_action")
             if getattr(args, name, None)
         )
+        if key not in HANDLERS:  # a group without its subcommand: the group's help
+            args.group_help.print_help()
+            return 0
         module_name, function_name = HANDLERS[key]
         from runtime.settings import Settings
 
@@ -228,7 +338,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(f"cli.commands.{module_name}")
         result = getattr(module, function_name)(args, settings)
         sys.stdout.flush()  # a closed pipe is found here, not at exit
+        for note in getattr(args, "deprecations", ()):
+            print(f"lfr: note: {note}", file=sys.stderr)
         return int(result or 0)
+    except UsageError as error:  # argparse's message already names the command
+        print(redact(str(error)), file=sys.stderr)
+        return 2
     except (UserError, DomainError) as error:
         print(f"lfr: {redact(str(error))}", file=sys.stderr)
         return 2

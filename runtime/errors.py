@@ -7,3 +7,7 @@ class UserError(Exception):
 
 class ConfigurationError(UserError):
     """A setting is missing or not allowed in this environment."""
+
+
+class UsageError(UserError):
+    """The command line itself is wrong; the message already names the command."""

@@ -219,6 +219,12 @@ class DeploymentCommands(ServiceBase):
         self.commit(*changed)
         return ending
 
+    def ending_due(self, deployment_id: UUID, at: datetime) -> Ending | None:
+        """Why the deployment would end by itself at `at` (None: it may go on); changes
+        nothing (a sweep's dry run)."""
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        return deployment.due_ending(authority, at)
+
     def authorised_until(self, deployment_id: UUID) -> datetime:
         """The end of the authorised window, or an urgent authority's confirmation deadline
         if that comes first."""

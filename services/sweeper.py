@@ -70,6 +70,40 @@ class SweepResult:
         }
 
 
+@dataclass
+class SweepPlan:
+    """What a sweep would do now, without doing it (`lfr retention sweep --dry-run`)."""
+
+    as_of: datetime
+    deployments_to_end: dict[str, str]
+    due: list[Item]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "dry_run": True,
+            "deployments_to_end": self.deployments_to_end,
+            "to_erase": len(self.due),
+            "to_erase_items": [
+                {"kind": i.kind, "item_id": i.item_id, "rule": i.rule} for i in self.due
+            ],
+        }
+
+
+def plan(services: Services, as_of: datetime | None = None) -> SweepPlan:
+    """What `sweep` would end and erase as of `as_of`; changes nothing. (A deployment due to
+    end is not ended here, so its watchlist's clock has not started: entries it would make due
+    are due only at a later sweep in the real run too.)"""
+    now = as_of or services.lfr.clock()
+    to_end: dict[str, str] = {}
+    for deployment_id in services.lfr.open_deployments():
+        ending = services.lfr.ending_due(deployment_id, now)
+        if ending is not None:
+            to_end[str(deployment_id)] = ending.value
+    view = retention_view(services.lfr, rules_from(services.settings), now)
+    return SweepPlan(now, to_end, view.due())
+
+
 def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     """Erase everything due as of `as_of` (default: the service's clock)."""
     now = as_of or services.lfr.clock()

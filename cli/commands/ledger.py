@@ -1,5 +1,5 @@
-"""`lfr ledger verify | checkpoint | prove SEQ | consistency OLD NEW | export --parquet PATH
-| vkey | witness serve | witness vkey`."""
+"""`lfr ledger verify [--export DIR] | checkpoint | prove SEQ | consistency OLD NEW
+| export --out DIR | key [--vkey] | witness serve | witness vkey` (`witness` in its own module)."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def _checkpoint_lines(checkpoint: Checkpoint) -> list[str]:
 def verify(args: Namespace, settings: Settings) -> int:
     """Recompute the ledger (or an export) and check every checkpoint; exit 1 if it fails."""
     extra = [_read(Path(args.checkpoint))] if args.checkpoint else []
-    if args.parquet:
-        report = _verify_export(Path(args.parquet), settings, extra)
+    if args.export:
+        report = _verify_export(Path(args.export), settings, extra)
     else:
         try:
             ledger = open_ledger(settings, read_only=True)
@@ -100,15 +100,6 @@ def checkpoint(args: Namespace, settings: Settings) -> int:
     return 0
 
 
-def vkey(args: Namespace, settings: Settings) -> int:
-    """The log's verifier key (C2SP signed-note vkey), to give to verifiers and witnesses."""
-    with _ledger(settings) as ledger:
-        if ledger.log_key is None:
-            raise UserError("no log key: set LFR_LEDGER_SIGNING_KEY or LFR_LEDGER_TRUSTED_KEYS")
-        print(ledger.log_key.vkey)
-    return 0
-
-
 def prove(args: Namespace, settings: Settings) -> int:
     """The inclusion proof of the event with notification id SEQ in the latest checkpoint."""
     from ledger.proofs import row_to_json
@@ -151,23 +142,33 @@ def consistency(args: Namespace, settings: Settings) -> int:
 
 def export(args: Namespace, settings: Settings) -> int:
     """Write the events with their leaf hashes, and the checkpoints, to a Parquet folder."""
-    folder = Path(args.parquet)
+    if not args.out:
+        raise UserError("ledger export needs --out DIR, the folder to write")
+    folder = Path(args.out)
     with _ledger(settings) as ledger:
         counts = ledger.export_parquet(folder)
-    print(f"exported {counts['events']} events and {counts['checkpoints']} checkpoints to {folder}")
+    _emit(
+        args,
+        {"out": str(folder), **counts},
+        [f"exported {counts['events']} events and {counts['checkpoints']} checkpoints to {folder}"],
+    )
     return 0
 
 
 def key(args: Namespace, settings: Settings) -> int:
     """The log's public key and its fingerprint: publish the fingerprint where the public
     can read it apart from this system (the public register page prints the same, and its
-    Verify accepts only signatures by that key)."""
+    Verify accepts only signatures by that key). With --vkey only the C2SP verifier key, to
+    give to verifiers and witnesses (what `lfr ledger vkey` printed)."""
     from api.register_proofs import key_fingerprint
     from runtime.ledger_wiring import ledger_keys
 
     _, _, log_key = ledger_keys(settings, read_only=True)
     if log_key is None:
         raise UserError("no log key: set LFR_LEDGER_SIGNING_KEY (or trust a key named as the log)")
+    if args.vkey:
+        print(log_key.vkey)
+        return 0
     fingerprint = key_fingerprint(log_key)
     _emit(
         args,

@@ -1,8 +1,9 @@
-"""`lfr project [--rebuild] [--once]`: run the projections in their own process."""
+"""`lfr project [--rebuild] [--once [--json]]`: run the projections in their own process."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -19,10 +20,7 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
 
     models = open_read_models(settings)
     started = time.perf_counter()
-
-    def progress(read: int) -> None:
-        rate = read / max(time.perf_counter() - started, 1e-9)
-        print(f"project: {read} events ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+    from cli.progress import progress
 
     try:
         if getattr(args, "retry_failed", False):
@@ -31,12 +29,13 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
                 f"project: {cleared} failed events projected, {failing} still failing",
                 file=sys.stderr,
             )
-        read = models.rebuild(progress) if args.rebuild else models.catch_up(progress)
-        print(
-            f"project: caught up, {read} events in {time.perf_counter() - started:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
+        with progress("project: events", _backlog(models, args.rebuild)) as advance:
+            read = models.rebuild(advance) if args.rebuild else models.catch_up(advance)
+        took = time.perf_counter() - started
+        print(f"project: caught up, {read} events in {took:.1f} s", file=sys.stderr, flush=True)
+        if args.once and getattr(args, "json", False):
+            failed = len(models.failed_events())
+            print(json.dumps({"events": read, "seconds": round(took, 3), "failed": failed}))
         _report_failed(models)
         if not args.once:
             stop = threading.Event()
@@ -46,6 +45,18 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         models.close()
     return 0
+
+
+def _backlog(models: Any, rebuild: bool) -> int | None:
+    """How many events the catch-up will read (the progress bar's total), if known."""
+    try:
+        last = int(models.app.recorder.max_notification_id() or 0)
+    except Exception:  # a recorder without the figure: progress without a total
+        return None
+    if rebuild:
+        return last
+    done = min((p.position() for p in models.projections.values()), default=0)
+    return max(last - done, 0)
 
 
 def _report_failed(models: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -137,7 +136,7 @@ def parse_deployment_id(text: str) -> UUID:
 
 
 def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
-    """`lfr eval faces DIR [--distractors DIR] [--watchlist-size N] [--whole] [--plot PNG]
+    """`lfr eval faces DIR [--distractors DIR] [--watchlist-size N] [--whole] [--out PNG]
     [--json]`: by default, tuned on one half of DIR's identities and reported on the other."""
     from recognition.evaluation import evaluate, plot
     from recognition.heldout import evaluate_split
@@ -150,24 +149,30 @@ def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"{distractors} is not a folder of images")
     if args.watchlist_size is not None and args.watchlist_size < 1:
         raise UserError("--watchlist-size must be at least 1")
+    if args.out and not args.whole:
+        raise UserError("--out writes the TPIR/FPIR plot of --whole; add --whole")
+    if args.out and not Path(args.out).parent.is_dir():
+        raise UserError(f"cannot write {args.out}: no folder {Path(args.out).parent}")
     engine = load_engine_or_fail(settings)
-    started = time.monotonic()
-
-    def progress(done: int, total: int) -> None:
-        if done % 50 == 0 or done == total:
-            rate = done / max(time.monotonic() - started, 1e-9)
-            print(f"lfr eval: {done}/{total} images ({rate:.1f}/s)", file=sys.stderr, flush=True)
+    from cli.progress import progress as progress_of
 
     try:
-        if not args.whole:
-            report = evaluate_split(engine, root, distractors, args.watchlist_size, progress)
-            print(json.dumps(report.as_dict()) if args.json else "\n".join(report.lines()))
-            return 0
-        result = evaluate(engine, root, distractors, args.watchlist_size, progress)
+        with progress_of("lfr eval: images") as advance:
+
+            def progress(done: int, total: int) -> None:
+                advance(done, total)
+
+            if not args.whole:
+                report = evaluate_split(engine, root, distractors, args.watchlist_size, progress)
+            else:
+                result = evaluate(engine, root, distractors, args.watchlist_size, progress)
     except ValueError as error:
         raise UserError(str(error)) from error
-    if args.plot:
-        plot(result, Path(args.plot))
+    if not args.whole:
+        print(json.dumps(report.as_dict()) if args.json else "\n".join(report.lines()))
+        return 0
+    if args.out:
+        plot(result, Path(args.out))
     if args.json:
         print(json.dumps(result.__dict__))
     else:
@@ -200,5 +205,6 @@ def _print(summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(summary))
     else:
-        for key, value in summary.items():
-            print(f"{key}: {value}")
+        for key, value in summary.items():  # nested values as JSON, never a Python repr
+            shown = json.dumps(value) if isinstance(value, dict | list) else value
+            print(f"{key}: {shown}")

@@ -1,4 +1,8 @@
-"""`lfr retention sweep [--as-of ISO] [--json]` and `lfr retention report [--json]`.
+"""`lfr retention sweep [--as-of ISO] [--dry-run] [--json]` and `lfr retention report [--json]`.
+
+`sweep --dry-run` lists what would be ended and erased and changes nothing. `--as-of` moves the
+sweep's clock (for testing retention): refused in production, and a time in the future (which
+would erase data before its deadline) only with LFR_ENV=development set explicitly.
 
 `report` exits with status 1 when any item is overdue (its legal deadline has passed and it is
 not erased): a breach of the retention rules, raised as an ALARM, so a scheduler or monitor can
@@ -16,7 +20,7 @@ from runtime.bootstrap import open_services
 from runtime.errors import UserError
 from runtime.settings import Settings
 from services.retention import Item, RetentionView, prove_erasures, retention_view
-from services.sweeper import rules_from
+from services.sweeper import plan, rules_from
 from services.sweeper import sweep as run_sweep
 
 SHOWN = 20
@@ -26,6 +30,8 @@ def sweep(args: argparse.Namespace, settings: Settings) -> int:
     """Erase what is due now (or as of `--as-of`, in development only)."""
     as_of = _as_of(args.as_of, settings) if args.as_of else None
     services = open_services(settings)
+    if args.dry_run:
+        return _dry_run(services, as_of, args.json)
     result = run_sweep(services, as_of)
     if args.json:
         print(json.dumps(result.to_json()))
@@ -42,6 +48,24 @@ def sweep(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _dry_run(services: Any, as_of: datetime | None, as_json: bool) -> int:
+    would = plan(services, as_of)
+    if as_json:
+        print(json.dumps(would.to_json()))
+        return 0
+    print(
+        f"retention sweep as of {would.as_of.isoformat()} (dry run, nothing changed): "
+        f"{len(would.due)} would be erased, {len(would.deployments_to_end)} deployments ended"
+    )
+    for deployment_id, ending in would.deployments_to_end.items():
+        print(f"  would end deployment {deployment_id}: {ending}")
+    for item in would.due[:SHOWN]:
+        print(f"  would erase {item.kind} {item.item_id} under {item.rule}")
+    if len(would.due) > SHOWN:
+        print(f"  ... and {len(would.due) - SHOWN} more (--json lists all)")
+    return 0
+
+
 def _as_of(text: str, settings: Settings) -> datetime:
     if settings.is_production:
         raise UserError("--as-of is for testing and is refused in production")
@@ -49,7 +73,14 @@ def _as_of(text: str, settings: Settings) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise UserError(f"--as-of {text!r} is not an ISO 8601 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # A future time erases data before its deadline: only where someone said, in so many
+    # words, that this is a development installation (not merely by the default).
+    if moment > datetime.now(UTC) and "env" not in settings.model_fields_set:
+        raise UserError(
+            "--as-of in the future erases data early: set LFR_ENV=development to allow it"
+        )
+    return moment
 
 
 def report(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -26,7 +27,24 @@ def issue(args: argparse.Namespace, settings: Settings) -> int:
     if args.deployment:
         hours = _hours_within_authority(settings, UUID(args.deployment), cameras, hours)
         token = _issue(settings, args, hours, cameras)
-    print(token)
+    if getattr(args, "json", False):
+        from datetime import UTC, datetime, timedelta
+
+        expires = datetime.now(UTC) + timedelta(hours=hours)
+        print(
+            json.dumps(
+                {
+                    "token": token,
+                    "user": args.user,
+                    "roles": args.role,
+                    "expires_at": expires.isoformat(timespec="seconds"),
+                    "deployment_id": args.deployment,
+                    "cameras": cameras,
+                }
+            )
+        )
+    else:
+        print(token)
     return 0
 
 

@@ -8,6 +8,7 @@ and co-signs only checkpoints of the logs given with `--log VKEY` that extend wh
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import sys
@@ -36,7 +37,11 @@ def witness_key(state: Path, name: str) -> SigningKey:
 
 def vkey(args: Namespace, settings: Settings) -> int:
     """Print the witness's verifier key (to put in the log's LFR_LEDGER_WITNESSES)."""
-    print(witness_key(Path(args.state), args.name).public.vkey)
+    public = witness_key(Path(args.state), args.name).public
+    if getattr(args, "json", False):
+        print(json.dumps({"name": args.name, "vkey": public.vkey}))
+    else:
+        print(public.vkey)
     return 0
 
 

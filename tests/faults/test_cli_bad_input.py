@@ -47,9 +47,12 @@ CASES = [
     Case(("ledger", "prove"), ["ledger", "prove", "0"], expect="not between"),
     Case(("ledger", "prove"), ["ledger", "prove", "12"], expect="12"),
     Case(("ledger", "consistency"), ["ledger", "consistency", "1", HUGE], expect="not between"),
+    Case(("ledger", "export"), ["ledger", "export", "--out", "{file}"], expect="{file}"),
+    Case(("ledger", "export"), ["ledger", "export", "--out", "/proc/lfr-export"]),
+    Case(("ledger", "export"), ["ledger", "export", "--out", "{file}/below", "--json"]),
     Case(("ledger", "export"), ["ledger", "export", "--parquet", "{file}"], expect="{file}"),
-    Case(("ledger", "export"), ["ledger", "export", "--parquet", "/proc/lfr-export"]),
-    Case(("ledger", "export"), ["ledger", "export", "--parquet", "{file}/below"]),
+    Case(("ledger", "export"), ["ledger", "export"], expect="--out DIR"),
+    Case(("ledger", "verify"), ["ledger", "verify", "--export", "{tmp}/none"], expect="export"),
     Case(("ledger", "verify"), ["ledger", "verify", "--checkpoint", "{tmp}/none.txt"]),
     Case(("ledger", "verify"), ["ledger", "verify"], store="sqlite:///{tmp}/typo.db"),
     Case(("ledger", "verify"), ["ledger", "verify"], store="sqlite:///{tmp}/no/such/lfr.db"),
@@ -76,11 +79,22 @@ CASES = [
         env={"LFR_LEDGER_SIGNING_KEY": "not base64!"},
         expect="LFR_LEDGER_SIGNING_KEY",
     ),
-    Case(("ledger", "vkey"), ["ledger", "vkey"], store=UNREACHABLE),
+    Case(
+        ("ledger", "key"),
+        ["ledger", "key", "--vkey"],
+        env={"LFR_LEDGER_SIGNING_KEY": "abc"},
+        expect="LFR_LEDGER_SIGNING_KEY",
+    ),
+    Case(
+        ("ledger", "vkey"),
+        ["ledger", "vkey"],
+        env={"LFR_LEDGER_SIGNING_KEY": "abc"},
+        expect="LFR_LEDGER_SIGNING_KEY",
+    ),
     Case(("ledger", "vkey"), ["ledger", "vkey"], store="sqlite:///{tmp}/typo.db"),
     Case(
         ("ledger", "witness", "vkey"),
-        ["ledger", "witness", "vkey", "--state", "{file}/below", "--name", "w"],
+        ["ledger", "witness", "vkey", "--state", "{file}/below", "--name", "w", "--json"],
     ),
     Case(
         ("ledger", "witness", "serve"),
@@ -102,10 +116,18 @@ CASES = [
             "99999",
         ],
     ),
+    Case(("register", "export"), ["register", "export", "--out", "{tmp}"], expect="name the file"),
+    Case(("register", "export"), ["register", "export", "--out", "{tmp}/r.xml"], expect=".parquet"),
+    Case(
+        ("register", "export"),
+        ["register", "export", "--out", "{tmp}/no/such/r.csv"],
+        expect="no folder",
+    ),
+    Case(("register", "export"), ["register", "export", "--out", "{file}/r.csv", "--json"]),
     Case(("register", "export"), ["register", "export", "--format", "csv", "--out", "{tmp}"]),
     Case(("register", "export"), ["register", "export", "--format", "parquet"], expect="--out"),
     Case(("register", "export"), ["register", "export", "--format", "xml"]),
-    Case(("register", "export"), ["register", "export", "--format", "csv"], store=UNREACHABLE),
+    Case(("register", "export"), ["register", "export", "--json"], store=UNREACHABLE),
     Case(("retention", "report"), ["retention", "report"], store=UNREACHABLE),
     Case(
         ("retention", "report"),
@@ -121,6 +143,18 @@ CASES = [
         expect="LFR_KEY_ENCRYPTION_KEY",
     ),
     Case(("retention", "sweep"), ["retention", "sweep", "--as-of", "yesterday"]),
+    Case(
+        ("retention", "sweep"),
+        ["retention", "sweep", "--as-of", "2999-01-01T00:00:00+00:00"],
+        expect="LFR_ENV=development",
+    ),
+    Case(
+        ("retention", "sweep"),
+        ["retention", "sweep", "--as-of", "2999-01-01", "--dry-run"],
+        env={"LFR_ENV": "production"},
+        expect="refused in production",
+    ),
+    Case(("retention", "sweep"), ["retention", "sweep", "--dry-run", "--json"], store=UNREACHABLE),
     Case(("retention", "sweep"), ["retention", "sweep"], store=UNREACHABLE),
     Case(
         ("token", "issue"),
@@ -135,14 +169,28 @@ CASES = [
         env={"LFR_TOKEN_SECRET": "%%%"},
         expect="LFR_TOKEN_SECRET",
     ),
+    Case(
+        ("token", "issue"),
+        ["token", "issue", "--user", "u", "--role", "operator", "--json", "--hours", "0"],
+        expect="--hours",
+    ),
     Case(("project",), ["project", "--once"], store=UNREACHABLE, expect="not available"),
     Case(("project",), ["project", "--once"], store="sqlite:///{file}"),
+    Case(("project",), ["project", "--once", "--json"], store=UNREACHABLE, expect="not available"),
     Case(("api",), ["api", "--port", "70000"], expect="port"),
     Case(("api",), ["api", "--port", "{port}"], store=UNREACHABLE, expect="not available"),
     Case(("ingest",), ["ingest"], store="sqlite:///{tmp}/no/such/lfr.db"),
     Case(("worker",), ["worker", "--deployment", "not-an-id", "--source", "{tmp}/none.mp4"]),
     Case(("eval", "faces"), ["eval", "faces", "{tmp}/no-such-folder"]),
     Case(("eval", "faces"), ["eval", "faces", "{tmp}", "--watchlist-size", HUGE]),
+    Case(("eval", "faces"), ["eval", "faces", "{tmp}", "--out", "{tmp}/p.png"], expect="--whole"),
+    Case(
+        ("eval", "faces"),
+        ["eval", "faces", "{tmp}", "--whole", "--out", "{tmp}/no/such/p.png"],
+        expect="no folder",
+    ),
+    Case(("ledger", "nope"), ["ledger", "nope"], expect="lfr ledger: argument COMMAND"),
+    Case(("demo",), ["demo", "--json", "--threshold", "0"], expect="lfr demo: argument"),
     Case(("demo",), ["demo", "--threshold", "2"]),
     Case(("demo",), ["demo", "--video", "{tmp}/none.mp4"], store="none"),
 ]
@@ -204,6 +252,7 @@ def test_bad_input_gives_one_line_and_a_non_zero_exit(case: Case, tmp_path: Path
     lines = (done.stdout if case.report else done.stderr).strip().splitlines()
     assert done.returncode != 0, (argv, done.stdout, done.stderr)
     assert len(lines) == 1 and (case.report or lines[0].startswith("lfr")), done.stderr
+    assert not lines[0].startswith("lfr: lfr"), lines[0]
     assert "Traceback" not in done.stderr and PASSWORD not in done.stderr + done.stdout
     assert took < CONNECT_TIMEOUT_S + 25, f"{took:.0f} s"
     fragment = case.expect.format(file=str(tmp_path / "a-file.txt"))

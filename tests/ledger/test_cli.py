@@ -115,7 +115,7 @@ def test_consistency_between_two_checkpoints(configured: str, capsys, tmp_path: 
         (["prove", "999"], "no event with notification id 999"),
         (["consistency", "9", "3"], "0 < OLD <= NEW"),
         (["consistency", "3", "500"], "holds only 11 entries"),
-        (["verify", "--parquet", "no/such/folder"], "not a ledger export"),
+        (["verify", "--export", "no/such/folder"], "not a ledger export"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(configured: str, capsys, argv, message) -> None:  # type: ignore[no-untyped-def]
@@ -139,11 +139,11 @@ def test_an_export_verifies_on_its_own_and_its_tampering_is_found(
 
     run(capsys, "ledger", "checkpoint")
     folder = tmp_path / "export"
-    status, out, _ = run(capsys, "ledger", "export", "--parquet", str(folder))
+    status, out, _ = run(capsys, "ledger", "export", "--out", str(folder))
     assert status == 0 and "11 events" in out
-    status, vkey, _ = run(capsys, "ledger", "vkey")
+    status, vkey, _ = run(capsys, "ledger", "key", "--vkey")
     assert status == 0 and (folder / "log.vkey").read_text() == vkey  # the export carries it
-    status, out, _ = run(capsys, "ledger", "verify", "--parquet", str(folder), "--json")
+    status, out, _ = run(capsys, "ledger", "verify", "--export", str(folder), "--json")
     assert status == 0 and json.loads(out)["ok"]
 
     table = pq.read_table(folder / "events.parquet").to_pydict()
@@ -151,7 +151,7 @@ def test_an_export_verifies_on_its_own_and_its_tampering_is_found(
     import pyarrow as pa
 
     pq.write_table(pa.table(table), folder / "events.parquet")
-    status, out, _ = run(capsys, "ledger", "verify", "--parquet", str(folder), "--json")
+    status, out, _ = run(capsys, "ledger", "verify", "--export", str(folder), "--json")
     report = json.loads(out)
     assert status == 1 and report["first_bad"]["notification_id"] == 3
 
@@ -181,3 +181,35 @@ def test_production_requires_the_origin_to_be_chosen(  # type: ignore[no-untyped
     monkeypatch.setenv("LFR_LEDGER_SIGNING_KEY", "S" * 43 + "=")
     status, _, err = run(capsys, "ledger", "checkpoint")
     assert status == 2 and "LFR_LEDGER_ORIGIN must be set in production" in err
+
+
+def test_the_old_spellings_still_work_and_say_what_replaced_them(
+    configured: str,
+    capsys,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    run(capsys, "ledger", "checkpoint")
+    status, vkey, note = run(capsys, "ledger", "vkey")
+    assert status == 0 and "use `lfr ledger key --vkey`" in note
+    assert run(capsys, "ledger", "key", "--vkey")[1] == vkey
+    folder = tmp_path / "old"
+    status, _, note = run(capsys, "ledger", "export", "--parquet", str(folder))
+    assert status == 0 and "--parquet is deprecated: use --out DIR" in note
+    status, _, note = run(capsys, "ledger", "verify", "--parquet", str(folder))
+    assert status == 0 and "use --export DIR" in note
+
+
+def test_export_reports_what_it_wrote_as_json(
+    configured: str,
+    capsys,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    run(capsys, "ledger", "checkpoint")
+    status, out, _ = run(capsys, "ledger", "export", "--out", str(tmp_path / "e"), "--json")
+    assert status == 0
+    assert json.loads(out) == {"out": str(tmp_path / "e"), "events": 11, "checkpoints": 1}
+
+
+def test_export_without_a_folder_is_one_line(configured: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    status, out, err = run(capsys, "ledger", "export")
+    assert status == 2 and out == "" and "--out DIR" in err and err.count("\n") == 1

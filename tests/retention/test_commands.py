@@ -72,8 +72,9 @@ def test_sweep_erases_what_is_due_and_the_report_proves_each_erasure_in_the_ledg
 
 
 def test_sweep_as_of_a_later_time_erases_in_development(
-    store: Settings, capsys: pytest.CaptureFixture[str]
+    store: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv("LFR_ENV", "development")
     alert = alert_raised_days_ago(store, 1)
     later = (datetime.now(UTC) + timedelta(days=31)).isoformat()
     assert main(["retention", "sweep", "--as-of", later, "--json"]) == 0
@@ -82,6 +83,34 @@ def test_sweep_as_of_a_later_time_erases_in_development(
     # later its watchlist (24 hours after that end) is due as well as the alert.
     assert list(result["deployments_ended"].values()) == ["window_ended"]
     assert alert in result["erased_ids"] and len(result["erased_ids"]) == 3
+
+
+def test_sweep_as_of_a_later_time_is_refused_unless_development_is_set_explicitly(
+    store: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alert = alert_raised_days_ago(store, 1)
+    later = (datetime.now(UTC) + timedelta(days=31)).isoformat()
+    assert main(["retention", "sweep", "--as-of", later]) == 2
+    assert "LFR_ENV=development" in capsys.readouterr().err
+    assert main(["retention", "report", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert next(i for i in document["items"] if i["item_id"] == alert)["status"] == "live"
+
+
+def test_a_dry_run_sweep_lists_what_is_due_and_erases_nothing(
+    store: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overdue = alert_raised_days_ago(store, 40)
+    assert main(["retention", "sweep", "--dry-run", "--json"]) == 0
+    would = json.loads(capsys.readouterr().out)
+    assert would["dry_run"] is True
+    assert [i["item_id"] for i in would["to_erase_items"]] == [overdue]
+    assert main(["retention", "sweep", "--dry-run"]) == 0
+    assert f"would erase alert {overdue}" in capsys.readouterr().out
+    assert main(["retention", "report"]) == 1  # still overdue: nothing was erased
+    capsys.readouterr()
+    assert main(["retention", "sweep", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["erased_ids"] == [overdue]
 
 
 def test_sweep_as_of_is_refused_in_production(
