@@ -6,7 +6,10 @@ the Kafka-protocol broker (Tansu, loopback), `lfr ingest` (its own process) stor
 PostgreSQL with the ledger, and the operator's queue (the read models the API serves) is
 polled every 50 ms. Real faces: the sought person walks past the camera N times.
 
-    python -m bench.alert_latency [--passages 10] [--faces ../shared/faces/dev]
+    python -m bench.alert_latency [--passages 10] [--faces ../shared/faces/dev] [--smoke]
+
+`--smoke` walks two passages: a check that the whole path runs, in seconds, not a figure.
+PostgreSQL: LFR_BENCH_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test).
 """
 
 from __future__ import annotations
@@ -80,7 +83,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=10)
     parser.add_argument("--faces", type=Path, default=FACES)
+    parser.add_argument("--smoke", action="store_true", help="2 passages: seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.passages = 2
     from projections import open_read_models
 
     broker = Broker().start()

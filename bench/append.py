@@ -5,7 +5,9 @@ alternating rounds: the domain raises alerts on a live deployment (load the depl
 rules, seal the probe, save with the ledger), the baseline saves a bare aggregate with the plain
 eventsourcing PostgreSQL recorder. Prints medians and the ratio.
 
-    python -m bench.append [--events N] [--rounds R]
+    python -m bench.append [--events N] [--rounds R] [--smoke]
+
+`--smoke` appends 50 events in one round: a check that it runs, in seconds, not a figure.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="50 events, 1 round: seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.events, args.rounds = 50, 1
     domain, plain = [], []
     with tempfile.TemporaryDirectory() as data_dir:
         for _ in range(args.rounds):

@@ -6,7 +6,10 @@ baseline (reading every notification, page by page) and `ReadModels.rebuild()` (
 tables, read, decode and project every event into all four read models: register, alerts,
 timeline, retention). Prints medians.
 
-    python -m bench.projections [--alerts 40000] [--rounds 3] [--postgres URL]
+    python -m bench.projections [--alerts 40000] [--rounds 3] [--postgres URL] [--smoke]
+
+`--smoke` rebuilds 1,000 alerts' events once per store: a check that it runs, not a figure.
+PostgreSQL: LFR_BENCH_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test).
 """
 
 from __future__ import annotations
@@ -19,15 +22,13 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import machine, synthetic_match
+from bench.common import POSTGRES_URL, machine, synthetic_match
 from projections import open_read_models
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from services.ingest import Message, ingest_batch, open_ingest
 from tests.scenario import Scenario, start_clock
-
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def fill(settings: Settings, alerts: int) -> int:
@@ -109,8 +110,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=40_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--postgres", default=POSTGRES)
+    parser.add_argument("--postgres", default=POSTGRES_URL)
+    parser.add_argument("--smoke", action="store_true", help="1,000 alerts, 1 round: seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.alerts, args.rounds = 1_000, 1
     print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         sqlite = Settings(

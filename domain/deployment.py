@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -24,6 +25,37 @@ CLOSED_BY = {
     Ending.WITHDRAWN: Role.APPLICANT,
     Ending.AUTHORITY_REVOKED: Role.AUTHORISING_OFFICER,
 }
+
+
+class EntryIds(list[str]):
+    """The compiled watchlist's entry ids, in order, with a constant-time membership test.
+
+    Never changed once compiled, so a copy of the deployment shares it: the repository copies
+    the deployment each time an alert loads it, and that copy must not grow with the
+    watchlist (a copied list of 5,000 ids cost 0.7 ms per alert). A list, so it reads and
+    serialises as the list the event recorded."""
+
+    def __init__(self, ids: Iterable[str] = ()) -> None:
+        super().__init__(ids)
+        self._members = frozenset(self)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._members
+
+    def __copy__(self) -> EntryIds:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EntryIds:
+        return self
+
+    def __reduce__(self) -> tuple[type[EntryIds], tuple[list[str]]]:
+        return EntryIds, (list(self),)
+
+    def _unchanged(self, *_: Any, **__: Any) -> Any:
+        raise TypeError("a compiled watchlist is recorded by an event, never changed in place")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _unchanged  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _unchanged  # type: ignore[assignment]
 
 
 class Deployment(Aggregate):
@@ -131,7 +163,7 @@ class Deployment(Aggregate):
 
     @event("WatchlistCompiled")
     def _watchlist_compiled(self, audit: Audit, entry_ids: list[str], version: str) -> None:
-        self.watchlist = {"entry_ids": entry_ids, "version": version}
+        self.watchlist = {"entry_ids": EntryIds(entry_ids), "version": version}
         self.watchlist_state = "compiled"
 
     def review_watchlist(self, audit: Audit, notes: str) -> None:

@@ -171,7 +171,7 @@ class PersonalDataCommands(SubjectSealing):
 
         Alerts already erased or under a legal hold are skipped; if another process changed one
         of them meanwhile, nothing is recorded and ConcurrentChange is raised (retry one by one)."""
-        loaded = [self.load(Alert, alert_id) for alert_id in alert_ids]
+        loaded = self.load_many(Alert, alert_ids)
         alerts = [a for a in loaded if not a.erased and not a.legal_hold]
         for alert in alerts:
             alert.erase(self._for_alert(actor, alert, S62Operation.ERASURE), rule)
@@ -184,7 +184,7 @@ class PersonalDataCommands(SubjectSealing):
         self, actor: Actor, entry_ids: list[UUID], rule: str
     ) -> list[UUID]:
         """As `erase_alerts_data_batch`, for watchlist entries (already erased ones skipped)."""
-        entries = [e for e in (self.load(WatchlistEntry, i) for i in entry_ids) if not e.erased]
+        entries = [e for e in self.load_many(WatchlistEntry, entry_ids) if not e.erased]
         for entry in entries:
             entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)
         self.commit(*entries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import eventsourcing.popo as es_popo
 from eventsourcing.persistence import ApplicationRecorder, ProcessRecorder, StoredEvent
@@ -23,6 +24,13 @@ class _LedgerMixin:
 
     def _init_ledger(self) -> None:
         self.ledger_store = MemoryLedgerStore(self._stored_events, self._database_lock, LOG)
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of many aggregates, each aggregate's in version order."""
+        found: list[StoredEvent] = []
+        for originator_id in originator_ids:
+            found += self.select_events(originator_id)  # type: ignore[attr-defined]
+        return found
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         ids = super()._update_table(stored_events, **kwargs)  # type: ignore[misc]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import eventsourcing.postgres as es_pg
 from eventsourcing.persistence import ProgrammingError, StoredEvent
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL
 
 from ledger.pgstore import PostgresLedgerStore, quote
@@ -86,6 +87,22 @@ class _LedgerMixin:
         # Registering the log needs its own transaction, so it happens first (once).
         self.ledger_store.log_id(self.events_table_name)
         return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of many aggregates in one read, each aggregate's in version order
+        (a batch command loads its aggregates with one query, not one each)."""
+        schema = self.datastore.schema
+        statement = (
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {quote(schema)}.{quote(self.events_table_name)} "
+            "WHERE originator_id = ANY(%s::uuid[]) ORDER BY originator_id, originator_version"
+        )
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row, binary=True) as cursor,
+        ):
+            cursor.execute(statement, ([str(i) for i in originator_ids],), prepare=True)
+            return [StoredEvent(o, v, t, bytes(s)) for o, v, t, s in cursor.fetchall()]
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

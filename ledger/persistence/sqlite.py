@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import eventsourcing.sqlite as es_sqlite
 from eventsourcing.persistence import StoredEvent
@@ -46,6 +47,27 @@ class _LedgerMixin:
         # Registering the log needs its own transaction, so it happens first (once).
         self.ledger_store.log_id(self.events_table_name)
         return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of many aggregates in one read, each aggregate's in version order
+        (a batch command loads its aggregates with one query, not one each)."""
+        found: list[StoredEvent] = []
+        convert = self.convert_originator_id  # type: ignore[attr-defined]
+        as_text = (lambda i: i.hex) if self.datastore.originator_id_type == "uuid" else str
+        for start in range(0, len(originator_ids), 500):  # within SQLite's parameter limit
+            ids = [as_text(i) for i in originator_ids[start : start + 500]]
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(
+                    "SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({', '.join('?' * len(ids))}) "
+                    "ORDER BY originator_id, originator_version",
+                    ids,
+                )
+                found += [
+                    StoredEvent(convert(r[0]), r[1], r[2], r[3]) for r in c.fetchall()
+                ]
+        return found
 
     def _insert_events(
         self, c: es_sqlite.SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
