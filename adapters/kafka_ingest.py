@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from domain.errors import ConcurrentChange
@@ -43,6 +43,7 @@ class KafkaIngest:
         max_records: int = 1000,
         plan: TopicPlan | None = None,
         policy: ResetPolicy = ResetPolicy.EARLIEST,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         from kafka import KafkaConsumer
         from kafka.errors import KafkaError
@@ -54,6 +55,7 @@ class KafkaIngest:
         self.plan = plan or TopicPlan()
         self.policy = policy
         self._topic_ids: dict[str, str] = {}
+        self.security = dict(security or {})
         try:
             self.consumer = KafkaConsumer(
                 bootstrap_servers=bootstrap,
@@ -67,6 +69,7 @@ class KafkaIngest:
                 max_poll_records=max_records,
                 fetch_max_wait_ms=100,
                 request_timeout_ms=30_000,
+                **self.security,
             )
         except KafkaError as error:
             raise ConnectionError(f"cannot reach Kafka at {bootstrap}: {error}") from error
@@ -76,7 +79,7 @@ class KafkaIngest:
         """Creates missing topics, checks each is the log its offsets came from, seeks."""
         from kafka import TopicPartition
 
-        create_topics(self.bootstrap, self.plan, self.topics)
+        create_topics(self.bootstrap, self.plan, self.topics, self.security)
         partitions: list[TopicPartition] = []
         starts: dict[TopicPartition, int] = {}
         for topic in self.topics:

@@ -20,6 +20,7 @@ from api.routes import (
     deployments,
     dpo,
     equality,
+    health,
     ledger_tiles,
     operations,
     public,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         operations,
         public,
         ledger_tiles,
+        health,
     ):
         _state_roles(module.router)
         app.include_router(module.router)

@@ -34,6 +34,10 @@ HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
     ("retention", "report"): ("retention", "report"),
     ("eval", "faces"): ("recognition", "eval_faces"),
     ("token", "issue"): ("token", "issue"),
+    ("health", "api"): ("health", "check_api"),
+    ("health", "ingest"): ("health", "check_ingest"),
+    ("health", "projections"): ("health", "check_projections"),
+    ("health", "worker"): ("health", "check_worker"),
 }
 
 
@@ -177,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     _retention_commands(commands)
     _eval_commands(commands)
     _token_commands(commands)
+    _health_commands(commands)
     return parser
 
 
@@ -370,3 +375,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _health_commands(commands: Any) -> None:
+    _, health_cmds = _group(commands, "health", "readiness checks for containers")
+    health_api = health_cmds.add_parser("api", help="the API's own check of database and broker")
+    health_api.add_argument("--url", default="http://127.0.0.1:8000")
+    health_api.add_argument("--timeout", type=float, default=5.0)
+    health_ingest = health_cmds.add_parser("ingest", help="the ingest reports and keeps up")
+    health_ingest.add_argument("--max-age", type=float, default=60.0, help="seconds")
+    health_ingest.add_argument("--max-lag", type=int, default=10_000, help="messages")
+    health_projections = health_cmds.add_parser("projections", help="the projections catch up")
+    health_projections.add_argument("--max-age", type=float, default=60.0, help="seconds")
+    health_worker = health_cmds.add_parser("worker", help="the worker is reading frames")
+    health_worker.add_argument("--camera", default="camera-1")
+    health_worker.add_argument("--max-age", type=float, default=30.0, help="seconds")

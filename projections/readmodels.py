@@ -137,11 +137,19 @@ class ReadModels:
             read += self.projector.catch_up(progress)  # the amendments themselves
         return read
 
-    def run_forever(self, stop: threading.Event, interval_s: float = 0.5) -> None:
-        """Catches up (amendments included), then polls for new events until `stop` is set."""
+    def run_forever(
+        self,
+        stop: threading.Event,
+        interval_s: float = 0.5,
+        caught_up: Callable[[], object] | None = None,
+    ) -> None:
+        """Catches up (amendments included), then polls for new events until `stop` is set;
+        `caught_up` is called after each pass (the process's readiness heartbeat)."""
         while not stop.is_set():
             started = time.monotonic()
             self.catch_up()
+            if caught_up is not None:
+                caught_up()
             stop.wait(max(0.0, interval_s - (time.monotonic() - started)))
 
     def _amend_published(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,20 +50,27 @@ class TopicPlan:
         return {"retention.ms": str(retention_ms), "cleanup.policy": "delete"}
 
 
-def _admin(bootstrap: str) -> Any:
+Security = Mapping[str, Any]  # kafka-python's TLS and SASL settings (Settings.kafka_security)
+
+
+def _admin(bootstrap: str, security: Security | None = None) -> Any:
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
     try:
-        return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+        return KafkaAdminClient(
+            bootstrap_servers=bootstrap, request_timeout_ms=10_000, **(security or {})
+        )
     except KafkaError as error:
         raise ConnectionError(f"cannot reach Kafka at {bootstrap}: {error}") from error
 
 
-def missing_topics(bootstrap: str, topics: Sequence[str] = TOPICS) -> list[str]:
+def missing_topics(
+    bootstrap: str, topics: Sequence[str] = TOPICS, security: Security | None = None
+) -> list[str]:
     """The topics not on the broker (asked without making them: a producer's metadata
     request may auto-create a topic on brokers that allow it)."""
-    admin = _admin(bootstrap)
+    admin = _admin(bootstrap, security)
     try:
         present = set(admin.list_topics())
     finally:
@@ -71,12 +78,17 @@ def missing_topics(bootstrap: str, topics: Sequence[str] = TOPICS) -> list[str]:
     return [t for t in topics if t not in present]
 
 
-def create_topics(bootstrap: str, plan: TopicPlan, topics: Sequence[str] = TOPICS) -> list[str]:
+def create_topics(
+    bootstrap: str,
+    plan: TopicPlan,
+    topics: Sequence[str] = TOPICS,
+    security: Security | None = None,
+) -> list[str]:
     """Creates the topics that are missing; returns the names it created."""
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = _admin(bootstrap)
+    admin = _admin(bootstrap, security)
     try:
         missing = [t for t in topics if t not in set(admin.list_topics())]
         created = []
@@ -103,7 +115,13 @@ class EventSink(Protocol):
 class KafkaSink:
     """Kafka producer: idempotent, acks=all, keyed by deployment id, crops sealed."""
 
-    def __init__(self, bootstrap: str, sealer: ProbeSealer, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        sealer: ProbeSealer,
+        timeout_s: float = 10.0,
+        security: Security | None = None,
+    ) -> None:
         from kafka import KafkaProducer
         from kafka.errors import KafkaError
 
@@ -111,12 +129,13 @@ class KafkaSink:
             "bootstrap_servers": bootstrap,
             "acks": "all",
             "allow_auto_create_topics": False,
+            **(security or {}),
         }
         # Idempotence stops a retried send from writing the message twice.
         if "enable_idempotence" in KafkaProducer.DEFAULT_CONFIG:
             config["enable_idempotence"] = True
         try:
-            missing = missing_topics(bootstrap)
+            missing = missing_topics(bootstrap, security=security)
             if missing:
                 raise ConnectionError(
                     f"Kafka at {bootstrap} has no topic {missing[0]!r}: start `lfr ingest`, "

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     # (a reset broker or recreated topic): "earliest" re-reads the new log from its start,
     # "latest" starts at its end, "stop" refuses to go on. Each is recorded.
     kafka_reset_policy: Literal["earliest", "latest", "stop"] = "earliest"
+    # Kafka transport security, as kafka-python names it: TLS with the broker's CA (and a
+    # client certificate for mutual TLS), SASL credentials over TLS for a shared broker.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT"
+    )
+    kafka_sasl_mechanism: Literal["", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
 
     # The audit ledger. Its origin: the log's name in its checkpoints, a schema-less URL chosen
     # at set-up (e.g. `ledger.lfr.met.police.uk/prod`; required in production, in development
@@ -115,6 +126,39 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite://", "postgresql://", "postgres://", "memory:")):
             raise ValueError("LFR_DATABASE_URL must start with sqlite://, postgresql:// or memory:")
         return value
+
+    def kafka_security(self) -> dict[str, object]:
+        """The Kafka clients' security settings; refused when incomplete or, in production,
+        when SASL would send its password in clear."""
+        protocol = self.kafka_security_protocol
+        options: dict[str, object] = {"security_protocol": protocol}
+        if protocol.startswith("SASL"):
+            if not (self.kafka_sasl_mechanism and self.kafka_sasl_username):
+                raise ConfigurationError(
+                    f"LFR_KAFKA_SECURITY_PROTOCOL={protocol} needs LFR_KAFKA_SASL_MECHANISM "
+                    "and LFR_KAFKA_SASL_USERNAME (and LFR_KAFKA_SASL_PASSWORD)"
+                )
+            if protocol == "SASL_PLAINTEXT" and self.is_production:
+                raise ConfigurationError(
+                    "LFR_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT sends the password in clear: "
+                    "use SASL_SSL in production"
+                )
+            options |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password,
+            }
+        if protocol.endswith("SSL"):
+            files = {
+                "ssl_cafile": self.kafka_ssl_cafile,
+                "ssl_certfile": self.kafka_ssl_certfile,
+                "ssl_keyfile": self.kafka_ssl_keyfile,
+            }
+            for name, path in files.items():
+                if path is not None and not path.is_file():
+                    raise ConfigurationError(f"LFR_KAFKA_{name.upper()}: no file at {path}")
+            options |= {name: str(path) for name, path in files.items() if path is not None}
+        return options
 
     @property
     def is_production(self) -> bool:

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 from runtime.errors import UserError
@@ -22,6 +23,23 @@ def _warnings_to_stderr() -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
         logger.propagate = False
+
+
+def _report_health(
+    consumer: Any, heartbeat: Any, stored: dict[str, float], stop: threading.Event
+) -> None:
+    """Every few seconds: the consumer's lag behind the topics (Kafka's own fetch metric)
+    and when messages were last stored, for the container's readiness check."""
+    while True:
+        try:
+            fetch = consumer.consumer.metrics().get("consumer-fetch-manager-metrics", {})
+            lag = fetch.get("records-lag-max")
+        except Exception:  # the metric is advisory; the check then goes by stored_at
+            lag = None
+        known = isinstance(lag, int | float) and lag == lag and lag >= 0
+        heartbeat.beat({"lag": int(lag) if known else None, **stored}, force=True)
+        if stop.wait(heartbeat.every_s):
+            return
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -44,13 +62,23 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     policy = ResetPolicy(settings.kafka_reset_policy)
     try:
         consumer = KafkaIngest(
-            ingest, settings.kafka_bootstrap, plan=TopicPlan.from_settings(settings), policy=policy
+            ingest,
+            settings.kafka_bootstrap,
+            plan=TopicPlan.from_settings(settings),
+            policy=policy,
+            security=settings.kafka_security(),
         )
     except (ConnectionError, BrokerLogChangedError) as error:
         ingest.close()
         raise UserError(str(error)) from None
 
+    from adapters.heartbeat import Heartbeat, heartbeat_path
+
+    heartbeat = Heartbeat(heartbeat_path(settings.data_dir, "ingest"))
+    stored = {"messages": 0, "stored_at": time.time()}
+
     def progress(total: IngestReport) -> Any:
+        stored.update(messages=total.messages, stored_at=time.time())
         print(
             f"ingest: {total.alerts} alerts, {total.tallies} tallies, "
             f"{len(total.rejected)} rejected",
@@ -68,6 +96,10 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     stop_checkpoints = threading.Event()
     if ledger is not None:
         _, stop_checkpoints = start_checkpointing(ledger, settings.ledger_checkpoint_interval_s)
+    beating = threading.Thread(
+        target=_report_health, args=(consumer, heartbeat, stored, stop), daemon=True
+    )
+    beating.start()
     try:
         consumer.run(stop, progress=progress)
     except BrokerLogChangedError as error:

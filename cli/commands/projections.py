@@ -41,7 +41,11 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: stop.set())
-            models.run_forever(stop)  # amendments of published entries included
+            from adapters.heartbeat import Heartbeat, heartbeat_path
+
+            heartbeat = Heartbeat(heartbeat_path(settings.data_dir, "projections"))
+            # amendments of published entries included
+            models.run_forever(stop, caught_up=lambda: heartbeat.beat({}))
     finally:
         models.close()
     return 0

@@ -67,6 +67,7 @@ def recognise(
     source: Any,
     camera_id: str = "camera-1",
     engine: Any = None,
+    heartbeat: Any = None,
 ) -> Any:
     """Run the worker over `source` (a path, URL or `VideoSource`) until it ends or the
     deployment ends; returns the `WorkerStats`. `lfr demo` calls this with its
@@ -80,7 +81,12 @@ def recognise(
     video = open_source(source) if isinstance(source, str) else source
     config = WorkerConfig(deployment_id=deployment_id, camera_id=camera_id)
     gate = QualityGate(quality_policy(settings))
-    worker = RecognitionWorker(engine, provider, sink, config, gate, progress=print_progress)
+    def progress(stats: Any) -> None:
+        print_progress(stats)
+        if heartbeat is not None:  # written from the frame loop: stale when frames stop
+            heartbeat.beat({"frames": stats.frames, "frames_dropped": stats.frames_dropped})
+
+    worker = RecognitionWorker(engine, provider, sink, config, gate, progress=progress)
     try:
         return worker.run(video)
     except SourceError as error:
@@ -92,6 +98,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     With LFR_KAFKA_BOOTSTRAP the events go to Kafka for `lfr ingest`; without it (the embedded
     default) the ingest runs in this process and writes the alerts straight into the store."""
+    from adapters.heartbeat import Heartbeat, heartbeat_path
     from recognition.transport import KafkaSink
     from runtime.bootstrap import open_services
     from runtime.live import run_worker_in_process
@@ -104,12 +111,19 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     services = open_services(settings)
     if settings.kafka_bootstrap:
         try:
-            sink: Any = KafkaSink(settings.kafka_bootstrap, worker_sealer(settings))
+            sink: Any = KafkaSink(
+                settings.kafka_bootstrap,
+                worker_sealer(settings),
+                security=settings.kafka_security(),
+            )
         except ConnectionError as error:
             raise UserError(str(error)) from error
         provider = DomainWatchlistProvider(services.lfr, args.camera)
         try:
-            stats = recognise(settings, provider, sink, str(deployment), video, args.camera, engine)
+            beat = Heartbeat(heartbeat_path(settings.data_dir, f"worker-{args.camera}"), 0)
+            stats = recognise(
+                settings, provider, sink, str(deployment), video, args.camera, engine, beat
+            )
         finally:
             sink.close()
         totals = stats.summary()

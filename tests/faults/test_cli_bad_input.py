@@ -193,6 +193,12 @@ CASES = [
     Case(("demo",), ["demo", "--json", "--threshold", "0"], expect="lfr demo: argument"),
     Case(("demo",), ["demo", "--threshold", "2"]),
     Case(("demo",), ["demo", "--video", "{tmp}/none.mp4"], store="none"),
+    Case(("health", "api"), ["health", "api", "--url", "http://127.0.0.1:1"], expect="not ready"),
+    Case(("health", "api"), ["health", "api", "--timeout", "soon"], expect="invalid float"),
+    Case(("health", "ingest"), ["health", "ingest"], store="none", expect="not reported"),
+    Case(("health", "ingest"), ["health", "ingest", "--max-lag", HUGE[:3] + "x"]),
+    Case(("health", "projections"), ["health", "projections"], store="none", expect="not ready"),
+    Case(("health", "worker"), ["health", "worker", "--camera", "c9"], expect="c9"),
 ]
 
 

@@ -51,12 +51,27 @@ def test_worker_and_ingest_processes_raise_one_alert_per_passage(
         )
         assert json.loads(worker.stdout.strip().splitlines()[-1])["alerts"] == 1
         alerts = wait_for_alerts(services, deployment, expected=1)
+        # The container's readiness check: the running ingest reports and keeps up.
+        assert ingest_health(env, until=lambda out: " 0 stored" not in out) == "ready: lag 0"
     finally:
         ingest.terminate()
         ingest.wait(20)
     assert len(alerts) == 1
     alert = services.lfr.repository.get(alerts[0])
     assert alert.score >= alert.threshold and alert.camera_id == "camera-1"
+
+
+def ingest_health(env: dict[str, str], until, timeout_s: float = 20) -> str:  # type: ignore[no-untyped-def]
+    """`lfr health ingest`'s line once `until` holds for it (it reports every few seconds)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        health = subprocess.run(
+            lfr("health", "ingest", env=env), env=env, capture_output=True, text=True, timeout=60
+        )
+        assert health.returncode == 0, health.stderr
+        if until(health.stdout) or time.monotonic() > deadline:
+            return health.stdout.split(",")[0]
+        time.sleep(1)
 
 
 def wait_for_alerts(services, deployment, expected: int, timeout_s: float = 60) -> list:  # type: ignore[no-untyped-def]

@@ -1,0 +1,71 @@
+"""`lfr health api|ingest|projections|worker`: readiness checks, one line and an exit code.
+
+The API is asked over HTTP (its own check of the database and the broker); the ingest and
+the worker are judged by the status files they write while they run (adapters/heartbeat.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import urllib.error
+import urllib.request
+
+from adapters.heartbeat import heartbeat_path, read_heartbeat
+from runtime.errors import UserError
+from runtime.settings import Settings
+
+
+def check_api(args: argparse.Namespace, settings: Settings) -> int:
+    url = args.url.rstrip("/") + "/health/ready"
+    try:
+        with urllib.request.urlopen(url, timeout=args.timeout) as answer:
+            body = json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        raise UserError(f"not ready: {_reason(error.read())}") from None
+    except (OSError, ValueError) as error:
+        raise UserError(f"not ready: {url} did not answer ({error})") from None
+    print(f"ready: {', '.join(f'{k} {v}' for k, v in body.get('checks', {}).items())}")
+    return 0
+
+
+def _reason(body: bytes) -> str:
+    try:
+        return str(json.loads(body).get("detail", "not ready"))
+    except ValueError:
+        return "not ready"
+
+
+def check_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    status = _fresh(settings, "ingest", args.max_age)
+    lag, stored_at = status.get("lag"), float(status.get("stored_at", 0))
+    if lag is not None and lag > args.max_lag and time.time() - stored_at > args.max_age:
+        raise UserError(
+            f"not ready: {lag} messages behind and nothing stored for "
+            f"{time.time() - stored_at:.0f} s"
+        )
+    print(f"ready: lag {lag if lag is not None else 'unknown'}, {status.get('messages', 0)} stored")
+    return 0
+
+
+def check_worker(args: argparse.Namespace, settings: Settings) -> int:
+    status = _fresh(settings, f"worker-{args.camera}", args.max_age)
+    print(f"ready: {status.get('frames', 0)} frames, {status.get('frames_dropped', 0)} dropped")
+    return 0
+
+
+def check_projections(args: argparse.Namespace, settings: Settings) -> int:
+    status = _fresh(settings, "projections", args.max_age)
+    print(f"ready: caught up {time.time() - float(status['at']):.0f} s ago")
+    return 0
+
+
+def _fresh(settings: Settings, name: str, max_age: float) -> dict:  # type: ignore[type-arg]
+    status = read_heartbeat(heartbeat_path(settings.data_dir, name))
+    if status is None:
+        raise UserError(f"not ready: {name} has not reported yet")
+    age = time.time() - float(status.get("at", 0))
+    if age > max_age:
+        raise UserError(f"not ready: {name} last reported {age:.0f} s ago")
+    return status
