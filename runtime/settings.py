@@ -103,6 +103,21 @@ class Settings(BaseSettings):
     # How often the services end deployments whose window closed or urgent authority lapsed.
     deployment_clock_s: float = 5.0
 
+    # Sign-in to the pages. OpenID Connect (authorization code with PKCE) is the production
+    # path: the force's identity provider (its issuer URL), this system's client id there
+    # (and secret, for a confidential client), the claims naming the user and their LFR
+    # roles, and the callback URL as the provider knows it (default: from the request).
+    # Empty issuer: people sign in by pasting a token from `lfr token issue`.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile"
+    oidc_user_claim: str = "sub"
+    oidc_roles_claim: str = "roles"
+    oidc_redirect_uri: str = ""
+    # How long a page session lasts once signed in through the provider.
+    web_session_hours: float = Field(default=8.0, gt=0, le=24)
+
     # The alert queue: how long a decision waits, undoable, before it is sent (a control
     # room's slip of a key is taken back, not corrected afterwards).
     queue_undo_s: float = Field(default=5.0, ge=0.5, le=30)

@@ -55,8 +55,28 @@ def _title(value: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, template, {"pages": PAGES, **context})
+# Role names in words, for people (the API and tokens use the values).
+ROLE_NAMES = {
+    "applicant": "Applicant",
+    "authorising_officer": "Authorising officer",
+    "gold": "Gold commander",
+    "operator": "Operator",
+    "engagement_officer": "Engagement officer",
+    "dpo": "Data protection officer",
+    "auditor": "Auditor",
+}
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page: the template with the nav's pages and the role names in words."""
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"pages": PAGES, "role_names": ROLE_NAMES, **context},
+        status_code=status_code,
+    )
+
+
 
 
 @router.get("", response_class=RedirectResponse)
@@ -64,16 +84,11 @@ def home() -> RedirectResponse:
     return RedirectResponse("/web/register")
 
 
-@router.get("/sign-in", response_class=HTMLResponse)
-def sign_in(request: Request) -> HTMLResponse:
-    return _page(request, "sign_in.html", page="sign-in", title="Sign in")
-
-
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts(
     request: Request, deployment_id: UUID | None = None, api: ApiState = Depends(api_state)
 ) -> HTMLResponse:
-    return _page(
+    return render(
         request,
         "alerts.html",
         page="alerts",
@@ -90,7 +105,7 @@ def alerts(
 @router.get("/applications", response_class=HTMLResponse)
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
 def applications(request: Request, application_id: UUID | None = None) -> HTMLResponse:
-    return _page(
+    return render(
         request,
         "applications.html",
         page="applications",
@@ -105,7 +120,7 @@ def applications(request: Request, application_id: UUID | None = None) -> HTMLRe
 
 @router.get("/dpo", response_class=HTMLResponse)
 def dpo(request: Request) -> HTMLResponse:
-    return _page(request, "dpo.html", page="dpo", title="Data protection", roles=PAGES["dpo"][1])
+    return render(request, "dpo.html", page="dpo", title="Data protection", roles=PAGES["dpo"][1])
 
 
 def _day(name: str, text: str) -> date | None:
@@ -197,7 +212,7 @@ def _register_page(
     ]
     metrics = models.public_metrics(by="month")
     chosen = {"borough": "", "use_case": "", **filters, "from": since, "to": until}
-    return _page(
+    return render(
         request,
         "register.html",
         page="register",

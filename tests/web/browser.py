@@ -65,11 +65,13 @@ def screenshot(driver: Any, name: str) -> Path:
 
 
 def sign_in(driver: Any, served: Served, token: str) -> None:
-    """Signs in through the sign-in page, as a person pastes a token."""
+    """Signs in through the sign-in page, as a person pastes a token (signed out first)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as seen
     from selenium.webdriver.support.ui import WebDriverWait
 
+    driver.get(served.url("/web/sign-in"))
+    driver.execute_script("localStorage.clear()")
     driver.get(served.url("/web/sign-in"))
     driver.find_element(By.ID, "token").send_keys(token)
     driver.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()

@@ -1,12 +1,15 @@
-// Shared by every page: the token (sessionStorage), API calls with it, who is signed in,
-// and showing each page and nav link only to the roles it is for.
+// Shared by every page: the token (localStorage, so every tab shares the session), API
+// calls with it, who is signed in, and showing each page and nav link only to the roles it
+// is for.
 "use strict";
 
 const lfr = (() => {
   const KEY = "lfr-token";
   let who = null;
 
-  const token = () => sessionStorage.getItem(KEY);
+  const token = () => localStorage.getItem(KEY);
+  const roleNames = () => JSON.parse(document.body.dataset.roleNames || "{}");
+  const roleWords = (roles) => roles.map((r) => roleNames()[r] || r).join(", ");
 
   function notice(text, kind = "info") {
     const box = document.getElementById("notice");
@@ -34,7 +37,7 @@ const lfr = (() => {
     try {
       who = await api("/web/api/me");
     } catch (error) {
-      sessionStorage.removeItem(KEY);
+      localStorage.removeItem(KEY);
       notice(`You are signed out: ${error.message}`, "error");
     }
     return who;
@@ -47,8 +50,9 @@ const lfr = (() => {
     for (const item of document.querySelectorAll("[data-for-roles]")) {
       item.hidden = !holds(user, item.dataset.forRoles.split(" "));
     }
-    const link = document.getElementById("who");
-    if (user) link.textContent = `${user.user_id} (${user.roles.join(", ")})`;
+    document.getElementById("sign-in-link").hidden = !!user;
+    document.getElementById("session").hidden = !user;
+    if (user) document.getElementById("who").textContent = `${user.user_id} (${roleWords(user.roles)})`;
     return user;
   }
 
@@ -57,18 +61,20 @@ const lfr = (() => {
     const user = await showNav();
     const roles = document.body.dataset.roles.split(" ").filter(Boolean);
     if (!user) {
-      notice("Sign in to use this page.", "error");
+      // Back here once signed in, in this tab or any other.
+      location.replace(`/web/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
       return null;
     }
     if (!holds(user, roles)) {
-      notice(`This page is for ${roles.join(" or ")}; you are signed in as ${user.roles.join(", ")}.`, "error");
+      const wanted = roles.map((r) => roleNames()[r] || r).join(" or ");
+      notice(`This page is for the ${wanted}; you are signed in as ${roleWords(user.roles)}.`, "error");
       return null;
     }
     return user;
   }
 
-  function signIn(text) { sessionStorage.setItem(KEY, text.trim()); who = null; }
-  function signOut() { sessionStorage.removeItem(KEY); who = null; }
+  function signIn(text) { localStorage.setItem(KEY, text.trim()); who = null; }
+  function signOut() { localStorage.removeItem(KEY); who = null; }
 
   // A table cell or element with text (never HTML from data).
   function el(tag, text, attrs = {}) {
@@ -89,7 +95,15 @@ const lfr = (() => {
 
   document.addEventListener("DOMContentLoaded", () => {
     if (!document.body.dataset.roles) showNav();
+    document.getElementById("sign-out").addEventListener("click", () => {
+      signOut();
+      location.assign("/web/sign-in");
+    });
+  });
+  // Signing in or out in another tab applies here too.
+  window.addEventListener("storage", (event) => {
+    if (event.key === KEY && document.body.dataset.page !== "sign-in") location.reload();
   });
 
-  return { api, me, forPage, showNav, notice, signIn, signOut, holds, el, row, when, token };
+  return { api, me, forPage, showNav, notice, signIn, signOut, holds, el, row, when, token, roleWords };
 })();

@@ -2,11 +2,11 @@
 
 async function showIdentity() {
   const user = await lfr.showNav();
-  const box = document.getElementById("signed-in");
-  box.hidden = !user;
+  document.getElementById("signed-in").hidden = !user;
+  document.getElementById("signed-out").hidden = !!user;
   if (!user) return;
   document.getElementById("identity").textContent =
-    `${user.user_id}, with role(s): ${user.roles.join(", ")}.`;
+    `${user.user_id}, signed in as ${lfr.roleWords(user.roles)}.`;
   const list = document.getElementById("your-pages");
   list.replaceChildren();
   for (const item of document.querySelectorAll("nav [data-for-roles]:not([hidden]) a")) {
@@ -17,20 +17,17 @@ async function showIdentity() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const form = document.getElementById("sign-in");
-  form.addEventListener("submit", async (event) => {
+  const next = document.getElementById("sign-in-page").dataset.next;
+  document.getElementById("sign-in").addEventListener("submit", async (event) => {
     event.preventDefault();
     lfr.signIn(document.getElementById("token").value);
-    const user = await lfr.me();
-    if (user) lfr.notice(`Signed in as ${user.user_id}.`);
     document.getElementById("token").value = "";
+    const user = await lfr.me();
+    if (!user) return;
+    if (next) { location.assign(next); return; }
+    lfr.notice(`Signed in as ${user.user_id}.`);
     await showIdentity();
   });
-  document.getElementById("sign-out").addEventListener("click", async () => {
-    lfr.signOut();
-    lfr.notice("Signed out.");
-    document.getElementById("who").textContent = "Sign in";
-    await showIdentity();
-  });
+  document.querySelector(".error-summary")?.focus();
   showIdentity();
 });
