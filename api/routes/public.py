@@ -8,8 +8,6 @@ register (`api.public_cache`)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -34,12 +32,6 @@ PARQUET = "application/vnd.apache.parquet"
 def _filters(borough: str | None, use_case: str | None) -> dict[str, str]:
     given = {"borough": borough, "use_case": use_case}
     return {k: v for k, v in given.items() if v}
-
-
-def _columns() -> list[str]:
-    from projections import REGISTER_COLUMNS
-
-    return list(REGISTER_COLUMNS)
 
 
 def _rows(api: ApiState, filters: dict[str, str]) -> list[dict[str, Any]]:
@@ -114,11 +106,9 @@ async def register_csv(
     filters = _filters(borough, use_case)
 
     def build() -> bytes:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, _columns(), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(_rows(api, filters))
-        return out.getvalue().encode()
+        from projections.exports import register_bytes
+
+        return register_bytes(_rows(api, filters), "csv")  # the same CSV as the CLI's
 
     return await _answer(api, f"csv:{sorted(filters.items())}", build, "text/csv")
 

@@ -13,7 +13,7 @@ import pytest
 from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from projections import REGISTER_COLUMNS
-from projections.exports import register_bytes
+from projections.exports import register_bytes, typed_row
 from tests.projections.conftest import World
 from tests.scenario import DPO, ENGAGER, GOLD
 
@@ -137,7 +137,8 @@ def test_register_exports_hold_exactly_the_register_columns(memory_world: World)
 
     assert tuple(from_csv[0]) == REGISTER_COLUMNS
     assert from_json == rows
-    assert from_parquet == rows
+    assert from_parquet == [typed_row(row) for row in rows]  # the same values, typed
+    assert from_parquet[0]["started_at"].isoformat() == rows[0]["started_at"]
     assert from_csv[0]["notification_ids"] == " ".join(map(str, rows[0]["notification_ids"]))
 
 
