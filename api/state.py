@@ -132,13 +132,17 @@ class ApiState:
             raise Unavailable("erasure proofs are not available on this server") from None
         return erasure_proof(self.settings, self.services, subject_id)
 
-    def cancellation_report_html(self, deployment_id: Any) -> str:
-        models = self.read_models()
+    def cancellation_report(
+        self, deployment_id: Any, version: int | None, form: str
+    ) -> Any:
+        """The report as submitted (or one of its versions), as "html" text or "pdf" bytes."""
         try:
-            from services.report import cancellation_report_html
+            from services import report
         except ImportError:
             raise Unavailable("the cancellation report is not available on this server") from None
-        return str(cancellation_report_html(models, deployment_id))
+        if form == "pdf":
+            return report.cancellation_report_pdf(self.lfr, deployment_id, version)
+        return report.cancellation_report_html(self.lfr, deployment_id, version)
 
     def engine(self) -> Any:
         return self._once("engine", self._load_engine)

@@ -255,7 +255,11 @@ def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
 def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[str, Any]:
     from projections import open_read_models
     from projections.register import counts_of
-    from services.report import cancellation_report_html
+    from services.report import (
+        cancellation_report_html,
+        cancellation_report_pdf,
+        submit_cancellation_report,
+    )
 
     lfr = services.lfr
     lfr.end_deployment(GOLD, deployment, "Operation complete")
@@ -266,16 +270,25 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[s
     )
     models = open_read_models(services.settings, services)
     models.catch_up()
-    report = Path(services.settings.data_dir) / "reports" / f"cancellation-{deployment}.html"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(cancellation_report_html(models, deployment))
-    lfr.submit_cancellation_report(
+    submit_cancellation_report(
+        models,
         GOLD,
         deployment,
-        {"evaluation": "Objectives met", "learning": "None recorded", "html": report.name},
+        {
+            "evaluation": "Objectives met",
+            "learning": "None recorded",
+            "algorithm_assurance": "Threshold as authorised throughout",
+        },
     )
+    report = Path(services.settings.data_dir) / "reports" / f"cancellation-{deployment}.html"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(cancellation_report_html(lfr, deployment))
+    report.with_suffix(".pdf").write_bytes(cancellation_report_pdf(lfr, deployment))
     narrative.step(
-        "report", f"cancellation report (Form 1 Part 3) submitted: {report}", report=str(report)
+        "report",
+        f"cancellation report (Form 1 Part 3) submitted: {report} (and as PDF)",
+        report=str(report),
+        pdf=str(report.with_suffix(".pdf")),
     )
     models.catch_up()
     row = models.register_row(deployment)

@@ -31,6 +31,7 @@ READS_ONLY = {
     ("ledger", "key"),
     ("ledger", "vkey"),
     ("register", "export"),
+    ("report", "write"),
     ("retention", "report"),
 }
 SQLITE_HEADER = b"SQLite format 3\x00"

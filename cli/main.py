@@ -30,6 +30,7 @@ HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {
     ("ledger", "witness", "serve"): ("witness", "serve"),
     ("ledger", "witness", "vkey"): ("witness", "vkey"),
     ("register", "export"): ("register", "export"),
+    ("report", "write"): ("report", "write"),
     ("retention", "sweep"): ("retention", "sweep"),
     ("retention", "report"): ("retention", "report"),
     ("eval", "faces"): ("recognition", "eval_faces"),
@@ -178,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _ledger_commands(commands)
     _register_commands(commands)
+    _report_commands(commands)
     _retention_commands(commands)
     _eval_commands(commands)
     _token_commands(commands)
@@ -265,6 +267,17 @@ def _register_commands(commands: Any) -> None:
         instead="--json, or --out FILE with the format's suffix",
         help=argparse.SUPPRESS,
     )
+
+
+def _report_commands(commands: Any) -> None:
+    _, report_cmds = _group(commands, "report", "the cancellation report Gold submitted")
+    write = report_cmds.add_parser("write", help="write the report to a file (PDF or HTML)")
+    write.add_argument("--deployment", required=True, help="the deployment's id")
+    write.add_argument(
+        "--out", metavar="FILE", required=True, help="the file to write; .pdf or .html says how"
+    )
+    write.add_argument("--format", choices=["pdf", "html"], help="default: from --out's suffix")
+    write.add_argument("--version", type=_position, help="a version (default: the latest)")
 
 
 def _retention_commands(commands: Any) -> None:

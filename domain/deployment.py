@@ -97,6 +97,8 @@ class Deployment(Aggregate):
         self.ended_at: datetime | None = None
         self.report: dict[str, Any] = {}
         self.report_amendments: list[dict[str, str]] = []
+        # Each version of the cancellation report as submitted or amended (`record`).
+        self.report_versions: list[dict[str, Any]] = []
         self.register_entry: dict[str, Any] = {}
 
     @classmethod
@@ -362,7 +364,12 @@ class Deployment(Aggregate):
 
     # -- stage 6: post-deployment ------------------------------------------------------------
 
-    def submit_cancellation_report(self, audit: Audit, report: dict[str, Any]) -> None:
+    def submit_cancellation_report(
+        self, audit: Audit, report: dict[str, Any], record: dict[str, Any] | None = None
+    ) -> None:
+        """Gold submits the report: their text (`report`) and, in `record`, the figures, the
+        thresholds, the timeline and the alerts' points as they stood at submission. The
+        document is rendered from this event alone, so later changes cannot alter it."""
         require_role(audit, Role.GOLD, doing="submit the cancellation report")
         require(
             self.status == DeploymentStatus.ENDED,
@@ -370,16 +377,25 @@ class Deployment(Aggregate):
         )
         for part in ("evaluation", "learning"):
             require_text(str(report.get(part, "")), f"the report's {part}")
-        self._cancellation_report_submitted(audit=audit, report=report)
+        self._cancellation_report_submitted(audit=audit, report=report, record=record or {})
 
     @event("CancellationReportSubmitted")
-    def _cancellation_report_submitted(self, audit: Audit, report: dict[str, Any]) -> None:
+    def _cancellation_report_submitted(
+        self, audit: Audit, report: dict[str, Any], record: dict[str, Any] | None = None
+    ) -> None:
         self.report = report
         self.status = DeploymentStatus.REPORTED
+        self._keep_report_version(audit, report, record, "")
 
-    def amend_cancellation_report(self, audit: Audit, report: dict[str, Any], reason: str) -> None:
-        """Gold amends the submitted report by a new event with the reason; both versions
-        stay in the history."""
+    def amend_cancellation_report(
+        self,
+        audit: Audit,
+        report: dict[str, Any],
+        reason: str,
+        record: dict[str, Any] | None = None,
+    ) -> None:
+        """Gold amends the submitted report by a new event with the reason (and the figures
+        as they stand now); both versions stay in the history and can be read."""
         require_role(audit, Role.GOLD, doing="amend the cancellation report")
         require(
             self.status in {DeploymentStatus.REPORTED, DeploymentStatus.PUBLISHED},
@@ -389,15 +405,38 @@ class Deployment(Aggregate):
             require_text(str(report.get(part, "")), f"the report's {part}")
         require(report != self.report, "the amended report is the same as the one in force")
         require_text(reason, "the reason for the amendment")
-        self._cancellation_report_amended(audit=audit, report=report, reason=reason)
+        self._cancellation_report_amended(
+            audit=audit, report=report, reason=reason, record=record or {}
+        )
 
     @event("CancellationReportAmended")
     def _cancellation_report_amended(
-        self, audit: Audit, report: dict[str, Any], reason: str
+        self,
+        audit: Audit,
+        report: dict[str, Any],
+        reason: str,
+        record: dict[str, Any] | None = None,
     ) -> None:
         self.report = report
         self.report_amendments.append(
             {"by": audit.actor_id, "at": audit.at.isoformat(), "reason": reason}
+        )
+        self._keep_report_version(audit, report, record, reason)
+
+    def _keep_report_version(
+        self, audit: Audit, report: dict[str, Any], record: dict[str, Any] | None, reason: str
+    ) -> None:
+        # An aggregate snapshot taken before versions were kept has no list yet.
+        versions: list[dict[str, Any]] = self.__dict__.setdefault("report_versions", [])
+        versions.append(
+            {
+                "version": len(versions) + 1,
+                "at": audit.at.isoformat(),
+                "by": audit.actor_id,
+                "reason": reason,
+                "report": dict(report),
+                "record": dict(record or {}),
+            }
         )
 
     def publish_register_entry(self, audit: Audit, entry: dict[str, Any]) -> None:

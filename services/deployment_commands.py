@@ -271,18 +271,35 @@ class DeploymentCommands(ServiceBase):
     # -- stage 6: post-deployment ------------------------------------------------------------
 
     def submit_cancellation_report(
-        self, actor: Actor, deployment_id: UUID, report: dict[str, Any]
+        self,
+        actor: Actor,
+        deployment_id: UUID,
+        report: dict[str, Any],
+        record: dict[str, Any] | None = None,
     ) -> None:
+        """Gold's report with, in `record`, the figures it is submitted with (frozen)."""
         deployment, authority = self._deployment_and_authority(deployment_id)
-        deployment.submit_cancellation_report(self._for(actor, authority), report)
+        deployment.submit_cancellation_report(self._for(actor, authority), report, record)
         self.commit(deployment)
 
     def amend_cancellation_report(
-        self, actor: Actor, deployment_id: UUID, report: dict[str, Any], reason: str
+        self,
+        actor: Actor,
+        deployment_id: UUID,
+        report: dict[str, Any],
+        reason: str,
+        record: dict[str, Any] | None = None,
     ) -> None:
         deployment, authority = self._deployment_and_authority(deployment_id)
-        deployment.amend_cancellation_report(self._for(actor, authority), report, reason)
+        deployment.amend_cancellation_report(
+            self._for(actor, authority), report, reason, record
+        )
         self.commit(deployment)
+
+    def cancellation_reports(self, deployment_id: UUID) -> list[dict[str, Any]]:
+        """Every version of the deployment's cancellation report, the first submitted first."""
+        deployment = self.load(Deployment, deployment_id)
+        return [dict(v) for v in deployment.__dict__.get("report_versions", [])]
 
 
 def _topic(cls: type, event_name: str) -> str:

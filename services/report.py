@@ -1,103 +1,168 @@
-"""The cancellation report (Form 1 Part 3) of a deployment, from its events, as HTML.
+"""The cancellation report (Form 1 Part 3): the document Gold submitted.
 
-Its figures are the deployment's register row; its timeline is the audit timeline; its
-plots (PNG, embedded) show alerts over time, the scores against the threshold, and the
-delays from alert to adjudication. No image of any person appears in it.
+Submitting records, in the submission event itself, Gold's text and the deployment's
+figures as they stood (`report_record`: the register row, the alerts left unadjudicated,
+every threshold in force with the alerts raised at it, the timeline and each alert's time,
+score, verdict and delay). The report is rendered from that event alone, as HTML or PDF, so
+a later adjudication or projection cannot change it; an amendment is a new event with its
+own figures, and every version stays readable. No image of any person appears in it.
 """
 
 from __future__ import annotations
 
 import base64
-import io
-from datetime import datetime
+import json
 from typing import Any
 from uuid import UUID
 
-import matplotlib
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from jinja2 import Environment  # noqa: E402
+from domain.errors import NotFound
+from domain.values import Actor
+from projections.thresholds import thresholds_in_force
+from services.report_plots import png, report_figures
+from services.report_words import GOLDS_PARTS, figures, local_time, timeline, words
 
-from domain.errors import NotFound  # noqa: E402
-from projections.thresholds import thresholds_in_force  # noqa: E402
-
-TEMPLATE = Environment(autoescape=True).from_string("""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Cancellation report: {{ row.location }} {{ row.date }}</title>
-<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}
-td,th{border:1px solid #999;padding:2px 6px;text-align:left}img{max-width:100%}</style></head>
-<body><h1>Cancellation report (Form 1 Part 3)</h1>
-<p>Deployment {{ row.deployment_id }}: {{ row.location }}, {{ row.borough }}, {{ row.use_case }}</p>
-<h2>Figures</h2><table>{% for name, value in figures %}
-<tr><th>{{ name }}</th><td>{{ value }}</td></tr>{% endfor %}</table>
-<h2>Thresholds in force</h2><table><tr><th>threshold</th><th>from</th><th>until</th>
-<th>alerts raised at it</th></tr>{% for p in thresholds %}<tr><td>{{ p.threshold }}</td>
-<td>{{ p["from"] }}</td><td>{{ p.until or "the end" }}</td><td>{{ p.alerts }}</td></tr>
-{% endfor %}</table>
-<h2>Plots</h2>{% for title, png in plots %}
-<figure><img alt="{{ title }}" src="data:image/png;base64,{{ png }}"><figcaption>{{ title }}
-</figcaption></figure>{% endfor %}
-<h2>Timeline</h2><table><tr><th>#</th><th>time</th><th>event</th><th>actor</th><th>role</th>
-<th>justification</th></tr>{% for e in timeline %}<tr><td>{{ e.notification_id }}</td>
-<td>{{ e.at }}</td><td>{{ e.event }}</td><td>{{ e.actor_id }}</td><td>{{ e.actor_role }}</td>
-<td>{{ e.justification }}</td></tr>{% endfor %}</table></body></html>
-""")
+_PAGES = Environment(
+    loader=PackageLoader("services", "templates"), autoescape=select_autoescape()
+)
+_ADJUDICATED_TRUE = {"confirmed_true", "not_stopped"}
 
 
-def _png(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode()
+def _verdict(alert: dict[str, Any]) -> str:
+    """true, false or pending (not adjudicated, or engaged and not yet concluded)."""
+    if alert["decision"] == "false_alert" or alert["engagement_outcome"] == "confirmed_false":
+        return "false"
+    if alert["engagement_outcome"] in _ADJUDICATED_TRUE:
+        return "true"
+    return "pending"
 
 
-def _plot(title: str, xlabel: str) -> tuple[Any, Any]:
-    figure, axes = plt.subplots(figsize=(7, 2.8))
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    return figure, axes
-
-
-def plots(alerts: list[dict[str, Any]], threshold: float | None) -> list[tuple[str, str]]:
-    """(title, base64 PNG) for each of the three plots."""
-    times = [datetime.fromisoformat(a["observed_at"]) for a in alerts]
-    scores = [a["score"] for a in alerts]
-    delays = [a["adjudication_delay_s"] for a in alerts if a["adjudication_delay_s"] is not None]
-    figure, axes = _plot("Alerts over time", "time (UTC)")
-    if times:
-        axes.hist(times, bins=min(24, max(1, len(times))))
-    figure.autofmt_xdate()
-    result = [("Alerts over time", _png(figure))]
-    figure, axes = _plot("Scores against the threshold", "similarity score")
-    if scores:
-        axes.hist(scores, bins=20)
-    if threshold is not None:
-        axes.axvline(threshold, color="red", label=f"threshold {threshold}")
-        axes.legend()
-    result.append(("Scores against the threshold", _png(figure)))
-    figure, axes = _plot("Time from alert to adjudication", "seconds")
-    if delays:
-        axes.hist(delays, bins=20)
-    result.append(("Time from alert to adjudication", _png(figure)))
-    return result
-
-
-def cancellation_report_html(read_models: Any, deployment_id: UUID | str) -> str:
-    """The report as one HTML document; `read_models` is a `projections.ReadModels`
-    (caught up by the caller). Raises `NotFound` for an unknown deployment."""
+def report_record(read_models: Any, deployment_id: UUID | str) -> dict[str, Any]:
+    """What a submission records: the figures of the deployment now (read models caught up
+    by the caller). Raises `NotFound` for a deployment the register does not hold."""
     row = read_models.register_row(deployment_id)
     if row is None:
         raise NotFound(f"no deployment {deployment_id} in the register")
     alerts = read_models.alerts(deployment_id)
-    timeline = read_models.timeline(deployment_id)
-    figures = [(k.replace("_", " "), v) for k, v in row.items() if k != "notification_ids"]
-    # An alert pending at the end is shown as such, and can still be adjudicated afterwards.
-    figures.append(("alerts not adjudicated", sum(a["state"] == "pending" for a in alerts)))
-    return TEMPLATE.render(
-        row=row,
-        figures=figures,
-        thresholds=thresholds_in_force(timeline, alerts),
-        plots=plots(alerts, row["threshold"]),
-        timeline=timeline,
-    )
+    rows = read_models.timeline(deployment_id)
+    return {
+        "figures": {k: v for k, v in row.items() if k != "notification_ids"},
+        "unadjudicated": sum(a["state"] == "pending" for a in alerts),
+        "thresholds": thresholds_in_force(rows, alerts),
+        "timeline": [
+            {
+                "at": r["at"],
+                "event": r["event"],
+                "actor_id": r["actor_id"],
+                "actor_role": r["actor_role"],
+                "justification": r["justification"],
+                "detail": json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"],
+            }
+            for r in rows
+        ],
+        "alerts": [
+            {
+                "observed_at": a["observed_at"],
+                "score": a["score"],
+                "threshold": a["threshold"],
+                "verdict": _verdict(a),
+                "delay_s": a["adjudication_delay_s"],
+            }
+            for a in alerts
+        ],
+    }
+
+
+def submit_cancellation_report(
+    read_models: Any, actor: Actor, deployment_id: UUID, report: dict[str, Any]
+) -> None:
+    """Gold submits `report` (their text) with the deployment's figures as they stand."""
+    read_models.catch_up()
+    record = report_record(read_models, deployment_id)
+    read_models.app.submit_cancellation_report(actor, deployment_id, report, record)
+
+
+def amend_cancellation_report(
+    read_models: Any, actor: Actor, deployment_id: UUID, report: dict[str, Any], reason: str
+) -> None:
+    """Gold amends the report, with the reason; the figures are recorded as they stand now."""
+    read_models.catch_up()
+    record = report_record(read_models, deployment_id)
+    read_models.app.amend_cancellation_report(actor, deployment_id, report, reason, record)
+
+
+def report_versions(lfr: Any, deployment_id: UUID | str) -> list[dict[str, Any]]:
+    """Every version of the deployment's report; `NotFound` if none was submitted."""
+    versions: list[dict[str, Any]] = lfr.cancellation_reports(UUID(str(deployment_id)))
+    if not versions:
+        raise NotFound(f"no cancellation report has been submitted for {deployment_id}")
+    return versions
+
+
+def report_version(
+    lfr: Any, deployment_id: UUID | str, version: int | None = None
+) -> tuple[dict[str, Any], int]:
+    """(the version asked for, or the latest; how many versions there are)."""
+    versions = report_versions(lfr, deployment_id)
+    if version is None:
+        return versions[-1], len(versions)
+    if not 1 <= version <= len(versions):
+        raise NotFound(
+            f"the cancellation report of {deployment_id} has no version {version} "
+            f"(it has {len(versions)})"
+        )
+    return versions[version - 1], len(versions)
+
+
+def report_context(
+    deployment_id: UUID | str, version: dict[str, Any], count: int
+) -> dict[str, Any]:
+    """What both renderings show, in words."""
+    record = version["record"]
+    row = record.get("figures", {})
+    return {
+        "deployment_id": str(deployment_id),
+        "place": ", ".join(str(row[k]) for k in ("location", "borough") if row.get(k)),
+        "day": local_time(row.get("started_at") or row.get("starts_at")).split(",")[0],
+        "version": version["version"],
+        "count": count,
+        "submitted": local_time(version["at"]),
+        "by": version["by"],
+        "reason": version["reason"],
+        "golds_text": [(label, version["report"].get(k, "")) for k, label in GOLDS_PARTS],
+        "recorded": bool(record),
+        "figures": figures(row, int(record.get("unadjudicated", 0))),
+        "thresholds": [
+            {
+                "threshold": f"{p['threshold']:g}",
+                "from": local_time(p["from"]),
+                "until": local_time(p["until"]) if p["until"] else "the end",
+                "alerts": p["alerts"],
+            }
+            for p in record.get("thresholds", [])
+        ],
+        "timeline": timeline(record.get("timeline", [])),
+        "plots": [(title, png(figure)) for title, figure in report_figures(record)],
+        "words": words,
+    }
+
+
+def cancellation_report_html(
+    lfr: Any, deployment_id: UUID | str, version: int | None = None
+) -> str:
+    """The report as one HTML document, as submitted (or as amended: `version`)."""
+    chosen, count = report_version(lfr, deployment_id, version)
+    context = report_context(deployment_id, chosen, count)
+    context["plots"] = [(t, base64.b64encode(p).decode()) for t, p in context["plots"]]
+    return _PAGES.get_template("cancellation_report.html").render(**context)
+
+
+def cancellation_report_pdf(
+    lfr: Any, deployment_id: UUID | str, version: int | None = None
+) -> bytes:
+    """The report as a PDF, the same document as the HTML."""
+    from services.report_pdf import render_pdf
+
+    chosen, count = report_version(lfr, deployment_id, version)
+    return render_pdf(report_context(deployment_id, chosen, count))

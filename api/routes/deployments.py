@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
 
 from api import schemas, views
 from api.auth import Principal, allow
@@ -165,7 +165,7 @@ def end(
 @router.post(
     "/{deployment_id}/cancellation-report",
     response_model=schemas.Done,
-    summary="Gold: submit the cancellation report (Form 1 Part 3)",
+    summary="Gold: submit the cancellation report (Form 1 Part 3) with the figures as they stand",
 )
 def submit_report(
     deployment_id: UUID,
@@ -173,15 +173,18 @@ def submit_report(
     who: Principal = Depends(gold),
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
+    from services.report import submit_cancellation_report
+
     report: dict[str, Any] = body.model_dump()
-    api.lfr.submit_cancellation_report(who.actor, deployment_id, report)
+    api.lfr.require_appointed(who.actor, deployment_id, "submit the cancellation report")
+    submit_cancellation_report(api.read_models(), who.actor, deployment_id, report)
     return schemas.Done(id=str(deployment_id))
 
 
 @router.post(
     "/{deployment_id}/cancellation-report/amendment",
     response_model=schemas.Done,
-    summary="Gold: amend the submitted cancellation report, with the reason",
+    summary="Gold: amend the submitted cancellation report, with the reason (a new version)",
 )
 def amend_report(
     deployment_id: UUID,
@@ -189,24 +192,54 @@ def amend_report(
     who: Principal = Depends(gold),
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
+    from services.report import amend_cancellation_report
+
     report: dict[str, Any] = body.model_dump(exclude={"reason"})
-    api.lfr.amend_cancellation_report(who.actor, deployment_id, report, body.reason)
+    api.lfr.require_appointed(who.actor, deployment_id, "amend the cancellation report")
+    amend_cancellation_report(api.read_models(), who.actor, deployment_id, report, body.reason)
     return schemas.Done(id=str(deployment_id))
+
+
+VERSION = Query(
+    None, ge=1, le=10_000, description="a version of the report (1: as first submitted)"
+)
 
 
 @router.get(
     "/{deployment_id}/cancellation-report",
     response_class=HTMLResponse,
     responses={200: {"content": {"text/html": {}}, "description": "the report as HTML"}},
-    summary="The cancellation report with the deployment's figures, as HTML",
+    summary="The cancellation report as Gold submitted it (the latest version unless asked)",
 )
 def read_report(
     deployment_id: UUID,
+    version: int | None = VERSION,
     who: Principal = Depends(report_readers),
     api: ApiState = Depends(api_state),
 ) -> HTMLResponse:
     api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
-    return HTMLResponse(api.cancellation_report_html(deployment_id))
+    return HTMLResponse(api.cancellation_report(deployment_id, version, "html"))
+
+
+@router.get(
+    "/{deployment_id}/cancellation-report.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the report as PDF"}},
+    summary="The cancellation report as Gold submitted it, as a PDF",
+)
+def read_report_pdf(
+    deployment_id: UUID,
+    version: int | None = VERSION,
+    who: Principal = Depends(report_readers),
+    api: ApiState = Depends(api_state),
+) -> Response:
+    api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
+    name = f"cancellation-report-{deployment_id}{f'-v{version}' if version else ''}.pdf"
+    return Response(
+        api.cancellation_report(deployment_id, version, "pdf"),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
 
 
 @router.post(

@@ -60,6 +60,7 @@ def test_officers_not_appointed_to_a_deployment_are_refused_403_and_nothing_chan
         ("gold", "POST", f"{dp}/register-entry", {}),
         ("gold", "GET", dp, {}),
         ("gold", "GET", f"{dp}/cancellation-report", {}),
+        ("gold", "GET", f"{dp}/cancellation-report.pdf", {}),
         ("gold", "GET", app, {}),
         ("operator", "POST", f"/alerts/{alert}/consultation", {"json": why}),
         ("operator", "POST", f"/alerts/{alert}/adjudication", {"json": {"decision": "engage"}}),

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import Adjudication, Disposal, EngagementOutcome
-from services.report import cancellation_report_html
+from services.report import (
+    amend_cancellation_report,
+    cancellation_report_html,
+    submit_cancellation_report,
+)
 from tests.projections.conftest import World
 from tests.scenario import ENGAGER, GOLD
+
+UNADJUDICATED = '<th scope="row">Alerts not adjudicated</th><td class="n">{}</td>'
 
 
 def test_corrections_move_the_register_figures_and_pending_alerts_are_reported(
@@ -25,9 +31,9 @@ def test_corrections_move_the_register_figures_and_pending_alerts_are_reported(
     world.models.catch_up()
     row = world.models.register_row(s.deployment)
     assert (row["false_alerts_unconfirmed"], row["arrests"]) == (1, 0)
-    assert "<th>alerts not adjudicated</th><td>1</td>" in cancellation_report_html(
-        world.models, s.deployment
-    )
+    report = {"evaluation": "as planned", "learning": "none"}
+    submit_cancellation_report(world.models, GOLD, s.deployment, report)
+    assert UNADJUDICATED.format(1) in cancellation_report_html(lfr, s.deployment)
 
     lfr.correct_adjudication(ENGAGER, corrected, Adjudication.ENGAGE, "Second look: a match")
     lfr.amend_outcome(ENGAGER, amended, Disposal.ARREST, "Custody record shows the arrest")
@@ -35,6 +41,8 @@ def test_corrections_move_the_register_figures_and_pending_alerts_are_reported(
     world.models.catch_up()
     row = world.models.register_row(s.deployment)
     assert (row["false_alerts_unconfirmed"], row["arrests"]) == (1, 1)
-    assert "<th>alerts not adjudicated</th><td>0</td>" in cancellation_report_html(
-        world.models, s.deployment
-    )
+    # The report stays as submitted; Gold's amendment records the figures as they stand now.
+    assert UNADJUDICATED.format(1) in cancellation_report_html(lfr, s.deployment)
+    amended = {**report, "learning": "adjudicate every alert before standing down"}
+    amend_cancellation_report(world.models, GOLD, s.deployment, amended, "late adjudication")
+    assert UNADJUDICATED.format(0) in cancellation_report_html(lfr, s.deployment)

@@ -10,10 +10,10 @@ import pytest
 from domain.errors import NotFound
 from domain.values import Adjudication
 from projections import open_read_models
-from services.report import cancellation_report_html
+from services.report import cancellation_report_html, submit_cancellation_report
 from tests.projections.conftest import World, make_world
 from tests.projections.test_register import run_deployment
-from tests.scenario import ENGAGER
+from tests.scenario import ENGAGER, GOLD
 
 
 def all_tables(world: World) -> dict[str, list[dict]]:
@@ -167,9 +167,14 @@ def test_cancellation_report_shows_figures_plots_and_timeline(memory_world: Worl
     run_deployment(memory_world)
     memory_world.models.catch_up()
 
-    html = cancellation_report_html(memory_world.models, memory_world.scenario.deployment)
+    d = memory_world.scenario.deployment
+    report = {"evaluation": "as planned", "learning": "none"}
+    submit_cancellation_report(memory_world.models, GOLD, d, report)
+    html = cancellation_report_html(memory_world.services.lfr, d)
 
     assert html.count("data:image/png;base64,") == 3
-    assert "false alert rate per faces" in html and "AlertAdjudicated" in html
+    assert "False alert rate (false alerts per faces seen)" in html and "Alert adjudicated" in html
     with pytest.raises(NotFound):
-        cancellation_report_html(memory_world.models, "00000000-0000-0000-0000-000000000000")
+        cancellation_report_html(
+            memory_world.services.lfr, "00000000-0000-0000-0000-000000000000"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from projections.thresholds import thresholds_in_force
-from services.report import cancellation_report_html
+from services.report import cancellation_report_html, submit_cancellation_report
 from tests.projections.conftest import World
 from tests.scenario import AO, GOLD
 
@@ -29,6 +29,10 @@ def test_report_shows_every_threshold_in_force_and_the_alerts_raised_at_each(
     )
     assert [(p["threshold"], p["alerts"]) for p in periods] == [(0.64, 3), (0.7, 1)]
     assert periods[0]["until"] == periods[1]["from"] and periods[1]["until"] is None
-    html = cancellation_report_html(world.models, s.deployment)
-    rows = re.findall(r"<tr><td>(0\.\d+)</td>.*?<td>(\d+)</td></tr>", html, re.S)
+    report = {"evaluation": "as planned", "learning": "none"}
+    submit_cancellation_report(world.models, GOLD, s.deployment, report)
+    html = cancellation_report_html(lfr, s.deployment)
+    rows = re.findall(
+        r'data-label="Threshold">(0\.\d+)<.*?data-label="Alerts raised at it">(\d+)<', html, re.S
+    )
     assert rows == [("0.64", "3"), ("0.7", "1")]
