@@ -52,16 +52,41 @@ def console_errors(driver: Any) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
-def screenshot(driver: Any, name: str) -> Path:
-    """Saves the whole page (as tall as its content) as `artifacts/screenshots/<name>.png`."""
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}  # CSS pixels
+
+
+def _emulate(driver: Any, width: int, height: int, mobile: bool) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
+
+
+def screenshot(driver: Any, name: str, axe: bool = True) -> list[Path]:
+    """Checks the page as people meet it: axe-core finds no serious or critical WCAG 2.2
+    A/AA violation, and at a phone's width the page does not scroll sideways; saves the
+    whole page at 1366x900 and 390x844 as `artifacts/screenshots/<name>-<size>.png`."""
+    from tests.web.accessibility import violations
+
+    found = violations(driver) if axe else []
+    assert found == [], f"{name}: accessibility violations {found}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver.execute_script("window.scrollTo(0, 0)")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(int(height) + 40, 800), 4000))
-    path = SCREENSHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(1280, 1000)
-    return path
+    saved = []
+    try:
+        for size, (width, height) in SIZES.items():
+            _emulate(driver, width, height, size == "phone")
+            driver.execute_script("window.scrollTo(0, 0)")
+            if size == "phone":
+                wide = driver.execute_script("return document.documentElement.scrollWidth")
+                assert wide <= width, f"{name}: the page is {wide} px wide on a {width} px phone"
+            tall = driver.execute_script("return document.documentElement.scrollHeight")
+            _emulate(driver, width, min(max(int(tall), height), 6000), size == "phone")
+            path = SCREENSHOTS / f"{name}-{size}.png"
+            driver.save_screenshot(str(path))
+            saved.append(path)
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return saved
 
 
 def sign_in(driver: Any, served: Served, token: str) -> None:

@@ -93,7 +93,27 @@ const lfr = (() => {
 
   const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "UTC" }) + " UTC" : "–");
 
+  // Each cell carries its column's heading, which a phone shows beside the value when the
+  // table is stacked into one block per row (no sideways scrolling).
+  function labelCells() {
+    for (const table of document.querySelectorAll("main table")) {
+      const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+      for (const tr of table.querySelectorAll("tbody tr")) {
+        [...tr.children].forEach((cell, i) => {
+          if (heads[i] && cell.dataset.label !== heads[i]) cell.dataset.label = heads[i];
+        });
+      }
+    }
+  }
+  let labelling = false;
+  new MutationObserver(() => {
+    if (labelling) return;
+    labelling = true;
+    requestAnimationFrame(() => { labelCells(); labelling = false; });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
   document.addEventListener("DOMContentLoaded", () => {
+    labelCells();
     if (!document.body.dataset.roles) showNav();
     document.getElementById("sign-out").addEventListener("click", () => {
       signOut();
