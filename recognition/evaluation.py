@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -21,6 +22,9 @@ import numpy as np
 from recognition.engines.base import FaceEngine, Image, Vector
 from recognition.enrol import central_face, read_image
 from recognition.index import Template, WatchlistIndex
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 NPL_FPIR = 1 / 6000  # NeoFace at 0.6 with a 10,000-image watchlist
@@ -217,29 +221,43 @@ def _curves(
     )
 
 
-def plot(result: EvalResult, path: Path) -> None:
-    """TPIR and FPIR against threshold (FPIR on a log scale), as a PNG."""
-    import matplotlib
+def figure_of(result: EvalResult) -> Figure:
+    """TPIR (linear) above FPIR (log), each on its own labelled axes against the threshold,
+    with the operating threshold and NPL's 1 in 6,000 marked and named in the legends."""
+    from matplotlib.figure import Figure  # noqa: F811 (imported here: only plots need it)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, left = plt.subplots(figsize=(7, 4.5))
-    left.plot(result.thresholds, result.tpir, color="tab:blue", label="TPIR")
-    left.set_xlabel("threshold (score)")
-    left.set_ylabel("TPIR", color="tab:blue")
-    left.set_ylim(0, 1.02)
-    right = left.twinx()
+    figure = Figure(figsize=(7.5, 6.5), layout="constrained")
+    tpir, fpir = figure.subplots(2, 1, sharex=True)
+    tpir.plot(result.thresholds, result.tpir, color="tab:blue", label="TPIR")
+    tpir.set_title("Watchlisted people found (true positive identification rate)")
+    tpir.set_ylabel("TPIR (share of mated probes)")
+    tpir.set_ylim(0, 1.02)
     floor = 1 / max(result.nonmated_probes, 1) / 2  # log scale: draw zero just below resolution
-    right.semilogy(result.thresholds, [max(f, floor) for f in result.fpir], color="tab:red")
-    right.set_ylabel("FPIR (log)", color="tab:red")
-    right.axhline(NPL_FPIR, color="tab:red", linestyle=":", linewidth=1)
+    fpir.semilogy(
+        result.thresholds,
+        [max(f, floor) for f in result.fpir],
+        color="tab:red",
+        label=f"FPIR (none drawn as 1 in {round(1 / floor):,})",
+    )
+    fpir.axhline(NPL_FPIR, color="tab:red", linestyle=":", label="NPL's FPIR: 1 in 6,000")
+    fpir.set_ylim(min(floor, NPL_FPIR) / 2, 1.5)
+    fpir.set_title("Others alerted on (false positive identification rate)")
+    fpir.set_ylabel("FPIR (share of non-mated probes, log)")
+    fpir.set_xlabel("Threshold (similarity score)")
     if result.operating_threshold is not None:
-        left.axvline(result.operating_threshold, color="grey", linestyle="--", linewidth=1)
-    left.set_title(
+        label = f"operating threshold {result.operating_threshold:.2f}"
+        for axes in (tpir, fpir):
+            axes.axvline(result.operating_threshold, color="grey", linestyle="--", label=label)
+    for axes in (tpir, fpir):
+        axes.grid(alpha=0.3)
+        axes.legend(loc="best", fontsize="small")
+    figure.suptitle(
         f"{result.model_id}: {result.watchlisted} enrolled, "
         f"{result.mated_probes} mated / {result.nonmated_probes} non-mated probes"
     )
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    return figure
+
+
+def plot(result: EvalResult, path: Path) -> None:
+    """The TPIR/FPIR plot (`figure_of`) as a PNG."""
+    figure_of(result).savefig(path, dpi=110)

@@ -105,3 +105,38 @@ def test_eval_faces_with_a_watchlist_size_below_one_is_a_one_line_error(
     assert main(["eval", "faces", str(small_set), "--watchlist-size", "0"]) == 2
     err = capsys.readouterr().err
     assert "--watchlist-size" in err and err.count("\n") == 1
+
+
+def test_the_evaluation_plot_has_separate_labelled_axes_a_legend_and_a_title() -> None:
+    from recognition.evaluation import NPL_FPIR, EvalResult, figure_of
+
+    grid = [n / 100 for n in range(101)]
+    result = EvalResult(
+        model_id="dlib-r1",
+        model_version="1",
+        watchlisted=40,
+        mated_probes=80,
+        nonmated_probes=600,
+        no_face=2,
+        thresholds=grid,
+        tpir=[max(0.0, 1 - t**4) for t in grid],
+        fpir=[max(0.0, 1 - 1.6 * t) ** 3 for t in grid],
+        operating_threshold=0.62,
+        operating_tpir=0.85,
+    )
+    figure = figure_of(result)
+    figure.canvas.draw()
+
+    tpir, fpir = figure.axes  # two axes, one above the other: no twin y-axis on one plot
+    assert tpir.get_position().y0 > fpir.get_position().y1
+    assert tpir.get_yscale() == "linear" and fpir.get_yscale() == "log"
+    assert "TPIR" in tpir.get_ylabel() and "FPIR" in fpir.get_ylabel()
+    assert fpir.get_xlabel() == "Threshold (similarity score)"
+    assert "dlib-r1" in figure.get_suptitle() and "600 non-mated" in figure.get_suptitle()
+    for axes in (tpir, fpir):
+        assert axes.get_title()
+        labels = [t.get_text() for t in axes.get_legend().get_texts()]
+        assert any("operating threshold 0.62" in label for label in labels)
+    fpir_labels = [t.get_text() for t in fpir.get_legend().get_texts()]
+    assert any("1 in 6,000" in label for label in fpir_labels)
+    assert min(fpir.get_ylim()) < NPL_FPIR  # the NPL line is inside the plot
