@@ -11,7 +11,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import issue_token
-from domain.alert import HoldBasis, HoldRequest
+from domain.alert import Alert, HoldBasis, HoldRequest
 from domain.values import (
     ApplicationSection,
     DecisionArea,
@@ -133,4 +133,58 @@ def test_dpo_sees_due_held_and_erased_items_and_checks_an_erasure_proof(
     wait(browser).until(lambda _: proof.text not in ("", "checking…"))
     assert proof.text.startswith("key destroyed: yes; erasure event verified"), proof.text
     screenshot(browser, "dpo-retention")
+    assert console_errors(browser) == []
+
+
+def test_dpo_holds_an_alert_chosen_from_the_list_erases_another_and_pages_the_s62_log(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    settings, services, clock = _setting(tmp_path)
+    lfr = services.lfr
+    s = Scenario(lfr, clock).live(entries=2)
+    kept, erased = s.alert(0, track="t1"), s.alert(1, track="t2")
+    for n in range(60):  # more reads than one page of the log shows
+        lfr.consult_probe_image(OPERATOR, kept, f"Adjudicating, look {n + 1}")
+    served = serve(create_app(settings, services))
+
+    sign_in(browser, served, _token(settings, DPO.id, "dpo"))
+    browser.get(served.url("/web/dpo"))
+    live = wait(browser).until(lambda b: b.find_element(By.ID, "live-rows"))
+    wait(browser).until(lambda _: str(kept)[:8] in live.text and str(erased)[:8] in live.text)
+    assert "watchlist entry" in live.text, "the live entries are listed too"
+
+    row = next(r for r in live.find_elements(By.TAG_NAME, "tr") if str(kept)[:8] in r.text)
+    row.find_element(By.XPATH, ".//button[text()='Hold']").click()
+    assert Select(browser.find_element(By.ID, "hold-alert")).first_selected_option.get_attribute(
+        "value"
+    ) == str(kept), "the alert is chosen, not typed"
+    browser.find_element(By.ID, "hold-reason").send_keys("Prosecution file 42")
+    browser.execute_script("document.getElementById('hold-review').value = '2027-06-01'")
+    browser.find_element(By.CSS_SELECTOR, "#hold-form button[type=submit]").click()
+    held = browser.find_element(By.ID, "held-rows")
+    wait(browser).until(lambda _: str(kept)[:8] in held.text)
+    assert lfr.load(Alert, kept).legal_hold["requested_by"] == DPO.id
+
+    row = next(r for r in live.find_elements(By.TAG_NAME, "tr") if str(erased)[:8] in r.text)
+    row.find_element(By.XPATH, ".//button[text()='Erase']").click()
+    dialog = browser.find_element(By.ID, "confirm")
+    assert dialog.is_displayed() and "cannot be undone" in dialog.text
+    browser.find_element(By.ID, "confirm-ok").click()
+    wait(browser).until(lambda _: lfr.load(Alert, erased).erased)
+    wait(browser).until(lambda b: str(erased)[:8] in b.find_element(By.ID, "erased-rows").text)
+
+    log_rows = browser.find_elements(By.CSS_SELECTOR, "#log-rows tr")
+    assert len(log_rows) == 50 and "look 1" in log_rows[0].text
+    assert "Page 1: entries 1 to 50" in browser.find_element(By.ID, "log-range").text
+    screenshot(browser, "dpo-holds-erasure-log")
+    browser.find_element(By.ID, "log-next").click()
+    range_text = browser.find_element(By.ID, "log-range")
+    wait(browser).until(lambda _: "Page 2: entries 51 to 60" in range_text.text)
+    assert "look 60" in browser.find_element(By.ID, "log-rows").text
+    assert not browser.find_element(By.ID, "log-next").is_enabled()
+    browser.find_element(By.ID, "log-prev").click()
+    wait(browser).until(lambda _: "Page 1" in range_text.text)
     assert console_errors(browser) == []
