@@ -38,12 +38,21 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from domain.errors import DataErased
-from runtime.errors import ConfigurationError
-from runtime.settings import StoreLocation
+from services.errors import ConfigurationError
 
 MAGIC = b"LFRv1"
 NONCE = 12
 BATCH = 10_000
+
+
+class Database(Protocol):
+    """Where the keys live (`runtime.settings.StoreLocation`): "sqlite" or "postgres", and
+    the parts of its URL."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def parts(self) -> dict[str, str]: ...
 
 
 class KeyStore(Protocol):
@@ -201,7 +210,7 @@ class SqlKeyStore:
     than the oldest snapshot open elsewhere (a destroy is stamped when its statement starts,
     and commits a little later)."""
 
-    def __init__(self, location: StoreLocation, settle_s: float = 60.0) -> None:
+    def __init__(self, location: Database, settle_s: float = 60.0) -> None:
         self.location = location
         self.settle_s = settle_s
         self.is_sqlite = location.kind == "sqlite"

@@ -4,7 +4,7 @@
   as it arrives, so a client that lies about its length or sends none is cut off too (413).
 - The query string and path: no NUL or other control character in any decoded value, and
   no value longer than `MAX_TEXT` (422), by the same rule as every body field
-  (`api.schemas.refuse_control`).
+  (`domain.text.refuse_control`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from api.schemas import MAX_TEXT, refuse_control
+from domain.text import MAX_TEXT, refuse_control
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

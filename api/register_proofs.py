@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from ledger.proofs import row_to_json
+
 
 def key_fingerprint(key: Any) -> str:
     """The fingerprint of the log's public key (a `ledger.checkpoint.PublicKey`): SHA-256 of
@@ -58,7 +60,6 @@ class RegisterProofs:
     def proof(self, notification_id: int, tree_size: int) -> dict[str, Any]:
         key = (notification_id, tree_size)
         if key not in self._proofs:
-            from ledger.proofs import row_to_json
 
             proof, row = self.ledger.prove_inclusion(notification_id, tree_size)
             self._proofs[key] = {

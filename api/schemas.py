@@ -6,7 +6,6 @@ refused at the edge with the field named, before any command runs.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -22,6 +21,7 @@ from pydantic import (
 )
 
 from domain.alert import HoldBasis
+from domain.text import MAX_LINE, MAX_TEXT, refuse_control
 from domain.values import (
     Adjudication,
     AoDecision,
@@ -40,25 +40,8 @@ from domain.values import (
 
 # -- the one rule for text from outside: API bodies, query strings, manifests ------------------
 
-MAX_TEXT = 10_000  # characters of free text (notes, reasons, rationale)
-MAX_LINE = 200  # characters of a name, reference or id
 MAX_INT = 2**63 - 1  # the largest integer SQLite and PostgreSQL (bigint) store
-LINE_BREAKS = frozenset("\t\n\r")
 MAX_IMAGE_BASE64 = 14_000_000  # a 10 MB image, base64
-
-
-def refuse_control(value: str, *, one_line: bool = False) -> str:
-    """The text as given, or `ValueError` naming the first NUL, control character or lone
-    surrogate in it: they cannot be stored in PostgreSQL text, break CSV and logs, and are
-    never typed by an officer. Free text may hold tabs and line breaks; a line may not."""
-    for position, char in enumerate(value):
-        if char in LINE_BREAKS and not one_line:
-            continue
-        if unicodedata.category(char) in ("Cc", "Cs"):
-            raise ValueError(
-                f"contains the control character U+{ord(char):04X} at position {position}"
-            )
-    return value
 
 
 def _free_text(value: str) -> str:

@@ -11,9 +11,16 @@ from typing import Any
 from fastapi import Request
 
 from api.errors import Unavailable, database_unavailable
-from runtime.bootstrap import Services
+from api.public_cache import PublicCache
+from api.register_proofs import RegisterProofs
+from ledger.service import Ledger
+from projections.readmodels import ReadModels
+from recognition.engines import EngineUnavailable, load_engine
+from runtime.bootstrap import Services, open_read_models
 from runtime.settings import Settings
 from services.lfr import LfrService
+from services.report import cancellation_report_html, cancellation_report_pdf
+from services.retention import erasure_proof, retention_view
 
 PUBLIC_STALENESS_S = 1.0
 # After the database was found out of reach, requests are answered 503 at once this long.
@@ -84,9 +91,7 @@ class ApiState:
         """The current public answer for `key` from memory, or None (then `public_answer`)."""
         return self._public_cache().peek(key)
 
-    def _public_cache(self) -> Any:
-        from api.public_cache import PublicCache
-
+    def _public_cache(self) -> PublicCache:
         return self._once(
             "public_cache",
             lambda: PublicCache(
@@ -94,62 +99,37 @@ class ApiState:
             ),
         )
 
-    def register_proofs(self) -> Any:
-        from api.register_proofs import RegisterProofs
-
+    def register_proofs(self) -> RegisterProofs:
         return self._once("register_proofs", lambda: RegisterProofs(self.ledger()))
 
-    def _open_read_models(self) -> Any:
-        try:
-            from projections import open_read_models
-        except ImportError:
-            raise Unavailable(
-                "the read models (projections) are not available on this server"
-            ) from None
+    def _open_read_models(self) -> ReadModels:
         return open_read_models(self.settings, self.services)
 
-    def ledger(self) -> Any:
-        return self._once("ledger", self._open_ledger)
-
-    def _open_ledger(self) -> Any:
-        try:
-            from runtime.ledger_wiring import open_ledger
-        except ImportError:
-            raise Unavailable("the ledger service is not available on this server") from None
-        return open_ledger(self.settings, self.lfr.recorder)
+    def ledger(self) -> Ledger:
+        return self.services.ledger()
 
     def retention_report(self) -> Any:
-        """The DPO's retention view (the retention engineer's `services.retention`)."""
-        from services.retention import retention_view
-        from services.sweeper import rules_from
-
-        return retention_view(self.lfr, rules_from(self.settings), self.lfr.clock()).to_json()
+        """The DPO's retention view (`services.retention`)."""
+        return retention_view(self.lfr, self.services.retention_rules, self.lfr.clock()).to_json()
 
     def erasure_proof(self, subject_id: Any) -> Any:
-        try:
-            from services.retention import erasure_proof  # type: ignore[import-not-found]
-        except ImportError:
-            raise Unavailable("erasure proofs are not available on this server") from None
-        return erasure_proof(self.settings, self.services, subject_id)
+        services = self.services
+        return erasure_proof(
+            services.lfr, services.vault, services.retention_rules, self.ledger, subject_id
+        )
 
     def cancellation_report(
         self, deployment_id: Any, version: int | None, form: str
     ) -> Any:
         """The report as submitted (or one of its versions), as "html" text or "pdf" bytes."""
-        try:
-            from services import report
-        except ImportError:
-            raise Unavailable("the cancellation report is not available on this server") from None
         if form == "pdf":
-            return report.cancellation_report_pdf(self.lfr, deployment_id, version)
-        return report.cancellation_report_html(self.lfr, deployment_id, version)
+            return cancellation_report_pdf(self.lfr, deployment_id, version)
+        return cancellation_report_html(self.lfr, deployment_id, version)
 
     def engine(self) -> Any:
         return self._once("engine", self._load_engine)
 
     def _load_engine(self) -> Any:
-        from recognition.engines import EngineUnavailable, load_engine
-
         try:
             return load_engine(self.settings)
         except EngineUnavailable as error:

@@ -27,7 +27,6 @@ from typing import Any
 from uuid import UUID
 
 from bench.common import machine, postgres_schema
-from cli.commands.recognition import recognise
 from cli.sample import walk_past_video
 from domain.alert import Alert
 from recognition.events import MatchEvent
@@ -36,6 +35,7 @@ from recognition.worker import RecognitionWorker
 from runtime.bootstrap import open_services
 from runtime.probe_keys import worker_sealer
 from runtime.settings import Settings
+from runtime.worker import recognise
 from services.worker_link import DomainWatchlistProvider
 from tests.support.broker import Broker
 from tests.support.faces import photos
@@ -87,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.passages = 2
-    from projections import open_read_models
+    from runtime.bootstrap import open_read_models
 
     broker = Broker().start()
     broker.create_topics("lfr.matches", "lfr.faces-seen")

@@ -26,9 +26,9 @@ from adapters.kafka_ingest import KafkaIngest
 from bench.common import machine, postgres_schema, synthetic_match
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, utc_iso
 from recognition.transport import KafkaSink
-from runtime.bootstrap import open_services
+from runtime.bootstrap import open_ingest, open_services
 from runtime.settings import Settings
-from services.ingest import IngestReport, IngestService, open_ingest
+from services.ingest import IngestReport, IngestService
 from tests.scenario import Scenario, start_clock
 from tests.support.broker import Broker
 

@@ -23,11 +23,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.common import POSTGRES_URL, machine, synthetic_match
-from projections import open_read_models
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
-from runtime.bootstrap import open_services
+from runtime.bootstrap import open_ingest, open_read_models, open_services
 from runtime.settings import Settings
-from services.ingest import Message, ingest_batch, open_ingest
+from services.ingest import Message, ingest_batch
 from tests.scenario import Scenario, start_clock
 
 

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from cli.progress import progress
 from cli.sample import Person, astronaut_folder, demo_video, people_in
-from domain.alert import TOLD_AND_GIVEN_LEAFLET
+from domain.alert import TOLD_AND_GIVEN_LEAFLET, Alert
 from domain.values import (
     Actor,
     Adjudication,
@@ -35,8 +35,18 @@ from domain.values import (
     approve,
 )
 from domain.watchlist import EntryDetails
-from runtime.bootstrap import Services
-from runtime.errors import UserError
+from projections.register import counts_of
+from recognition.engines import load_engine
+from recognition.enrol import EnrolmentError, template_from_image
+from runtime.bootstrap import Services, open_read_models
+from runtime.live import run_worker_in_process
+from services.errors import UserError
+from services.report import (
+    cancellation_report_html,
+    cancellation_report_pdf,
+    submit_cancellation_report,
+)
+from services.retention import retention_view
 
 APPLICANT = Actor("insp-okafor", Role.APPLICANT)
 AO = Actor("supt-hughes", Role.AUTHORISING_OFFICER)
@@ -146,8 +156,6 @@ def _authorise(services: Services, options: DemoOptions, narrative: Narrative, s
 def _prepare(
     services: Services, deployment: UUID, people: list[Person], narrative: Narrative
 ) -> None:
-    from recognition.engines import load_engine
-    from recognition.enrol import EnrolmentError, template_from_image
 
     lfr = services.lfr
     lfr.appoint_command(
@@ -203,7 +211,6 @@ def _prepare(
 def _live(
     services: Services, deployment: UUID, video: Path, narrative: Narrative
 ) -> dict[str, Any]:
-    from runtime.live import run_worker_in_process
 
     services.lfr.start_deployment(GOLD, deployment)
     narrative.step("start", f"deployment started at {LOCATION.name}")
@@ -243,7 +250,6 @@ def _adjudicate(services: Services, deployment: UUID, narrative: Narrative) -> l
 
 
 def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
-    from domain.alert import Alert
 
     notifications = services.lfr.recorder.select_notifications(
         start=1, limit=10**9, topics=[f"{Alert.__module__}:Alert.AlertRaised"]
@@ -253,13 +259,6 @@ def alert_ids_of(services: Services, deployment: UUID) -> list[UUID]:
 
 
 def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[str, Any]:
-    from projections import open_read_models
-    from projections.register import counts_of
-    from services.report import (
-        cancellation_report_html,
-        cancellation_report_pdf,
-        submit_cancellation_report,
-    )
 
     lfr = services.lfr
     lfr.end_deployment(GOLD, deployment, "Operation complete")
@@ -304,18 +303,14 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[s
 
 
 def _retention_and_ledger(services: Services, narrative: Narrative) -> dict[str, Any]:
-    from runtime.ledger_wiring import open_ledger
-    from services.retention import retention_view
-    from services.sweeper import rules_from
-
-    view = retention_view(services.lfr, rules_from(services.settings), services.lfr.clock())
+    view = retention_view(services.lfr, services.retention_rules, services.lfr.clock())
     counts = view.counts()
     narrative.step(
         "retention-report",
         "personal data: " + ", ".join(f"{n} {status}" for status, n in counts.items()),
         counts=counts,
     )
-    ledger = open_ledger(services.settings, services.lfr.recorder)
+    ledger = services.ledger()
     checkpoint = ledger.checkpoint()
     verification = ledger.verify()
     narrative.step(

@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from runtime.errors import UserError
+from services.errors import UserError
 
 # Commands that may create a store where none is.
 CREATES_STORES = {("demo",)}

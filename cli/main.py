@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from runtime.errors import UsageError, UserError
+from services.errors import UsageError, UserError
 
 # command path -> (module under cli.commands, function)
 HANDLERS: dict[tuple[str, ...], tuple[str, str]] = {

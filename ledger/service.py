@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ledger.checkpoint import Checkpoint, CheckpointError, read_checkpoint
-from ledger.leaf import StoredRow
+from ledger.export import export_parquet
+from ledger.leaf import StoredRow, leaf_bytes
 from ledger.merkle import (
     EMPTY_ROOT,
     consistency_ranges,
@@ -443,7 +444,6 @@ class Ledger:
 
     def entry_bundle(self, tile: Tile) -> bytes:
         """The leaves of one level-0 tile of the latest checkpoint's tree, as stored."""
-        from ledger.leaf import leaf_bytes
 
         latest = self.latest_checkpoint()
         ranges = tile_ranges(Tile(0, tile.index, tile.width), latest.tree_size if latest else 0)
@@ -480,7 +480,6 @@ class Ledger:
     def export_parquet(self, path: Path) -> dict[str, int]:
         """Write the events with their leaf hashes, the checkpoints and the log's verifier key
         (`log.vkey`) to a folder of Parquet files."""
-        from ledger.export import export_parquet
 
         counts = export_parquet(self.store, path)
         if self.log_key is not None:

@@ -14,11 +14,11 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 
 from domain.deployment import Deployment
 from domain.errors import NotFound
-from projections.base import Batch, ReadModelProjection
+from projections.base import Batch, EventSource, ReadModelProjection
 from projections.recorded import Recorded
 from projections.tables import Table
 
@@ -152,7 +152,7 @@ def _plain(value: Any) -> Any:
 
 
 def aggregate_as_of(
-    app: Application[Any],
+    app: EventSource,
     aggregate_id: UUID,
     version: int | None = None,
     at: datetime | None = None,
@@ -179,7 +179,7 @@ def aggregate_as_of(
     }
 
 
-def _version_at(app: Application[Any], aggregate_id: UUID, at: datetime, upper: int | None) -> int:
+def _version_at(app: EventSource, aggregate_id: UUID, at: datetime, upper: int | None) -> int:
     found = None
     for stored in app.recorder.select_events(aggregate_id, lte=upper):
         event: Any = app.mapper.to_domain_event(stored)

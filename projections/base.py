@@ -41,11 +41,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from projections.failures import TRANSIENT, record_first_failure, retry_failed
 from projections.reading import decode, notification_rows
 from projections.recorded import Recorded, topic_parts
 from projections.tables import Changes, Key, Row, Table, Values
@@ -61,6 +61,18 @@ def event_name(event: Recorded) -> str:
     """`AlertRaised` for an event of topic `domain.alert:Alert.AlertRaised`."""
     return event.name
 
+
+
+class EventSource(Protocol):
+    """Where the projections read events from: an application's recorder, mapper and
+    repository (`services.lfr.LfrService`)."""
+
+    @property
+    def recorder(self) -> Any: ...
+    @property
+    def mapper(self) -> Any: ...
+    @property
+    def repository(self) -> Any: ...
 
 class Batch:
     """The rows one batch reads and changes; reads see the batch's own changes first."""
@@ -234,7 +246,7 @@ class Projector:
 
     def __init__(
         self,
-        app: Application[Any],
+        app: EventSource,
         projections: Sequence[ReadModelProjection],
         page_size: int = PAGE_SIZE,
     ) -> None:
@@ -248,7 +260,6 @@ class Projector:
 
         An event a projection cannot project is recorded as failed and skipped
         (`projections.failures`): no stored event stops the read models."""
-        from projections.failures import TRANSIENT, record_first_failure
 
         with self._lock:
             while True:
@@ -265,7 +276,6 @@ class Projector:
 
     def retry_failed(self) -> tuple[int, int]:
         """Projects the recorded failed events again: (cleared, still failing)."""
-        from projections.failures import retry_failed
 
         with self._lock:
             return retry_failed(self.app, self.projections)

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory
@@ -39,7 +39,7 @@ from domain.values import Actor, Role
 from projections import audit
 from projections.alerts import ALERTS_TABLE, ENTRIES_TABLE, PENDING, AlertsProjection
 from projections.audit import TIMELINE_TABLE, TimelineProjection
-from projections.base import Projector, ReadModelProjection
+from projections.base import EventSource, Projector, ReadModelProjection
 from projections.failures import failed_events, failures_table
 from projections.metrics import metrics
 from projections.register import (
@@ -54,8 +54,24 @@ from projections.register import (
 from projections.retention_projection import RetentionProjection
 from projections.tables import Row, Table
 from projections.views import MemoryView, PostgresView, SQLiteView, View
-from runtime.settings import StoreLocation
-from services.lfr import LfrService
+
+
+class Store(Protocol):
+    """Where the events are stored (`runtime.settings.StoreLocation`)."""
+
+    @property
+    def kind(self) -> str: ...
+    def eventsourcing_env(self) -> dict[str, str]: ...
+
+
+class Application(EventSource, Protocol):
+    """What the read models need of the application: its stored events, its aggregates, and
+    the command that amends a published register entry."""
+
+    def amend_register_entry(
+        self, actor: Actor, deployment_id: UUID, counts: Mapping[str, Any]
+    ) -> bool: ...
+
 
 #: Who amends a published register entry when its figures change (the system, not an officer).
 REGISTER_PUBLISHER = Actor("register-publisher", Role.SYSTEM)
@@ -84,7 +100,7 @@ def _made(cls: type[ReadModelProjection], app: Any, view: View) -> ReadModelProj
 class ViewFactory:
     """Makes views in the event store's own database (memory, SQLite or PostgreSQL)."""
 
-    def __init__(self, location: StoreLocation) -> None:
+    def __init__(self, location: Store) -> None:
         self.kind = location.kind
         self._datastore: Any = None
         if location.kind != "memory":
@@ -113,7 +129,7 @@ class ReadModels:
 
     def __init__(
         self,
-        app: LfrService,
+        app: Application,
         views: ViewFactory,
         classes: Sequence[type[ReadModelProjection]] | None = None,
     ) -> None:
@@ -276,15 +292,3 @@ class ReadModels:
 
     def close(self) -> None:
         self._views.close()
-
-
-def open_read_models(settings: Any, services: Any = None) -> ReadModels:
-    """The read models over the configured store.
-
-    `services` (a `runtime.bootstrap.Services`) is reused when given: in memory it is the
-    only way to see the same events. Without it the domain application is opened here."""
-    if services is None:
-        from runtime.bootstrap import open_services
-
-        services = open_services(settings)
-    return ReadModels(services.lfr, ViewFactory(settings.store))

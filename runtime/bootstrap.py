@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from adapters.vault import MemoryKeyStore, SqlKeyStore, Vault
 from domain.authority_rules import DOCUMENT_VERSIONS
-from runtime.errors import ConfigurationError
+from ledger.service import Ledger
+from projections.readmodels import ReadModels, ViewFactory
+from runtime.ledger_wiring import open_ledger
+from runtime.probe_keys import ingest_keys
 from runtime.settings import Settings
+from services.errors import ConfigurationError
+from services.ingest import IngestService
+from services.keybatch import BatchKeys
 from services.lfr import LfrService, Policy
+from services.retention import RetentionRules, rules_from
 
 
 @dataclass
 class Services:
+    """The parts one process runs on, built once from the settings and handed in."""
+
     settings: Settings
     lfr: LfrService
     vault: Vault
+    _ledger: Ledger | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def retention_rules(self) -> RetentionRules:
+        return rules_from(self.settings)
+
+    def ledger(self) -> Ledger:
+        """The audit ledger over this application's store, opened on first use."""
+        with self._lock:
+            if self._ledger is None:
+                self._ledger = open_ledger(self.settings, self.lfr.recorder)
+            return self._ledger
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -59,3 +82,33 @@ def open_services(settings: Settings, clock: Callable[[], datetime] | None = Non
     vault = Vault(keys, settings.secret("key_encryption_key"))
     lfr = LfrService(env, sealer=vault, policy=policy_from(settings), clock=clock)
     return Services(settings=settings, lfr=lfr, vault=vault)
+
+
+def open_read_models(settings: Settings, services: Services | None = None) -> ReadModels:
+    """The read models over the configured store.
+
+    `services` is reused when given: in memory it is the only way to see the same events.
+    Without it the domain application is opened here."""
+    services = services or open_services(settings)
+    return ReadModels(services.lfr, ViewFactory(settings.store))
+
+
+def open_ingest(settings: Settings, services: Services | None = None) -> IngestService:
+    """The ingest over the configured store, sharing the vault (and clock) of `services`.
+
+    With an in-memory store the ingest shares the services' recorder, so both see the
+    same events; on SQLite and PostgreSQL it opens a process recorder on the same tables."""
+    services = services or open_services(settings)
+    location = settings.store
+    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
+    shared = services.lfr.recorder if location.kind == "memory" else None
+    keys = BatchKeys(services.vault.keys)
+    return IngestService(
+        env,
+        shared_recorder=shared,
+        keys=keys,
+        probe_keys=ingest_keys(settings),
+        sealer=Vault(keys, services.vault.kek),  # type: ignore[arg-type]
+        policy=services.lfr.policy,
+        clock=services.lfr.clock,
+    )

@@ -13,9 +13,13 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from ledger.legacy import legacy_published, migrate_store
 from ledger.note import KeyType, NoteError, PublicKey, SigningKey, valid_name
+from ledger.pgstore import PostgresLedgerStore
 from ledger.service import Ledger, LedgerError
+from ledger.sqlitestore import SQLiteLedgerStore
 from ledger.witness_http import WitnessEndpoint
+from services.errors import ConfigurationError
 
 
 def open_ledger(settings: Any, recorder: Any = None, *, read_only: bool = False) -> Ledger:
@@ -41,7 +45,6 @@ def open_ledger(settings: Any, recorder: Any = None, *, read_only: bool = False)
 
 
 def _migrate(ledger: Ledger, published: Path) -> None:
-    from ledger.legacy import legacy_published, migrate_store
 
     assert ledger.key is not None
     migrate_store(ledger.store, ledger.origin, ledger.key)
@@ -53,7 +56,6 @@ def _migrate(ledger: Ledger, published: Path) -> None:
 def ledger_origin(settings: Any, key: SigningKey | None, log_key: PublicKey | None) -> str:
     """The log's origin: the configured one, else (development) one derived from this
     installation's log key, so no two installations share a name."""
-    from runtime.errors import ConfigurationError
 
     origin = str(settings.ledger_origin or "").strip()
     if origin:
@@ -71,7 +73,6 @@ def ledger_origin(settings: Any, key: SigningKey | None, log_key: PublicKey | No
 
 def witness_endpoints(settings: Any) -> list[WitnessEndpoint]:
     """The witnesses in the settings (`<vkey> <URL>`, comma-separated)."""
-    from runtime.errors import ConfigurationError
 
     try:
         return [WitnessEndpoint.parse(t) for t in settings.ledger_witnesses.split(",") if t.strip()]
@@ -85,7 +86,6 @@ def ledger_keys(
     """The signing key (None if read-only and missing), the trusted verifier keys, and the
     log's key: the signing key's, else the single trusted Ed25519 key named like the origin
     (or the only Ed25519 one when no origin is set)."""
-    from runtime.errors import ConfigurationError
 
     try:
         trusted = [PublicKey.parse(k) for k in settings.ledger_trusted_keys.split(",") if k.strip()]
@@ -117,8 +117,6 @@ def _store_of(recorder: Any) -> Any:
 
 def store_from_settings(settings: Any) -> Any:
     """The ledger store of the database the settings name (tables created if missing)."""
-    from ledger.pgstore import PostgresLedgerStore
-    from ledger.sqlitestore import SQLiteLedgerStore
 
     location = settings.store
     if location.kind == "memory":

@@ -7,7 +7,10 @@ import threading
 from typing import Any
 from uuid import UUID
 
-from runtime.bootstrap import Services
+from recognition.transport import InProcessBroker
+from runtime.bootstrap import Services, open_ingest
+from runtime.worker import recognise
+from services.ingest import drain_broker
 from services.worker_link import DomainWatchlistProvider
 
 
@@ -20,10 +23,6 @@ def run_worker_in_process(
 ) -> dict[str, Any]:
     """Runs the worker over `source` (a path, URL or VideoSource); its match and faces-seen
     events reach the store as they come. Returns the worker's totals."""
-    from cli.commands.recognition import recognise
-    from recognition.transport import InProcessBroker
-    from services.ingest import drain_broker, open_ingest
-
     ingest = open_ingest(services.settings, services)
     # In one process too, the crops the worker emits are sealed to the ingest's key.
     broker = InProcessBroker(ingest.probe_keys.sealer)

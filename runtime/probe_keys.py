@@ -13,8 +13,8 @@ from __future__ import annotations
 import base64
 
 from recognition.sealing import ProbeKeyPair, ProbeSealer
-from runtime.errors import ConfigurationError
 from runtime.settings import Settings
+from services.errors import ConfigurationError
 
 
 def ingest_keys(settings: Settings) -> ProbeKeyPair:

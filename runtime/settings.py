@@ -14,7 +14,7 @@ from platformdirs import user_data_dir
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from runtime.errors import ConfigurationError
+from services.errors import ConfigurationError
 
 Environment = Literal["development", "production"]
 

@@ -37,7 +37,6 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
-from adapters.vault import Vault
 from domain.access import BoundWorker, worker
 from domain.deployment import Deployment
 from domain.errors import DomainError
@@ -364,29 +363,3 @@ def drain_broker(ingest: IngestService, broker: Any, max_messages: int = 2000) -
             messages.append(Message(item.topic, 0, next_offset[item.topic], item.value, item.key))
             next_offset[item.topic] += 1
         report.add(ingest_batch(ingest, messages))
-
-
-def open_ingest(settings: Any, services: Any = None) -> IngestService:
-    """The ingest over the configured store, sharing the vault (and clock) of `services`.
-
-    With an in-memory store the ingest shares the services' recorder, so both see the
-    same events; on SQLite and PostgreSQL it opens a process recorder on the same tables."""
-    if services is None:
-        from runtime.bootstrap import open_services
-
-        services = open_services(settings)
-    location = settings.store
-    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
-    shared = services.lfr.recorder if location.kind == "memory" else None
-    keys = BatchKeys(services.vault.keys)
-    from runtime.probe_keys import ingest_keys
-
-    return IngestService(
-        env,
-        shared_recorder=shared,
-        keys=keys,
-        probe_keys=ingest_keys(settings),
-        sealer=Vault(keys, services.vault.kek),  # type: ignore[arg-type]
-        policy=services.lfr.policy,
-        clock=services.lfr.clock,
-    )

@@ -22,12 +22,16 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.application import Application
 
+from domain.errors import NotFound
+from ledger.proofs import check_row_inclusion, row_to_json
+from ledger.service import Ledger, LedgerError
 from projections.base import Projector
 from projections.retention_projection import (
     DEPLOYMENTS_TABLE,
@@ -49,9 +53,21 @@ __all__ = [
     "load_state",
     "prove_erasures",
     "retention_view",
+    "rules_from",
 ]
 
 log = logging.getLogger(__name__)
+
+
+class RetentionSettings(Protocol):
+    """The settings the rules are read from (`runtime.settings.Settings`)."""
+
+    @property
+    def alert_retention_days(self) -> int: ...
+    @property
+    def watchlist_retention_hours(self) -> int: ...
+    @property
+    def retention_margin_minutes(self) -> int: ...
 STATUSES = ("live", "due", "overdue", "held", "erased")
 
 
@@ -287,18 +303,14 @@ def checked_state(
     return _state_of(items, deployments, position), checked
 
 
-def prove_erasures(settings: Any, app: Application, erased: list[Item]) -> dict[str, Any]:
+def prove_erasures(open_ledger: Callable[[], Ledger], erased: list[Item]) -> dict[str, Any]:
     """For each erased item, the inclusion proof of its erasure event in a signed checkpoint
     (one is made when the latest does not yet cover the event), checked before it is given.
-    `settings` is a `runtime.settings.Settings` (duck-typed)."""
+    The ledger is opened only when there is an erasure to prove."""
     if not erased:
         return {}
-    from ledger.proofs import check_row_inclusion, row_to_json
-    from ledger.service import LedgerError
-    from runtime.ledger_wiring import open_ledger
-
     try:
-        ledger = open_ledger(settings, app.recorder)
+        ledger = open_ledger()
         latest = ledger.latest_checkpoint()
         newest = max(int(i.erasure["notification_id"]) for i in erased)
         if latest is None or latest.tree_size < newest:
@@ -323,18 +335,29 @@ def prove_erasures(settings: Any, app: Application, erased: list[Item]) -> dict[
     return proofs
 
 
-def erasure_proof(settings: Any, services: Any, subject_id: Any) -> dict[str, Any]:
+def erasure_proof(
+    lfr: Any,
+    vault: Any,
+    rules: RetentionRules,
+    open_ledger: Callable[[], Ledger],
+    subject_id: Any,
+) -> dict[str, Any]:
     """One item's retention record with, once erased, the ledger proof of its erasure event and
-    whether its data key is destroyed (`services`: a `runtime.bootstrap.Services`)."""
-    from domain.errors import NotFound
-    from services.sweeper import rules_from
-
-    view = retention_view(services.lfr, rules_from(settings), services.lfr.clock())
+    whether its data key is destroyed."""
+    view = retention_view(lfr, rules, lfr.clock())
     item = next((i for i in view.items if i.item_id == str(subject_id)), None)
     if item is None:
         raise NotFound(f"no personal data is recorded under {subject_id}")
     document = item.to_json()
-    document["key_destroyed"] = services.vault.is_destroyed(item.item_id)
+    document["key_destroyed"] = vault.is_destroyed(item.item_id)
     erased = [item] if item.erasure else []  # an item not erased yet has nothing to prove
-    document["erasure_proof"] = prove_erasures(settings, services.lfr, erased).get(item.item_id)
+    document["erasure_proof"] = prove_erasures(open_ledger, erased).get(item.item_id)
     return document
+
+
+def rules_from(settings: RetentionSettings) -> RetentionRules:
+    return RetentionRules(
+        alert_retention=timedelta(days=settings.alert_retention_days),
+        watchlist_retention=timedelta(hours=settings.watchlist_retention_hours),
+        margin=timedelta(minutes=settings.retention_margin_minutes),
+    )

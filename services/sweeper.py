@@ -15,30 +15,58 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
+from domain.alert import Alert
+from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, DomainError
 from domain.values import Actor, Role
-from runtime.bootstrap import Services
-from runtime.settings import Settings
+from domain.watchlist import WatchlistEntry
 from services.lfr import LfrService
-from services.retention import Item, RetentionRules, RetentionView, retention_view
+from services.retention import (
+    Item,
+    RetentionSettings,
+    RetentionView,
+    retention_view,
+    rules_from,
+)
+
+
+class SweepSettings(RetentionSettings, Protocol):
+    @property
+    def deployment_clock_s(self) -> float: ...
+    @property
+    def retention_sweep_interval_s(self) -> float: ...
+
+
+class Keys(Protocol):
+    """What the sweeper needs of the vault (`adapters.vault.Vault`)."""
+
+    def deferred_destruction(self) -> AbstractContextManager[list[str]]: ...
+    def destroy_many(self, subject_ids: Sequence[str]) -> int: ...
+    def live_among(self, subject_ids: Sequence[str]) -> list[str]: ...
+    def purge(self) -> int: ...
+
+
+class Services(Protocol):
+    """The parts of the running system the sweeper works on (`runtime.bootstrap.Services`)."""
+
+    @property
+    def settings(self) -> SweepSettings: ...
+    @property
+    def lfr(self) -> LfrService: ...
+    @property
+    def vault(self) -> Keys: ...
+
 
 SWEEPER = Actor("retention-sweeper", Role.SYSTEM)
 BATCH = 500
 log = logging.getLogger(__name__)
-
-
-def rules_from(settings: Settings) -> RetentionRules:
-    return RetentionRules(
-        alert_retention=timedelta(days=settings.alert_retention_days),
-        watchlist_retention=timedelta(hours=settings.watchlist_retention_hours),
-        margin=timedelta(minutes=settings.retention_margin_minutes),
-    )
 
 
 @dataclass
@@ -155,8 +183,6 @@ def _erase_one(
 
 
 def _is_erased(services: Services, kind: str, item_id: UUID) -> bool:
-    from domain.alert import Alert
-    from domain.watchlist import WatchlistEntry
 
     cls: Any = Alert if kind == "alert" else WatchlistEntry
     return bool(services.lfr.load(cls, item_id).erased)
@@ -164,7 +190,6 @@ def _is_erased(services: Services, kind: str, item_id: UUID) -> bool:
 
 def _close_watchlists(services: Services, view: RetentionView, result: SweepResult) -> None:
     """Record the whole watchlist erased once every entry of an ended deployment is."""
-    from domain.deployment import Deployment
 
     entries: dict[str, list[Item]] = {}
     for item in view.items:

@@ -21,6 +21,7 @@ from typing import Any
 
 from domain.errors import ConcurrentChange, DomainError
 from domain.values import Actor, Role
+from recognition.enrol import EnrolmentError, template_from_image
 from services.watchlist_import import Upload, UploadLimits, UploadRefused, details_of, open_upload
 
 ARCHIVE = "upload.zip"
@@ -82,7 +83,6 @@ class Importer:
 
     def enrol(self, job: UploadJob, upload: Upload, row: dict[str, str], engine: Any) -> str:
         """Adds one entry; returns the reason it was refused, or '' when added."""
-        from recognition.enrol import EnrolmentError, template_from_image
 
         folder = row.get("folder", "")
         try:

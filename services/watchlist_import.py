@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from api.schemas import MAX_LINE, MAX_TEXT, refuse_control
+from domain.text import MAX_LINE, MAX_TEXT, refuse_control
 from domain.values import SensitiveFlag, WatchlistCategory
 from domain.watchlist import EntryDetails
 

@@ -20,6 +20,8 @@ from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.values import Role
+from ledger.proofs import row_to_json
+from ledger.service import LedgerError
 
 router = APIRouter(tags=["auditor"], responses=REFUSALS)
 
@@ -29,7 +31,6 @@ auditor_or_dpo = allow(Role.AUDITOR, Role.DPO)
 
 def _ledger_call(call: Any, *args: Any, **kwargs: Any) -> Any:
     """Runs a ledger request; the ledger's refusals (unknown entry, bad sizes) are 4xx."""
-    from ledger.service import LedgerError
 
     try:
         return call(*args, **kwargs)
@@ -103,7 +104,6 @@ def inclusion(
     _: Principal = Depends(auditor),
     api: ApiState = Depends(api_state),
 ) -> Any:
-    from ledger.proofs import row_to_json
 
     if notification_id < 1:
         raise HTTPException(422, "notification_id: must be 1 or more")

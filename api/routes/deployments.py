@@ -14,6 +14,7 @@ from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.deployment import Deployment
 from domain.values import Role
+from projections.register import counts_of
 
 router = APIRouter(prefix="/deployments", tags=["deployments"], responses=REFUSALS)
 
@@ -250,7 +251,6 @@ def read_report_pdf(
 def publish(
     deployment_id: UUID, who: Principal = Depends(gold), api: ApiState = Depends(api_state)
 ) -> schemas.Done:
-    from projections.register import counts_of
 
     row = api.read_models().register_row(deployment_id)
     api.lfr.publish_register_entry(who.actor, deployment_id, counts_of(row) if row else {})

@@ -15,6 +15,7 @@ from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.values import Role
+from ledger.tiles import TileNotFound, parse_tile
 
 router = APIRouter(prefix="/ledger", tags=["ledger tiles"], responses=REFUSALS)
 
@@ -29,7 +30,6 @@ def _octets(data: bytes) -> Response:
 
 
 def _tile(call: Any, level: str, rest: str) -> Any:
-    from ledger.tiles import TileNotFound, parse_tile
 
     try:
         return call(parse_tile(level, rest))

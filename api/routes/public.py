@@ -20,6 +20,7 @@ from api import schemas, views
 from api.errors import REFUSALS
 from api.register_proofs import key_fingerprint
 from api.state import ApiState, api_state
+from projections.exports import register_bytes
 
 router = APIRouter(
     prefix="/public",
@@ -127,7 +128,6 @@ async def register_parquet(
     filters = _filters(borough, use_case)
 
     def build() -> bytes:
-        from projections.exports import register_bytes
 
         return register_bytes(_rows(api, filters), "parquet")
 

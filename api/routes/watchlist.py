@@ -18,6 +18,7 @@ from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, RuleViolation
 from domain.values import Role
 from domain.watchlist import EntryDetails, WatchlistEntry
+from recognition.enrol import EnrolmentError, template_from_image
 from services.upload_jobs import Importer, UploadJob, UploadJobs
 from services.watchlist_import import UploadRefused, archive_of
 
@@ -152,7 +153,6 @@ def add_entry(
     who: Principal = Depends(compilers),
     api: ApiState = Depends(api_state),
 ) -> schemas.Created:
-    from recognition.enrol import EnrolmentError, template_from_image
 
     api.lfr.require_appointed(who.actor, deployment_id, "add to the watchlist")
     try:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api.register_proofs import key_fingerprint
 from api.state import ApiState, api_state
 from api.web import charts
 from domain.values import (
@@ -201,7 +202,6 @@ def _register_page(
     since: date | None,
     until: date | None,
 ) -> HTMLResponse:
-    from api.register_proofs import key_fingerprint
 
     models = api.read_models(public=True)
     everything = models.public_register_rows()

@@ -8,8 +8,12 @@ from types import FrameType
 
 import uvicorn
 
-from runtime.errors import UserError
+from api.app import create_app
+from ledger.schedule import start_checkpointing
+from runtime.bootstrap import open_services
 from runtime.settings import Settings
+from services.errors import UserError
+from services.sweeper import start_deployment_clock, start_sweeper
 
 GRACE_S = 5
 
@@ -28,12 +32,9 @@ class _Server(uvicorn.Server):
 
 
 def run_api(args: argparse.Namespace, settings: Settings) -> int:
-    from api.app import create_app
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a TCP port")
-    from runtime.bootstrap import open_services
-    from services.sweeper import start_deployment_clock, start_sweeper
 
     services = open_services(settings)
     app = create_app(settings, services)
@@ -43,7 +44,6 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     # Deployments end by themselves when their authority stops covering them.
     _, stop_clock = start_deployment_clock(services)
     # Checkpoints are signed, published and witnessed whenever the log has grown.
-    from ledger.schedule import start_checkpointing
 
     _, stop_checkpoints = start_checkpointing(
         app.state.api.ledger(), settings.ledger_checkpoint_interval_s

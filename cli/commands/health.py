@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 
 from adapters.heartbeat import heartbeat_path, read_heartbeat
-from runtime.errors import UserError
 from runtime.settings import Settings
+from services.errors import UserError
 
 
 def check_api(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,8 +10,15 @@ import threading
 import time
 from typing import Any
 
-from runtime.errors import UserError
+from adapters.kafka_ingest import KafkaIngest
+from ledger.schedule import start_checkpointing
+from recognition.transport import TopicPlan
+from runtime.bootstrap import open_ingest
+from runtime.ledger_wiring import open_ledger
 from runtime.settings import Settings
+from services.broker_log import BrokerLogChangedError, ResetPolicy
+from services.errors import UserError
+from services.ingest import IngestReport
 
 
 def _warnings_to_stderr() -> None:
@@ -49,10 +56,6 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
             "LFR_KAFKA_BOOTSTRAP is not set: without Kafka the embedded default "
             "ingests in-process (lfr demo)"
         )
-    from adapters.kafka_ingest import KafkaIngest
-    from recognition.transport import TopicPlan
-    from services.broker_log import BrokerLogChangedError, ResetPolicy
-    from services.ingest import IngestReport, open_ingest
 
     _warnings_to_stderr()
     stop = threading.Event()
@@ -87,8 +90,6 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     print(f"ingest: reading {settings.kafka_bootstrap}", file=sys.stderr, flush=True)
-    from ledger.schedule import start_checkpointing
-    from runtime.ledger_wiring import open_ledger
 
     # What is ingested is covered by a signed, published checkpoint within the interval
     # (an in-memory store lives and dies with its process: nothing to publish for it).

@@ -10,11 +10,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from api.register_proofs import key_fingerprint
 from ledger.checkpoint import Checkpoint, CheckpointError, read_checkpoint
+from ledger.export import ParquetSource
+from ledger.proofs import row_to_json
 from ledger.service import Ledger, LedgerError
-from runtime.errors import UserError
-from runtime.ledger_wiring import open_ledger
+from ledger.verify import VerificationReport, verify_source
+from runtime.ledger_wiring import ledger_keys, open_ledger
 from runtime.settings import Settings
+from services.errors import UserError
 
 
 @contextmanager
@@ -53,7 +57,6 @@ def verify(args: Namespace, settings: Settings) -> int:
         try:
             ledger = open_ledger(settings, read_only=True)
         except LedgerError as error:  # an unreadable store does not verify
-            from ledger.verify import VerificationReport
 
             report = VerificationReport(0, "")
             report.fail(str(error))
@@ -67,14 +70,11 @@ def verify(args: Namespace, settings: Settings) -> int:
 
 
 def _verify_export(folder: Path, settings: Settings, extra: list[Checkpoint]) -> Any:
-    from ledger.export import ParquetSource
-    from ledger.verify import verify_source
 
     try:
         source = ParquetSource(folder)
     except (FileNotFoundError, OSError) as error:
         raise UserError(str(error)) from None
-    from runtime.ledger_wiring import ledger_keys
 
     _, trusted, log_key = ledger_keys(settings, read_only=True)
     keys = [*trusted, *([log_key] if log_key else [])]
@@ -102,7 +102,6 @@ def checkpoint(args: Namespace, settings: Settings) -> int:
 
 def prove(args: Namespace, settings: Settings) -> int:
     """The inclusion proof of the event with notification id SEQ in the latest checkpoint."""
-    from ledger.proofs import row_to_json
 
     with _ledger(settings) as ledger:
         proof, row = ledger.prove_inclusion(args.seq)
@@ -160,8 +159,6 @@ def key(args: Namespace, settings: Settings) -> int:
     can read it apart from this system (the public register page prints the same, and its
     Verify accepts only signatures by that key). With --vkey only the C2SP verifier key, to
     give to verifiers and witnesses (what `lfr ledger vkey` printed)."""
-    from api.register_proofs import key_fingerprint
-    from runtime.ledger_wiring import ledger_keys
 
     _, _, log_key = ledger_keys(settings, read_only=True)
     if log_key is None:

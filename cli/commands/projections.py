@@ -10,13 +10,13 @@ import threading
 import time
 from typing import Any
 
+from runtime.bootstrap import open_read_models
 from runtime.settings import Settings
 
 
 def run_projections(args: argparse.Namespace, settings: Settings) -> int:
     """Catches up (after dropping everything, with --rebuild), then follows new events
     until SIGINT or SIGTERM; with --once it exits after catching up."""
-    from projections import open_read_models
 
     models = open_read_models(settings)
     started = time.perf_counter()

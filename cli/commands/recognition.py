@@ -4,93 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from runtime.errors import UserError
+from adapters.heartbeat import Heartbeat, heartbeat_path
+from recognition.evaluation import evaluate, plot
+from recognition.heldout import evaluate_split
+from recognition.transport import KafkaSink
+from runtime.bootstrap import open_services
+from runtime.live import run_worker_in_process
+from runtime.probe_keys import worker_sealer
 from runtime.settings import Settings
-
-
-def load_engine_or_fail(settings: Settings) -> Any:
-    """The configured face engine; a missing model is a one-line user error."""
-    from recognition.engines import EngineUnavailable, load_engine
-
-    try:
-        return load_engine(settings)
-    except EngineUnavailable as error:
-        raise UserError(f"face engine {settings.face_engine}: {error}") from error
-
-
-def quality_policy(settings: Settings) -> Any:
-    from recognition.quality import QualityPolicy
-
-    return QualityPolicy(
-        min_face_px=settings.quality_min_face_px,
-        min_sharpness=settings.quality_min_sharpness,
-        max_yaw=settings.quality_max_yaw,
-    )
-
-
-def print_progress(stats: Any) -> None:
-    rates = stats.rates()
-    print(
-        f"lfr worker: {stats.frames} frames ({rates['frames_per_s']:.1f}/s), "
-        f"{stats.faces_seen} faces ({rates['faces_per_s']:.1f}/s), "
-        f"{stats.alerts} alerts ({rates['alerts_per_s']:.2f}/s)"
-        + (
-            f", {stats.frames_dropped} frames dropped: falling behind"
-            if stats.frames_dropped
-            else ""
-        ),
-        file=sys.stderr,
-        flush=True,
-    )
-
-
-def open_source(source: str) -> Any:
-    """The video source, or a one-line user error saying why it cannot be read."""
-    from recognition.capture import SourceError, VideoSource
-
-    try:
-        return VideoSource(source)
-    except SourceError as error:
-        raise UserError(str(error)) from error
-
-
-def recognise(
-    settings: Settings,
-    provider: Any,
-    sink: Any,
-    deployment_id: str,
-    source: Any,
-    camera_id: str = "camera-1",
-    engine: Any = None,
-    heartbeat: Any = None,
-) -> Any:
-    """Run the worker over `source` (a path, URL or `VideoSource`) until it ends or the
-    deployment ends; returns the `WorkerStats`. `lfr demo` calls this with its
-    in-process broker's sink and its own provider.
-    """
-    from recognition.capture import SourceError
-    from recognition.quality import QualityGate
-    from recognition.worker import RecognitionWorker, WorkerConfig
-
-    engine = engine or load_engine_or_fail(settings)
-    video = open_source(source) if isinstance(source, str) else source
-    config = WorkerConfig(deployment_id=deployment_id, camera_id=camera_id)
-    gate = QualityGate(quality_policy(settings))
-    def progress(stats: Any) -> None:
-        print_progress(stats)
-        if heartbeat is not None:  # written from the frame loop: stale when frames stop
-            heartbeat.beat({"frames": stats.frames, "frames_dropped": stats.frames_dropped})
-
-    worker = RecognitionWorker(engine, provider, sink, config, gate, progress=progress)
-    try:
-        return worker.run(video)
-    except SourceError as error:
-        raise UserError(str(error)) from error
+from runtime.worker import load_engine_or_fail, open_source, quality_policy, recognise
+from services.errors import UserError
+from services.worker_link import DomainWatchlistProvider
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -98,13 +26,6 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     With LFR_KAFKA_BOOTSTRAP the events go to Kafka for `lfr ingest`; without it (the embedded
     default) the ingest runs in this process and writes the alerts straight into the store."""
-    from adapters.heartbeat import Heartbeat, heartbeat_path
-    from recognition.transport import KafkaSink
-    from runtime.bootstrap import open_services
-    from runtime.live import run_worker_in_process
-    from runtime.probe_keys import worker_sealer
-    from services.worker_link import DomainWatchlistProvider
-
     deployment = parse_deployment_id(args.deployment)
     engine = load_engine_or_fail(settings)
     video = open_source(args.source)  # a bad source fails before anything else starts
@@ -152,8 +73,6 @@ def parse_deployment_id(text: str) -> UUID:
 def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
     """`lfr eval faces DIR [--distractors DIR] [--watchlist-size N] [--whole] [--out PNG]
     [--json]`: by default, tuned on one half of DIR's identities and reported on the other."""
-    from recognition.evaluation import evaluate, plot
-    from recognition.heldout import evaluate_split
 
     root = Path(args.dir)
     if not root.is_dir():

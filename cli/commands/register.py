@@ -11,8 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from runtime.errors import UserError
+from projections.exports import register_bytes
+from runtime.bootstrap import open_read_models
 from runtime.settings import Settings
+from services.errors import UserError
 
 SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
 
@@ -31,8 +33,6 @@ def _format(args: argparse.Namespace) -> str:
 def export(args: argparse.Namespace, settings: Settings) -> int:
     """Writes the public register (caught up first: published data only, as `/public/register`
     serves it) to --out, or to standard output."""
-    from projections import open_read_models
-    from projections.exports import register_bytes
 
     fmt = _format(args)
     if fmt == "parquet" and not args.out:

@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 from uuid import UUID
 
-from runtime.errors import UserError
 from runtime.settings import Settings
+from services.errors import UserError
 
 FORMATS = ("pdf", "html")
 

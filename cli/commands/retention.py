@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runtime.bootstrap import open_services
-from runtime.errors import UserError
 from runtime.settings import Settings
+from services.errors import UserError
 from services.retention import Item, RetentionView, prove_erasures, retention_view
-from services.sweeper import plan, rules_from
+from services.sweeper import plan
 from services.sweeper import sweep as run_sweep
 
 SHOWN = 20
@@ -86,8 +86,8 @@ def _as_of(text: str, settings: Settings) -> datetime:
 def report(args: argparse.Namespace, settings: Settings) -> int:
     """What is live, due, overdue, held and erased, with the ledger proof of each erasure."""
     services = open_services(settings)
-    view = retention_view(services.lfr, rules_from(settings), datetime.now(UTC))
-    proofs = prove_erasures(settings, services.lfr, view.by_status("erased"))
+    view = retention_view(services.lfr, services.retention_rules, datetime.now(UTC))
+    proofs = prove_erasures(services.ledger, view.by_status("erased"))
     tampered = bool(view.integrity.get("rebuilt_from_events"))
     if args.json:
         document = view.to_json()

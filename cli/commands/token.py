@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from api.auth import TokenError, issue_token
-from runtime.errors import UserError
+from domain.deployment import Deployment
+from domain.errors import NotFound
+from runtime.bootstrap import open_services
 from runtime.settings import Settings
+from services.errors import UserError
 
 if TYPE_CHECKING:
     from domain.deployment import Deployment
@@ -83,9 +86,6 @@ def _require_authorised_cameras(
     settings: Settings, deployment_id: UUID, cameras: list[str]
 ) -> Deployment:
     """A worker's token names only cameras the deployment's authority covers."""
-    from domain.deployment import Deployment
-    from domain.errors import NotFound
-    from runtime.bootstrap import open_services
 
     try:
         deployment = open_services(settings).lfr.load(Deployment, deployment_id)

@@ -16,8 +16,10 @@ from argparse import Namespace
 from pathlib import Path
 
 from ledger.note import KeyType, NoteError, PublicKey, SigningKey
-from runtime.errors import UserError
+from ledger.witness import Witness
+from ledger.witness_http import witness_server
 from runtime.settings import Settings
+from services.errors import UserError
 
 
 def witness_key(state: Path, name: str) -> SigningKey:
@@ -47,8 +49,6 @@ def vkey(args: Namespace, settings: Settings) -> int:
 
 def serve(args: Namespace, settings: Settings) -> int:
     """Serve `POST /add-checkpoint` until interrupted."""
-    from ledger.witness import Witness
-    from ledger.witness_http import witness_server
 
     try:
         logs = [PublicKey.parse(text) for text in args.log]

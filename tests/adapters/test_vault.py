@@ -14,8 +14,8 @@ import pytest
 from adapters.vault import MemoryKeyStore, SqlKeyStore, Vault
 from domain.errors import DataErased
 from runtime.bootstrap import open_services
-from runtime.errors import ConfigurationError
 from runtime.settings import Settings, StoreLocation
+from services.errors import ConfigurationError
 
 KEK = bytes(range(32))
 

@@ -17,9 +17,8 @@ from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.values import Adjudication, Disposal, EngagementOutcome
 from ledger.checkpoint import Checkpoint, PublicKey
 from ledger.proofs import InclusionProof, check_row_inclusion, row_from_json
-from projections import open_read_models
 from projections.register import counts_of
-from runtime.bootstrap import open_services
+from runtime.bootstrap import open_read_models, open_services
 from runtime.settings import Settings
 from tests.scenario import ENGAGER, GOLD, OPERATOR, Scenario, start_clock
 

@@ -29,8 +29,8 @@ def test_bad_database_url_is_a_one_line_error(
 
 
 def test_production_refuses_a_missing_key(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from runtime.errors import ConfigurationError
     from runtime.settings import Settings
+    from services.errors import ConfigurationError
 
     settings = Settings(env="production", data_dir=tmp_path)
     with pytest.raises(

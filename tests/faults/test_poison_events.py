@@ -17,10 +17,9 @@ from uuid import UUID
 import orjson
 import pytest
 
-from projections import open_read_models
 from projections.audit import TimelineProjection
 from projections.recorded import Recorded
-from runtime.bootstrap import open_services
+from runtime.bootstrap import open_read_models, open_services
 from runtime.settings import Settings
 from tests.faults.served import served_api
 from tests.scenario import APPLICANT, OPERATOR, Scenario, entry, start_clock, template_of

@@ -118,8 +118,8 @@ def test_open_ledger_takes_the_key_from_the_settings(tmp_path: Path) -> None:
 
 
 def test_production_refuses_a_missing_signing_key(tmp_path: Path) -> None:
-    from runtime.errors import ConfigurationError
     from runtime.settings import Settings
+    from services.errors import ConfigurationError
 
     settings = Settings(env="production", data_dir=tmp_path, database_url="memory:")
     with pytest.raises(ConfigurationError, match="LEDGER_SIGNING_KEY"):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from projections import ReadModels, open_read_models
+from projections import ReadModels
 from recognition.events import MatchEvent, utc_iso
-from runtime.bootstrap import Services, open_services
+from runtime.bootstrap import Services, open_ingest, open_read_models, open_services
 from runtime.settings import Settings
-from services.ingest import IngestService, open_ingest
+from services.ingest import IngestService
 from tests.scenario import Clock, Scenario, probe_jpeg, start_clock
 
 

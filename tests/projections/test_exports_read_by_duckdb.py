@@ -14,10 +14,9 @@ import pytest
 
 from cli.main import main
 from ledger.export import SCHEMA_VERSION
-from projections import open_read_models
 from projections.exports import REGISTER_SCHEMA, REGISTER_SCHEMA_VERSION
 from projections.register import counts_of
-from runtime.bootstrap import open_services
+from runtime.bootstrap import open_read_models, open_services
 from runtime.ledger_wiring import open_ledger
 from runtime.settings import Settings
 from tests.projections.test_public_register import _engaged_and_reported

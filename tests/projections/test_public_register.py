@@ -15,10 +15,9 @@ from domain.alert import TOLD_AND_GIVEN_LEAFLET
 from domain.errors import RuleViolation
 from domain.publication import PUBLIC_COLUMNS, PublicRecord
 from domain.values import Adjudication, Disposal, EngagementOutcome, PreDeploymentCheck
-from projections import open_read_models
 from projections.readmodels import ReadModels
 from projections.register import REGISTER_COLUMNS, counts_of
-from runtime.bootstrap import Services, open_services
+from runtime.bootstrap import Services, open_read_models, open_services
 from runtime.settings import Settings
 from tests.scenario import ENGAGER, GOLD, OPERATOR, Scenario, start_clock
 

@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import NotFound
 from domain.values import Adjudication
-from projections import open_read_models
+from runtime.bootstrap import open_read_models
 from services.report import cancellation_report_html, submit_cancellation_report
 from tests.projections.conftest import World, make_world
 from tests.projections.test_register import run_deployment

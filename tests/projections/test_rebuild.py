@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from projections import open_read_models
 from projections.alerts import ALERTS_TABLE, AlertsProjection
 from projections.audit import TIMELINE_TABLE
 from projections.base import Batch, ReadModelProjection
@@ -18,6 +17,7 @@ from projections.recorded import Recorded
 from projections.retention_projection import ITEMS_TABLE
 from projections.tables import Table
 from projections.views import PostgresView, SQLiteView
+from runtime.bootstrap import open_read_models
 from tests.projections.conftest import World, make_world
 from tests.projections.test_read_models import all_tables
 

@@ -199,8 +199,8 @@ def test_no_face_template_name_or_note_in_the_auditors_exports_proofs_views_or_p
     tmp_path: Path, shared_dir: Path, clock: Clock
 ) -> None:
     from ledger.proofs import row_to_json
-    from projections import open_read_models
     from projections.exports import register_bytes
+    from runtime.bootstrap import open_read_models
     from runtime.ledger_wiring import open_ledger
 
     people = faces(shared_dir)

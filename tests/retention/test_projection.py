@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from domain.alert import HoldBasis, HoldRequest
-from projections import open_read_models
 from projections.retention_projection import DEPLOYMENTS_TABLE, ITEMS_TABLE
-from runtime.bootstrap import Services, open_services
+from runtime.bootstrap import Services, open_read_models, open_services
 from runtime.settings import Settings
 from services.retention import load_state, retention_view
 from services.sweeper import rules_from, sweep

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.errors import ConfigurationError
 from runtime.settings import Settings
+from services.errors import ConfigurationError
 
 
 def test_plaintext_is_the_default_on_a_private_network(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from recognition.events import MatchEvent
 from recognition.sealing import ProbeKeyPair, SealError, public_key_base64
-from runtime.errors import ConfigurationError
 from runtime.probe_keys import ingest_keys, worker_sealer
 from runtime.settings import Settings
+from services.errors import ConfigurationError
 
 
 def test_in_development_the_key_is_made_once_and_the_worker_seals_to_its_public_half(

@@ -14,8 +14,7 @@ import pytest
 from api.app import create_app
 from api.register_proofs import key_fingerprint
 from cli.main import main
-from projections import open_read_models
-from runtime.bootstrap import open_services
+from runtime.bootstrap import open_read_models, open_services
 from runtime.settings import Settings
 from tests.scenario import start_clock
 from tests.web.browser import console_errors, screenshot, wait

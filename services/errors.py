@@ -1,4 +1,5 @@
-"""Errors the command line reports as a one-line reason."""
+"""Errors a user can fix (bad input, a missing or wrong setting): the command line reports
+each as a one-line reason, the API as a 4xx."""
 
 
 class UserError(Exception):
