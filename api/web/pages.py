@@ -21,6 +21,7 @@ from domain.values import (
     DecisionArea,
     Disposal,
     EngagementOutcome,
+    PreDeploymentCheck,
     SensitiveFlag,
     UseCase,
 )
@@ -41,6 +42,7 @@ SHOWN_COLUMNS = (
 PAGES = {
     "alerts": ("Alert queue", ["operator", "engagement_officer"]),
     "applications": ("Applications", ["authorising_officer", "applicant", "gold", "auditor"]),
+    "deployments": ("Deployments", ["gold", "authorising_officer", "applicant", "auditor"]),
     "dpo": ("Data protection", ["dpo"]),
 }
 
@@ -116,6 +118,20 @@ def applications(request: Request, application_id: UUID | None = None) -> HTMLRe
         sections=[(s.value, _title(s.value)) for s in ApplicationSection],
         decision_areas=[(a.value, _title(a.value)) for a in DecisionArea],
         sensitive_flags=[(f.value, _title(f.value)) for f in SensitiveFlag],
+    )
+
+
+@router.get("/deployments", response_class=HTMLResponse)
+@router.get("/deployments/{deployment_id}", response_class=HTMLResponse)
+def deployments(request: Request, deployment_id: UUID | None = None) -> HTMLResponse:
+    return render(
+        request,
+        "deployment.html",
+        page="deployments",
+        title="Deployments",
+        roles=PAGES["deployments"][1],
+        deployment_id=str(deployment_id or ""),
+        checks=[(c.value, _title(c.value)) for c in PreDeploymentCheck],
     )
 
 
