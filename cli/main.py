@@ -386,9 +386,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def _health_commands(commands: Any) -> None:
     _, health_cmds = _group(commands, "health", "readiness checks for containers")
@@ -403,3 +400,7 @@ def _health_commands(commands: Any) -> None:
     health_worker = health_cmds.add_parser("worker", help="the worker is reading frames")
     health_worker.add_argument("--camera", default="camera-1")
     health_worker.add_argument("--max-age", type=float, default=30.0, help="seconds")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -42,6 +42,11 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], set[str]]] = {
         ["store: postgres", "plain DELETE of the same rows", "ratio erasure/delete time"],
         {"pg"},
     ),
+    "growth": (
+        [],
+        ["latest_checkpoint()", "register read p95", "index version per alert", "copy"],
+        {"pg"},
+    ),
 }
 
 
@@ -50,9 +55,7 @@ def module_of(name: str) -> str:
 
 
 def test_every_benchmark_under_bench_is_run_here() -> None:
-    found = {
-        p.stem for p in (ROOT / "bench").glob("*.py") if p.stem not in ("__init__", "common")
-    }
+    found = {p.stem for p in (ROOT / "bench").glob("*.py") if p.stem not in ("__init__", "common")}
     assert found == {module_of(name) for name in BENCHMARKS}
 
 
