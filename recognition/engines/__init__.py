@@ -35,7 +35,14 @@ class EngineSettings(Protocol):
 def load_engine(settings: EngineSettings, detect_width: int | None = None) -> FaceEngine:
     """The engine `settings.face_engine` names; `EngineUnavailable` says what is missing.
 
-    `detect_width` 0 (the default) detects at full resolution."""
+    `detect_width` 0 (the default) detects on frames shrunk only as far as the quality
+    gate's smallest face (`quality_min_face_px`) allows (`FaceEngine.detection_width`)."""
+    engine = _load(settings, detect_width)
+    engine.min_face_px = int(getattr(settings, "quality_min_face_px", 0) or 0)
+    return engine
+
+
+def _load(settings: EngineSettings, detect_width: int | None) -> FaceEngine:
     width = int(detect_width if detect_width is not None else getattr(settings, "detect_width", 0))
     if settings.face_engine == "dlib":
         from recognition.engines.dlib_engine import load_dlib_engine

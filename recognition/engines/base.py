@@ -86,9 +86,13 @@ class ScoreScale:
 class FaceEngine:
     """A detector and an embedder, with the identity of the model that makes templates.
 
-    Detection runs at full resolution unless `detect_width` is set (> 0): then wider
-    frames are shrunk for detection only, which loses faces below the detector's minimum
-    size times the shrink factor. Embedding always uses the full-resolution frame.
+    Frames are shrunk for detection only, never for embedding (which always uses the
+    full-resolution frame): to `detect_width` when it is set (> 0), which loses faces below
+    the detector's minimum size divided by the shrink factor; otherwise, when `min_face_px`
+    is set (the quality gate's smallest face: nothing smaller is ever searched), just enough
+    that a face of that size stays at the detector's reliable size (`smallest_face_px`).
+    YuNet finds 24 px faces reliably, so a 40 px floor detects on 60% of each side: a third
+    of the pixels, the same faces.
     `detector_id` names the detector for reports; templates depend on the embedder only.
     """
 
@@ -99,15 +103,26 @@ class FaceEngine:
     scale: ScoreScale
     detect_width: int = 0
     detector_id: str = ""
+    min_face_px: int = 0
 
     def detect(self, frame: Image) -> list[Face]:
         """Faces in `frame`, in its own pixel coordinates."""
         width = frame.shape[1]
-        if self.detect_width <= 0 or width <= self.detect_width:
+        target = self.detection_width(width)
+        if target <= 0 or width <= target:
             return self.detector.detect(frame)
-        factor = self.detect_width / width
+        factor = target / width
         small = cv2.resize(frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         return [face.scaled(1 / factor) for face in self.detector.detect(small)]
+
+    def detection_width(self, width: int) -> int:
+        """The width frames `width` wide are detected at (0: as they are)."""
+        if self.detect_width > 0:
+            return self.detect_width
+        reliable = int(getattr(self.detector, "smallest_face_px", 0))
+        if self.min_face_px <= 0 or reliable <= 0 or reliable >= self.min_face_px:
+            return 0
+        return round(width * reliable / self.min_face_px)
 
     def embed(self, frame: Image, face: Face) -> Vector:
         """The L2-normalised template of `face`."""

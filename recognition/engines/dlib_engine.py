@@ -60,6 +60,7 @@ class DlibDetector:
     """HOG frontal-face detector; `upsample` finds faces smaller than 80 px, slowly."""
 
     detector_id = "dlib-hog"
+    smallest_face_px = 80  # never shrunk: it already misses faces below this
 
     def __init__(self, landmarks_path: Path, upsample: int = 0) -> None:
         import dlib

@@ -41,6 +41,10 @@ class YuNetDetector:
     """YuNet: boxes and five landmarks (eyes, nose tip, mouth corners)."""
 
     detector_id = "yunet-2023mar"
+    # Measured on the crowd benchmark: detecting on 60% of a 1280x720 frame (40 px faces at
+    # 24 px) finds the same faces as full resolution at three times the speed; at 50% it
+    # starts to lose the 40 px ones.
+    smallest_face_px = 24
 
     def __init__(self, path: Path, score_threshold: float = 0.6) -> None:
         try:

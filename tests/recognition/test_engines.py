@@ -173,6 +173,29 @@ def test_requiring_yunet_without_its_file_is_refused_with_the_place_it_was_looke
 def test_a_street_frame_at_full_resolution_shows_every_face_down_to_40_px(
     street_engine: FaceEngine, faces_dir: Path, size: tuple[int, int]
 ) -> None:
+    assert_every_face_down_to_40_px_found(street_engine, faces_dir, size)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_worker_detects_on_a_shrunken_frame_and_still_sees_every_face_down_to_40_px(
+    faces_dir: Path, size: tuple[int, int]
+) -> None:
+    from types import SimpleNamespace
+
+    from recognition.engines import load_engine
+    from tests.conftest import SHARED
+
+    settings = SimpleNamespace(
+        face_engine="dlib", model_dir=SHARED / "models", detector="yunet", quality_min_face_px=40
+    )
+    engine = load_engine(settings)
+    assert engine.detection_width(size[0]) == round(size[0] * 0.6)  # 40 px faces at 24 px
+    assert_every_face_down_to_40_px_found(engine, faces_dir, size)
+
+
+def assert_every_face_down_to_40_px_found(
+    engine: FaceEngine, faces_dir: Path, size: tuple[int, int]
+) -> None:
     from tests.support.crowd import FACE_OF_PATCH
     from tests.support.video import face_patch
 
@@ -186,12 +209,27 @@ def test_a_street_frame_at_full_resolution_shows_every_face_down_to_40_px(
         x, y = 60 + (n % 6) * (width // 6), 80 + (n // 6) * (height // 2)
         frame[y : y + patch.shape[0], x : x + patch.shape[1]] = patch
         placed.append((x + patch.shape[1] / 2, y + patch.shape[0] / 2, face_px))
-    faces = street_engine.detect(frame)
+    faces = engine.detect(frame)
     for cx, cy, face_px in placed:
         found = [f for f in faces if abs(f.centre[0] - cx) < 20 and abs(f.centre[1] - cy) < 25]
         assert len(found) == 1, (cx, cy, face_px)
         assert 0.7 * face_px < found[0].box[2] < 1.4 * face_px
     assert len(faces) == len(placed)  # and nothing in the empty street
+
+
+def test_the_hog_detector_is_never_shrunk_below_the_faces_it_needs() -> None:
+    from recognition.engines.base import FaceEngine as Engine
+
+    hog = SimpleHog()
+    engine = Engine("m", "v", hog, None, None, min_face_px=40)  # type: ignore[arg-type]
+    assert engine.detection_width(1280) == 0
+
+
+class SimpleHog:
+    smallest_face_px = 80
+
+    def detect(self, image: object) -> list[object]:
+        return []
 
 
 def test_yunet_faces_embed_like_the_faces_dlib_frames_itself(
