@@ -2,8 +2,10 @@
 and amendments, nothing else) against the latest signed checkpoint, so anyone can check a
 row with the ledger's stand-alone verifier or in the browser.
 
-A proof against a given tree size never changes, so proofs are cached by (event, size);
-a row whose events came after the latest checkpoint triggers one new checkpoint.
+A proof against a given tree size never changes, so proofs are cached by (event, size),
+for the newest size asked for only (older ones are dropped when a newer checkpoint is
+used: the cache never grows with the number of checkpoints); a row whose events came after
+the latest checkpoint triggers one new checkpoint.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class RegisterProofs:
         self._lock = threading.Lock()
         self._index: dict[int, int] = {}
         self._proofs: dict[tuple[int, int], dict[str, Any]] = {}
+        self._newest = 0  # the largest tree size proofs were made against
 
     def index_of(self, notification_id: int) -> int:
         if notification_id not in self._index:
@@ -60,7 +63,8 @@ class RegisterProofs:
     def proof(self, notification_id: int, tree_size: int) -> dict[str, Any]:
         key = (notification_id, tree_size)
         if key not in self._proofs:
-
+            if tree_size > self._newest:  # a newer checkpoint: the older proofs go
+                self._proofs, self._newest = {}, tree_size
             proof, row = self.ledger.prove_inclusion(notification_id, tree_size)
             self._proofs[key] = {
                 "notification_id": notification_id,
