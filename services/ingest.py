@@ -92,6 +92,21 @@ class IngestReport:
         return self.alerts + self.tallies + len(self.rejected)
 
 
+class _Batch(ProcessingEvent[UUID]):
+    """A batch's events: the library's collector, with a nominal check for aggregates (its
+    checks against runtime protocols cost about 40 us per alert, a tenth of the ingest's
+    own work per message)."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self.events += obj.collect_events()
+                self.aggregates[obj.id] = obj
+            else:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
+
+
 def tracking_name(topic: str, partition: int, epoch: int = 0) -> str:
     """Where a topic-partition's offsets are tracked; epoch 0 keeps the original name."""
     return f"kafka:{topic}:{partition}" + (f":{epoch}" if epoch else "")
@@ -149,7 +164,7 @@ class IngestService(LfrService):
 
         Optimistic: no per-message existence or key reads; a duplicate then fails the
         whole transaction (IntegrityError) and the caller retries one message at a time."""
-        self._batch = ProcessingEvent(tracking=tracking)
+        self._batch = _Batch(tracking=tracking)
         self._optimistic = optimistic and self.keys is not None
         if self._optimistic and self.keys is not None:
             self.keys.open_batch()
