@@ -24,6 +24,7 @@ from domain.values import (
     PreDeploymentCheck,
     SensitiveFlag,
     UseCase,
+    WatchlistCategory,
 )
 
 HERE = Path(__file__).parent
@@ -118,6 +119,8 @@ def applications(request: Request, application_id: UUID | None = None) -> HTMLRe
         sections=[(s.value, _title(s.value)) for s in ApplicationSection],
         decision_areas=[(a.value, _title(a.value)) for a in DecisionArea],
         sensitive_flags=[(f.value, _title(f.value)) for f in SensitiveFlag],
+        use_cases=[u.value for u in UseCase],
+        categories=[(c.value, _title(c.value)) for c in WatchlistCategory],
     )
 
 

@@ -104,6 +104,10 @@ def sign_in(driver: Any, served: Served, token: str) -> None:
 
 
 def wait(driver: Any, seconds: float = 20) -> Any:
+    """Waits for a condition; an element replaced while a page loads is looked up again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(
+        driver, seconds, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
+    )

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from api.app import create_app
 from api.auth import issue_token
 from domain.alert import Alert, HoldBasis, HoldRequest
+from domain.authorisation import DeploymentApplication
 from domain.values import (
     ApplicationSection,
     DecisionArea,
@@ -187,4 +189,48 @@ def test_dpo_holds_an_alert_chosen_from_the_list_erases_another_and_pages_the_s6
     assert not browser.find_element(By.ID, "log-next").is_enabled()
     browser.find_element(By.ID, "log-prev").click()
     wait(browser).until(lambda _: "Page 1" in range_text.text)
+    assert console_errors(browser) == []
+
+
+def test_applicant_states_the_need_the_intelligence_case_and_the_8_sections_in_order(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    settings, services, _ = _setting(tmp_path)
+    served = serve(create_app(settings, services))
+    sign_in(browser, served, _token(settings, APPLICANT.id, "applicant"))
+    browser.get(served.url("/web/applications"))
+    objective = wait(browser).until(lambda b: b.find_element(By.ID, "need-objective"))
+    objective.send_keys("Locate wanted offenders near the station")
+    browser.find_element(By.CSS_SELECTOR, "#need-form button").click()
+    wait(browser).until(
+        lambda b: "submit the intelligence case" in b.find_element(By.ID, "next-step").text
+    )
+    application_id = browser.current_url.rsplit("/", 1)[1]
+    screenshot(browser, "applicant-need")
+
+    browser.find_element(By.ID, "intel-ref").send_keys("F3-2026-114")
+    browser.find_element(By.ID, "intel-summary").send_keys("Robbery hotspot")
+    browser.find_element(By.CSS_SELECTOR, "#intel-form button").click()
+    wait(browser).until(lambda b: "write the 8 sections" in b.find_element(By.ID, "next-step").text)
+    for field, text in (("p-name", "King's Cross"), ("p-borough", "Camden"), ("p-ao", AO.id)):
+        browser.find_element(By.ID, field).send_keys(text)
+    set_value = "document.getElementById(arguments[0]).value = arguments[1]"
+    browser.execute_script(set_value, "p-start", "2026-12-02T10:00")
+    browser.execute_script(set_value, "p-end", "2026-12-02T16:00")
+    browser.find_element(By.CSS_SELECTOR, "[name=category][value=wanted_by_courts]").click()
+    sections = browser.find_elements(By.CSS_SELECTOR, "#submission-form [data-section]")
+    assert len(sections) == len(ApplicationSection) == 8
+    for n, area in enumerate(sections):
+        area.send_keys(f"Section {n + 1} written for the AO.")
+    screenshot(browser, "applicant-sections")
+    browser.find_element(By.CSS_SELECTOR, "#submission-form button[type=submit]").click()
+    wait(browser).until(
+        lambda b: "Authorising officer: grant" in b.find_element(By.ID, "next-step").text
+    )
+    application = services.lfr.load(DeploymentApplication, UUID(application_id))
+    assert application.status == "submitted" and application.assigned_ao_id == AO.id
+    assert application.sections["3_echr_and_schedule_8"] == "Section 3 written for the AO."
+    assert not browser.find_element(By.ID, "submission-form").is_displayed()
     assert console_errors(browser) == []

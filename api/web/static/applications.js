@@ -7,6 +7,100 @@ const SECTIONS = JSON.parse(page.dataset.sections);
 const DECISIONS = JSON.parse(page.dataset.decisions);
 const FLAGS = Object.fromEntries(JSON.parse(page.dataset.flags));
 
+// The next step of an application, in words, for whoever is looking.
+function nextStep(a, deploymentId) {
+  const intel = Object.keys(a.intelligence_case || {}).length > 0;
+  switch (a.status) {
+    case "need_identified": return intel ? ["Applicant: write the 8 sections and submit them to the AO", "#submission-form"] : ["Applicant: submit the intelligence case", "#intel-form"];
+    case "amendments_requested": return ["Applicant: amend the application as the AO asked, and resubmit it", "#submission-form"];
+    case "submitted": return ["Authorising officer: grant the Written Authority, ask for amendments or reject", "#authority-form"];
+    case "granted": case "urgent": return ["Gold commander: prepare and run the deployment", `/web/deployments/${deploymentId}`];
+    default: return [`Nothing further: the application is ${a.status.replaceAll("_", " ")}`, ""];
+  }
+}
+
+function showNext(text, href) {
+  const box = document.getElementById("next-step");
+  box.replaceChildren(lfr.el("strong", "Next step: "));
+  box.append(href ? lfr.el("a", text, { href }) : text);
+  box.hidden = false;
+}
+
+function prepareApplicant(id, a) {
+  const intel = document.getElementById("intel-form");
+  const hasIntel = Object.keys(a.intelligence_case || {}).length > 0;
+  const open = ["need_identified", "amendments_requested"].includes(a.status);
+  intel.hidden = !open || hasIntel;
+  intel.onsubmit = async (event) => {
+    event.preventDefault();
+    await act(`/applications/${id}/intelligence-case`, { reference: value("intel-ref"), summary: value("intel-summary") }, "The intelligence case is submitted.");
+  };
+  const form = document.getElementById("submission-form");
+  form.hidden = !open || !hasIntel;
+  const notes = document.getElementById("amendment-notes");
+  notes.hidden = !a.amendment_notes.length;
+  notes.textContent = `The AO asked: ${a.amendment_notes.join(" · ")}`;
+  const p = a.proposal || {};
+  if (p.location) {
+    for (const [field, v] of [["p-name", p.location.name], ["p-borough", p.location.borough], ["p-lat", p.location.latitude ?? ""],
+      ["p-lon", p.location.longitude ?? ""], ["p-start", (p.starts_at || "").slice(0, 16)], ["p-end", (p.ends_at || "").slice(0, 16)],
+      ["p-cameras", (p.cameras || []).join(", ")], ["p-size", p.watchlist_max_size], ["p-threshold", p.threshold]]) {
+      document.getElementById(field).value = v;
+    }
+    for (const box of form.querySelectorAll("[name=category]")) box.checked = (p.watchlist_categories || []).includes(box.value);
+    for (const box of form.querySelectorAll("[name=sensitive]")) box.checked = (p.sensitive_inclusions || []).includes(box.value);
+    document.getElementById("p-elevated").checked = !!p.elevated_privacy;
+  }
+  for (const area of form.querySelectorAll("[data-section]")) area.value = a.sections[area.dataset.section] || area.value;
+  if (a.ao_id) document.getElementById("p-ao").value = a.ao_id;
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const checked = (name) => Array.from(form.querySelectorAll(`[name=${name}]:checked`), (b) => b.value);
+    if (!checked("category").length) { lfr.notice("Choose at least one watchlist category.", "error"); return; }
+    const number = (field) => (value(field) === "" ? null : Number(value(field)));
+    const utc = (field) => (value(field).length === 16 ? `${value(field)}:00Z` : `${value(field)}Z`);
+    const body = {
+      sections: Object.fromEntries(Array.from(form.querySelectorAll("[data-section]"), (t) => [t.dataset.section, t.value.trim()])),
+      proposal: {
+        location: { name: value("p-name"), borough: value("p-borough"), latitude: number("p-lat"), longitude: number("p-lon") },
+        starts_at: utc("p-start"), ends_at: utc("p-end"), use_case: a.use_case,
+        watchlist_categories: checked("category"), watchlist_max_size: Number(value("p-size")),
+        threshold: Number(value("p-threshold")), sensitive_inclusions: checked("sensitive"),
+        elevated_privacy: document.getElementById("p-elevated").checked,
+        cameras: value("p-cameras").split(",").map((c) => c.trim()).filter(Boolean),
+      },
+      authorising_officer_id: value("p-ao"),
+    };
+    await act(`/applications/${id}/submission`, body, "The application is submitted to the authorising officer.");
+  };
+}
+
+const value = (id) => document.getElementById(id).value.trim();
+
+async function act(path, body, done) {
+  try {
+    await lfr.api(path, { method: "POST", body });
+    lfr.notice(done);
+    setTimeout(() => location.reload(), 300);
+  } catch (error) {
+    lfr.notice(`Not done: ${error.message}`, "error");
+  }
+}
+
+function prepareNeed() {
+  const form = document.getElementById("need-form");
+  form.hidden = false;
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    try {
+      const made = await lfr.api("/applications", { method: "POST", body: { objective: value("need-objective"), use_case: value("need-use") } });
+      location.assign(`/web/applications/${made.id}`);
+    } catch (error) {
+      lfr.notice(`Not started: ${error.message}`, "error");
+    }
+  };
+}
+
 async function showList() {
   const rows = (await lfr.api("/web/api/applications")).rows;
   const body = document.getElementById("list-rows");
@@ -75,12 +169,15 @@ async function showApplication(user, id, deploymentId) {
     rationale.append(lfr.el("p", `Heightened scrutiny, ${FLAGS[flag] || flag}: ${text}`, { class: "sensitive" }));
   }
   document.getElementById("detail").hidden = false;
+  showNext(...nextStep(a, deploymentId));
+  if (user.roles.includes("applicant")) prepareApplicant(id, a);
   const ao = user.roles.includes("authorising_officer");
   const deciding = ao && a.status === "submitted";
   document.getElementById("authority-form").hidden = !deciding;
   document.getElementById("amend-form").hidden = !deciding;
   if (deciding) prepareAuthority(id, p.sensitive_inclusions || []);
-  if (user.roles.some((r) => ["authorising_officer", "gold", "applicant"].includes(r))) showWatchlist(deploymentId);
+  const planned = !!a.gold_id; // a deployment (and its watchlist) exists once granted
+  if (planned && user.roles.some((r) => ["authorising_officer", "gold", "applicant"].includes(r))) showWatchlist(deploymentId);
 }
 
 // One of the AO's decisions as shown: approve or refuse, then the rationale.
@@ -134,7 +231,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   page.hidden = false;
   const id = page.dataset.application;
   try {
-    if (!id) return await showList();
+    if (!id) {
+      if (user.roles.includes("applicant")) prepareNeed();
+      return await showList();
+    }
     const listed = (await lfr.api("/web/api/applications")).rows.find((a) => a.id === id);
     await showApplication(user, id, listed ? listed.deployment_id : "");
   } catch (error) {
