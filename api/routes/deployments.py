@@ -15,6 +15,7 @@ from api.state import ApiState, api_state
 from domain.deployment import Deployment
 from domain.values import Role
 from projections.register import counts_of
+from services.report import amend_cancellation_report, submit_cancellation_report
 
 router = APIRouter(prefix="/deployments", tags=["deployments"], responses=REFUSALS)
 
@@ -174,7 +175,6 @@ def submit_report(
     who: Principal = Depends(gold),
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
-    from services.report import submit_cancellation_report
 
     report: dict[str, Any] = body.model_dump()
     api.lfr.require_appointed(who.actor, deployment_id, "submit the cancellation report")
@@ -193,7 +193,6 @@ def amend_report(
     who: Principal = Depends(gold),
     api: ApiState = Depends(api_state),
 ) -> schemas.Done:
-    from services.report import amend_cancellation_report
 
     report: dict[str, Any] = body.model_dump(exclude={"reason"})
     api.lfr.require_appointed(who.actor, deployment_id, "amend the cancellation report")

@@ -107,7 +107,6 @@ async def register_csv(
     filters = _filters(borough, use_case)
 
     def build() -> bytes:
-        from projections.exports import register_bytes
 
         return register_bytes(_rows(api, filters), "csv")  # the same CSV as the CLI's
 

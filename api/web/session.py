@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import TOKEN_ROLES, issue_token
 from api.oidc import OidcClient, OidcConfig, SignInError, open_pending, seal_pending
 from api.state import ApiState, api_state
+from api.web.pages import render
 from domain.values import Role
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -55,7 +56,6 @@ def _redirect_uri(request: Request, api: ApiState) -> str:
 
 
 def sign_in_page(request: Request, api: ApiState, next_page: str, error: str = "") -> Any:
-    from api.web.pages import render
 
     return render(
         request,
@@ -131,7 +131,6 @@ def oidc_callback(
     token = issue_token(
         request.app.state.token_secret, user, roles, hours=api.settings.web_session_hours
     )
-    from api.web.pages import render
 
     response = render(
         request,

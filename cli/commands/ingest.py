@@ -10,6 +10,7 @@ import threading
 import time
 from typing import Any
 
+from adapters.heartbeat import Heartbeat, heartbeat_path
 from adapters.kafka_ingest import KafkaIngest
 from ledger.schedule import start_checkpointing
 from recognition.transport import TopicPlan
@@ -75,7 +76,6 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         ingest.close()
         raise UserError(str(error)) from None
 
-    from adapters.heartbeat import Heartbeat, heartbeat_path
 
     heartbeat = Heartbeat(heartbeat_path(settings.data_dir, "ingest"))
     stored = {"messages": 0, "stored_at": time.time()}

@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Any
 
+from adapters.heartbeat import Heartbeat, heartbeat_path
+from cli.progress import progress
 from runtime.bootstrap import open_read_models
 from runtime.settings import Settings
 
@@ -20,7 +22,6 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
 
     models = open_read_models(settings)
     started = time.perf_counter()
-    from cli.progress import progress
 
     try:
         if getattr(args, "retry_failed", False):
@@ -41,7 +42,6 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: stop.set())
-            from adapters.heartbeat import Heartbeat, heartbeat_path
 
             heartbeat = Heartbeat(heartbeat_path(settings.data_dir, "projections"))
             # amendments of published entries included

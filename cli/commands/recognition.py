@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from adapters.heartbeat import Heartbeat, heartbeat_path
+from cli.progress import progress as progress_of
 from recognition.evaluation import evaluate, plot
 from recognition.heldout import evaluate_split
 from recognition.transport import KafkaSink
@@ -87,7 +88,6 @@ def eval_faces(args: argparse.Namespace, settings: Settings) -> int:
     if args.out and not Path(args.out).parent.is_dir():
         raise UserError(f"cannot write {args.out}: no folder {Path(args.out).parent}")
     engine = load_engine_or_fail(settings)
-    from cli.progress import progress as progress_of
 
     try:
         with progress_of("lfr eval: images") as advance:

@@ -7,8 +7,10 @@ import argparse
 from pathlib import Path
 from uuid import UUID
 
+from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from services.errors import UserError
+from services.report import cancellation_report_html, cancellation_report_pdf
 
 FORMATS = ("pdf", "html")
 
@@ -21,8 +23,6 @@ def _format(args: argparse.Namespace, out: Path) -> str:
 
 
 def write(args: argparse.Namespace, settings: Settings) -> int:
-    from runtime.bootstrap import open_services
-    from services.report import cancellation_report_html, cancellation_report_pdf
 
     try:
         deployment = UUID(args.deployment)
