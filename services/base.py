@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent
 
@@ -25,6 +25,21 @@ from domain.values import Actor, Audit, S62Operation
 from services.transcodings import TRANSCODINGS
 
 A = TypeVar("A", bound=Aggregate)
+
+
+class Collected(ProcessingEvent[UUID]):
+    """The library's collector of new events, with a nominal check for aggregates: its
+    checks against runtime protocols cost about 40 us per aggregate saved (an eighth of
+    erasing an alert, a tenth of ingesting one)."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self.events += obj.collect_events()
+                self.aggregates[obj.id] = obj
+            else:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,16 @@ class ServiceBase(Application):
                 raise NotFound(f"{aggregate_id} is not a {cls.__name__}")
             loaded.append(aggregate)
         return loaded
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's `save`, step for step, collecting with `Collected`."""
+        collected = Collected()
+        collected.collect_events(*objs, **kwargs)
+        recordings = self._record(collected)
+        self._take_snapshots(collected)
+        self._notify(recordings)
+        self.notify(collected.events)  # type: ignore[arg-type]
+        return recordings
 
     def commit(self, *aggregates: Aggregate) -> None:
         """Saves atomically; someone else's change first is a conflict, never a lost update."""

@@ -50,6 +50,7 @@ from recognition.events import (
     UnsupportedSchema,
 )
 from recognition.sealing import ProbeKeyPair, SealError
+from services.base import Collected
 from services.keybatch import BatchKeys
 from services.lfr import LfrService, Match
 
@@ -90,21 +91,6 @@ class IngestReport:
     @property
     def messages(self) -> int:
         return self.alerts + self.tallies + len(self.rejected)
-
-
-class _Batch(ProcessingEvent[UUID]):
-    """A batch's events: the library's collector, with a nominal check for aggregates (its
-    checks against runtime protocols cost about 40 us per alert, a tenth of the ingest's
-    own work per message)."""
-
-    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
-        for obj in objs:
-            if isinstance(obj, Aggregate):
-                self.events += obj.collect_events()
-                self.aggregates[obj.id] = obj
-            else:
-                super().collect_events(obj)
-        self.saved_kwargs.update(kwargs)
 
 
 def tracking_name(topic: str, partition: int, epoch: int = 0) -> str:
@@ -164,7 +150,7 @@ class IngestService(LfrService):
 
         Optimistic: no per-message existence or key reads; a duplicate then fails the
         whole transaction (IntegrityError) and the caller retries one message at a time."""
-        self._batch = _Batch(tracking=tracking)
+        self._batch = Collected(tracking=tracking)
         self._optimistic = optimistic and self.keys is not None
         if self._optimistic and self.keys is not None:
             self.keys.open_batch()
