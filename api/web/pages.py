@@ -45,6 +45,7 @@ PAGES = {
     "applications": ("Applications", ["authorising_officer", "applicant", "gold", "auditor"]),
     "deployments": ("Deployments", ["gold", "authorising_officer", "applicant", "auditor"]),
     "dpo": ("Data protection", ["dpo"]),
+    "audit": ("Audit", ["auditor"]),
 }
 
 
@@ -135,6 +136,18 @@ def deployments(request: Request, deployment_id: UUID | None = None) -> HTMLResp
         roles=PAGES["deployments"][1],
         deployment_id=str(deployment_id or ""),
         checks=[(c.value, _title(c.value)) for c in PreDeploymentCheck],
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, deployment_id: UUID | None = None) -> HTMLResponse:
+    return render(
+        request,
+        "audit.html",
+        page="audit",
+        title="Audit",
+        roles=PAGES["audit"][1],
+        deployment_id=str(deployment_id or ""),
     )
 
 

@@ -3,7 +3,7 @@ what the signed-in role may see."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -233,4 +233,51 @@ def test_applicant_states_the_need_the_intelligence_case_and_the_8_sections_in_o
     assert application.status == "submitted" and application.assigned_ao_id == AO.id
     assert application.sections["3_echr_and_schedule_8"] == "Section 3 written for the AO."
     assert not browser.find_element(By.ID, "submission-form").is_displayed()
+    assert console_errors(browser) == []
+
+
+def test_auditor_checks_a_deployments_timeline_its_state_then_and_the_whole_ledger(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    settings, services, clock = _setting(tmp_path)
+    s = Scenario(services.lfr, clock).granted()
+    planned_at = clock.now
+    clock.advance(minutes=30)
+    s.prepare()
+    clock.advance(hours=1, minutes=5)
+    services.lfr.start_deployment(GOLD, s.deployment)
+    s.alert(0, track="t1")
+    served = serve(create_app(settings, services))
+
+    sign_in(browser, served, _token(settings, "auditor-1", "auditor"))
+    browser.get(served.url("/web/audit"))
+    choice = wait(browser).until(
+        lambda b: b.find_element(By.CSS_SELECTOR, f'#deployment option[value="{s.deployment}"]')
+    )
+    Select(browser.find_element(By.ID, "deployment")).select_by_value(choice.get_attribute("value"))
+    browser.find_element(By.CSS_SELECTOR, "#picker button").click()
+    rows = wait(browser).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#timeline-rows tr"))
+    text = browser.find_element(By.ID, "timeline-rows").text
+    assert "deployment started" in text and "alert raised" in text, "events in words"
+    last = rows[-1]
+    last.find_element(By.TAG_NAME, "button").click()
+    proof = last.find_element(By.TAG_NAME, "output")
+    wait(browser).until(lambda _: proof.text not in ("", "checking…"))
+    assert proof.text.startswith("verified: in the log of"), proof.text
+
+    moment = (planned_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    browser.execute_script("document.getElementById('asof-at').value = arguments[0]", moment)
+    browser.find_element(By.CSS_SELECTOR, "#asof-form button").click()
+    state = browser.find_element(By.ID, "asof")
+    status = wait(browser).until(lambda _: state.find_element(By.CSS_SELECTOR, "[data-key=status]"))
+    assert status.text == "planned", "the state then, not now (live)"
+
+    browser.find_element(By.ID, "verify-ledger").click()
+    verdict = browser.find_element(By.ID, "ledger-result")
+    wait(browser).until(lambda _: verdict.text not in ("", "Verifying…"))
+    assert "ok" in verdict.get_attribute("class"), verdict.text
+    screenshot(browser, "auditor")
     assert console_errors(browser) == []
