@@ -11,7 +11,7 @@ import threading
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from api import docs, errors, web
+from api import docs, errors, openapi, web
 from api.edge import EdgeLimits
 from api.routes import (
     alerts,
@@ -47,8 +47,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         description=DESCRIPTION,
         docs_url=None,  # served by `api.docs` from local files, not from a CDN
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     docs.install(app)
+    openapi.install(app)
     app.state.api = ApiState(settings, services or open_services(settings))
     app.state.token_secret = settings.secret("token_secret")
     # Set when the server is asked to stop: endless streams end at once (`lfr api`).

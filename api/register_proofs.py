@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from ledger.proofs import row_to_json
+from ledger.proofs import inclusion_document
 
 
 def key_fingerprint(key: Any) -> str:
@@ -66,11 +66,8 @@ class RegisterProofs:
             if tree_size > self._newest:  # a newer checkpoint: the older proofs go
                 self._proofs, self._newest = {}, tree_size
             proof, row = self.ledger.prove_inclusion(notification_id, tree_size)
-            self._proofs[key] = {
-                "notification_id": notification_id,
-                "proof": proof.to_json(),
-                "event": row_to_json(row),
-            }
+            # The checkpoint is given once for all the rows (`PublishedRegister.checkpoint`).
+            self._proofs[key] = inclusion_document(proof, row)
         return self._proofs[key]
 
     def attach(self, rows: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:

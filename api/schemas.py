@@ -507,27 +507,12 @@ class ErasedOut(BaseModel):
 
 
 class Rows(BaseModel):
-    """A list of read-model rows (JSON objects)."""
+    """Free-form rows: no route answers with it (each has its own model in `api.documents`)."""
 
     rows: list[dict[str, Any]]
 
 
 class Document(BaseModel):
-    """A read-model document (a JSON object)."""
+    """A free-form document: no route answers with it (see `api.documents`)."""
 
     model_config = ConfigDict(extra="allow")
-
-
-class PublishedRegister(BaseModel):
-    """Public register rows with inclusion proofs against one signed checkpoint.
-
-    Each row is exactly the payload (`row`) of its deployment's latest public event. Its
-    `proofs` hold, per public event of the deployment (notice, register entry, amendments):
-    its `notification_id`, the `proof` (index, tree_size, path) and the `event` exactly as
-    stored (the leaf). `log_key_fingerprint` is the SHA-256 of the log's public key, to
-    compare with the one the police publish (`lfr ledger key`)."""
-
-    checkpoint: dict[str, Any]
-    log_public_key: str
-    log_key_fingerprint: str
-    rows: list[dict[str, Any]]

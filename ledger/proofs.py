@@ -69,6 +69,37 @@ def row_to_json(row: StoredRow) -> dict[str, Any]:
     return {**row._asdict(), "state": row.state.hex()}
 
 
+def inclusion_document(
+    proof: InclusionProof,
+    row: StoredRow,
+    checkpoint: Checkpoint | None = None,
+    witnesses: Sequence[PublicKey] = (),
+) -> dict[str, Any]:
+    """The one inclusion-proof document the API, the command line, the register and the
+    erasure proofs give: the event's `notification_id`, the `event` exactly as stored (the
+    leaf), the `proof` and, unless the caller gives it once for many, the `checkpoint`."""
+    document: dict[str, Any] = {
+        "notification_id": row.notification_id,
+        "event": row_to_json(row),
+        "proof": proof.to_json(),
+    }
+    if checkpoint is not None:
+        document["checkpoint"] = checkpoint.to_json(witnesses)
+    return document
+
+
+def consistency_document(ledger: Any, proof: ConsistencyProof) -> dict[str, Any]:
+    """The one consistency-proof document (API and command line): the `proof` and the two
+    signed checkpoints it joins (`ledger` is a `ledger.service.Ledger`)."""
+    old = ledger.checkpoint_of_size(proof.old_size)
+    new = ledger.checkpoint_of_size(proof.new_size)
+    return {
+        "proof": proof.to_json(),
+        "old_checkpoint": old.to_json(ledger.witnesses),
+        "new_checkpoint": new.to_json(ledger.witnesses),
+    }
+
+
 def row_from_json(data: dict[str, Any]) -> StoredRow:
     return StoredRow(
         data["log"], int(data["notification_id"]), data["originator_id"],

@@ -48,6 +48,10 @@ class LedgerError(Exception):
     """A request the ledger cannot answer (unknown entry, bad sizes, refused checkpoint)."""
 
 
+class UnknownEntry(LedgerError):
+    """No event with that notification id is in the ledger (a 404 in the API)."""
+
+
 class _Overlay:
     """A store seen as if its node cache held `added` and was built up to `size`; with
     `fresh`, as if it had no cache at all (everything folded from the leaves)."""
@@ -319,7 +323,7 @@ class Ledger:
         """The ledger entry of the event with this notification id (in `log` if several)."""
         entries = [e for e in self.store.entries_for(notification_id) if log in (None, e.log)]
         if not entries:
-            raise LedgerError(f"no event with notification id {notification_id} in the ledger")
+            raise UnknownEntry(f"no event with notification id {notification_id} in the ledger")
         if len(entries) > 1:
             logs = ", ".join(e.log for e in entries)
             raise LedgerError(f"notification id {notification_id} is in several logs ({logs})")

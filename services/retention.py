@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from eventsourcing.application import Application
 
 from domain.errors import NotFound
-from ledger.proofs import check_row_inclusion, row_to_json
+from ledger.proofs import check_row_inclusion, inclusion_document
 from ledger.service import Ledger, LedgerError
 from projections.base import Projector
 from projections.retention_projection import (
@@ -325,9 +325,7 @@ def prove_erasures(open_ledger: Callable[[], Ledger], erased: list[Item]) -> dic
             )
             check_row_inclusion(proof, row, latest, ledger.trusted)
             proofs[item.item_id] = {
-                "inclusion": proof.to_json(),
-                "event": row_to_json(row),
-                "checkpoint": latest.to_json(),
+                **inclusion_document(proof, row, latest, ledger.witnesses),
                 "verified": True,
             }
         except Exception as error:  # shown as an unproven erasure, never hidden

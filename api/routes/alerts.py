@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from api import schemas, views
+from api import documents, schemas, views
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
@@ -81,14 +81,16 @@ def count_faces(
 
 
 @router.get(
-    "/alerts", response_model=schemas.Rows, summary="The alert queue (no images), oldest first"
+    "/alerts",
+    response_model=documents.AlertQueueOut,
+    summary="The alert queue (no images), oldest first",
 )
 def queue(
     deployment_id: UUID | None = None,
     pending_only: bool = True,
     who: Principal = Depends(adjudicators),
     api: ApiState = Depends(api_state),
-) -> schemas.Rows:
+) -> Any:
     if deployment_id is not None:
         api.lfr.require_appointed(who.actor, deployment_id)
     rows = [
@@ -101,9 +103,7 @@ def queue(
     appointed = {
         d: api.lfr.is_appointed(who.actor, UUID(d)) for d in {str(r["deployment_id"]) for r in rows}
     }
-    return schemas.Rows(
-        rows=[views.jsonable(r) for r in rows if appointed[str(r["deployment_id"])]]
-    )
+    return {"rows": [views.jsonable(r) for r in rows if appointed[str(r["deployment_id"])]]}
 
 
 def _plain(row: Any) -> dict[str, Any]:

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi import Path as InPath
 from fastapi.responses import Response
 
-from api import schemas, views
+from api import documents, schemas, views
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.values import Role
-from ledger.proofs import row_to_json
-from ledger.service import LedgerError
+from ledger.proofs import consistency_document, inclusion_document
+from ledger.service import LedgerError, UnknownEntry
 
 router = APIRouter(tags=["auditor"], responses=REFUSALS)
 
@@ -30,28 +30,31 @@ auditor_or_dpo = allow(Role.AUDITOR, Role.DPO)
 
 
 def _ledger_call(call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Runs a ledger request; the ledger's refusals (unknown entry, bad sizes) are 4xx."""
+    """Runs a ledger request; an unknown entry is a 404, its other refusals (bad sizes, no
+    checkpoint yet) 422."""
 
     try:
         return call(*args, **kwargs)
+    except UnknownEntry as error:
+        raise HTTPException(404, str(error)) from None
     except LedgerError as error:
         raise HTTPException(422, str(error)) from None
 
 
 @router.get(
     "/audit/deployments/{deployment_id}/timeline",
-    response_model=schemas.Rows,
+    response_model=documents.TimelineOut,
     summary="Every event of a deployment, in order, with actor, role and justification",
 )
 def timeline(
     deployment_id: UUID, _: Principal = Depends(auditor_or_dpo), api: ApiState = Depends(api_state)
-) -> schemas.Rows:
-    return schemas.Rows(rows=views.jsonable(list(api.read_models().timeline(deployment_id))))
+) -> Any:
+    return {"rows": views.jsonable(list(api.read_models().timeline(deployment_id)))}
 
 
 @router.get(
     "/audit/aggregates/{aggregate_id}",
-    response_model=schemas.Document,
+    response_model=documents.AggregateStateOut,
     summary="An aggregate's state as of a version or a time",
 )
 def as_of(
@@ -73,29 +76,30 @@ def as_of(
 
 @router.get(
     "/ledger/checkpoints",
-    response_model=schemas.Rows,
+    response_model=documents.CheckpointsOut,
     summary="Every signed checkpoint, oldest first",
 )
 def checkpoints(
     _: Principal = Depends(auditor), api: ApiState = Depends(api_state)
-) -> schemas.Rows:
-    return schemas.Rows(rows=[c.to_json() for c in api.ledger().checkpoints()])
+) -> Any:
+    ledger = api.ledger()
+    return {"rows": [c.to_json(ledger.witnesses) for c in ledger.checkpoints()]}
 
 
 @router.post(
     "/ledger/checkpoints",
     status_code=201,
-    response_model=schemas.Document,
+    response_model=documents.CheckpointOut,
     summary="Have the log sign a checkpoint of every entry now",
 )
 def sign_checkpoint(_: Principal = Depends(auditor), api: ApiState = Depends(api_state)) -> Any:
     ledger = api.ledger()
-    return _ledger_call(ledger.checkpoint).to_json()
+    return _ledger_call(ledger.checkpoint).to_json(ledger.witnesses)
 
 
 @router.get(
     "/ledger/proofs/inclusion/{notification_id}",
-    response_model=schemas.Document,
+    response_model=documents.InclusionProofOut,
     summary="The inclusion proof of one event, with the event as stored",
 )
 def inclusion(
@@ -107,13 +111,15 @@ def inclusion(
 
     if notification_id < 1:
         raise HTTPException(422, "notification_id: must be 1 or more")
-    proof, row = _ledger_call(api.ledger().prove_inclusion, notification_id, tree_size)
-    return {"proof": proof.to_json(), "event": row_to_json(row)}
+    ledger = api.ledger()
+    proof, row = _ledger_call(ledger.prove_inclusion, notification_id, tree_size)
+    checkpoint = _ledger_call(ledger.checkpoint_of_size, proof.tree_size)
+    return inclusion_document(proof, row, checkpoint, ledger.witnesses)
 
 
 @router.get(
     "/ledger/proofs/consistency",
-    response_model=schemas.Document,
+    response_model=documents.ConsistencyProofOut,
     summary="The proof that the tree of NEW entries extends the tree of OLD entries",
 )
 def consistency(
@@ -122,12 +128,13 @@ def consistency(
     _: Principal = Depends(auditor),
     api: ApiState = Depends(api_state),
 ) -> Any:
-    return _ledger_call(api.ledger().prove_consistency, old, new).to_json()
+    ledger = api.ledger()
+    return _ledger_call(lambda: consistency_document(ledger, ledger.prove_consistency(old, new)))
 
 
 @router.get(
     "/ledger/verification",
-    response_model=schemas.Document,
+    response_model=documents.VerificationOut,
     summary="Recompute the whole ledger from the stored events and check every checkpoint",
 )
 def verification(_: Principal = Depends(auditor), api: ApiState = Depends(api_state)) -> Any:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from api import schemas, views
+from api import documents, schemas, views
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
@@ -24,7 +24,7 @@ CONSULTED = f"{Consultation.__module__}:{Consultation.__qualname__}.PersonalData
 
 @router.get(
     "/dpo/consultations",
-    response_model=schemas.Rows,
+    response_model=documents.ConsultationsOut,
     summary="The s.62 log: every read of personal data (who, when, why, what)",
 )
 def consultations(
@@ -32,7 +32,7 @@ def consultations(
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(dpo_or_auditor),
     api: ApiState = Depends(api_state),
-) -> schemas.Rows:
+) -> Any:
     # Read straight from the store's notification log, filtered by topic: complete and in
     # order without depending on any projection being up to date.
     notifications = api.lfr.recorder.select_notifications(after + 1, limit, topics=[CONSULTED])
@@ -53,12 +53,12 @@ def consultations(
                 "deployment_id": audit.deployment_id,
             }
         )
-    return schemas.Rows(rows=views.jsonable(rows))
+    return {"rows": views.jsonable(rows)}
 
 
 @router.get(
     "/dpo/retention",
-    response_model=schemas.Document,
+    response_model=documents.RetentionOut,
     summary="What personal data is live, due, overdue, held and erased",
 )
 def retention(_: Principal = Depends(dpo), api: ApiState = Depends(api_state)) -> Any:
@@ -67,7 +67,7 @@ def retention(_: Principal = Depends(dpo), api: ApiState = Depends(api_state)) -
 
 @router.get(
     "/dpo/erasures/{subject_id}",
-    response_model=schemas.Document,
+    response_model=documents.ErasureRecordOut,
     summary="The proof that a subject's data was erased (event, ledger, destroyed key)",
 )
 def erasure_proof(

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from api import schemas
+from api import documents
 from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
@@ -19,18 +19,18 @@ overseers = allow(Role.AUDITOR, Role.DPO)
 
 @router.get(
     "/operations/projection-failures",
-    response_model=schemas.Rows,
+    response_model=documents.ProjectionFailuresOut,
     summary="Stored events a read model could not project (recorded and skipped)",
 )
 def projection_failures(
     _: Principal = Depends(overseers), api: ApiState = Depends(api_state)
-) -> schemas.Rows:
-    return schemas.Rows(rows=api.read_models().failed_events())
+) -> Any:
+    return {"rows": api.read_models().failed_events()}
 
 
 @router.post(
     "/operations/projection-failures/retry",
-    response_model=schemas.Document,
+    response_model=documents.RetryOut,
     summary="Project the failed events again (after a fix); those that go through are cleared",
 )
 def retry_projection_failures(

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from api import schemas, views
+from api import documents, views
 from api.errors import REFUSALS
 from api.register_proofs import key_fingerprint
 from api.state import ApiState, api_state
@@ -42,7 +42,7 @@ def _rows(api: ApiState, filters: dict[str, str]) -> list[dict[str, Any]]:
 def _published(api: ApiState, rows: list[dict[str, Any]]) -> bytes:
     checkpoint, proved = api.register_proofs().attach(rows)
     key = api.ledger().log_key
-    document = schemas.PublishedRegister(
+    document = documents.PublishedRegister(
         checkpoint=checkpoint.to_json(api.ledger().witnesses),
         log_public_key=str(key),
         log_key_fingerprint=key_fingerprint(key),
@@ -64,7 +64,7 @@ async def _answer(
 
 @router.get(
     "/register",
-    response_model=schemas.PublishedRegister,
+    response_model=documents.PublishedRegister,
     summary="The public register of deployments, each row with its inclusion proofs",
 )
 async def register(
@@ -80,7 +80,7 @@ async def register(
 
 @router.get(
     "/register/{deployment_id}",
-    response_model=schemas.PublishedRegister,
+    response_model=documents.PublishedRegister,
     summary="One deployment's public register row with its inclusion proofs",
 )
 async def register_row(deployment_id: UUID, api: ApiState = Depends(api_state)) -> Any:
@@ -135,7 +135,7 @@ async def register_parquet(
 
 @router.get(
     "/metrics",
-    response_model=schemas.Document,
+    response_model=documents.MetricsOut,
     summary="Metrics of the published deployments (faces seen, alerts, false alert rates, arrests)",
 )
 def metrics(
@@ -147,7 +147,7 @@ def metrics(
 
 @router.get(
     "/checkpoint",
-    response_model=schemas.Document,
+    response_model=documents.LatestCheckpointOut,
     summary="The latest signed checkpoint, the log's public key and its fingerprint",
 )
 def latest_checkpoint(api: ApiState = Depends(api_state)) -> Any:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api import schemas, views
+from api import documents, views
 from api.auth import TOKEN_ROLES, Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
@@ -39,7 +39,7 @@ DECIDED_SHOWN = 50  # the queue's "decided" list: the latest decided alerts of t
 HEARTBEAT_S = 15.0  # a comment line now and then keeps proxies from closing the stream
 
 
-@router.get("/me", response_model=schemas.Document, summary="The signed-in user and roles")
+@router.get("/me", response_model=documents.MeOut, summary="The signed-in user and roles")
 def me(who: Principal = Depends(anyone_signed_in)) -> Any:
     return {"user_id": who.user_id, "roles": list(who.roles)}
 
@@ -49,10 +49,14 @@ def _events(api: ApiState, topic: str) -> list[Any]:
     return [api.lfr.mapper.to_domain_event(n) for n in notifications]
 
 
-@router.get("/applications", response_model=schemas.Rows, summary="Every application, newest first")
+@router.get(
+    "/applications",
+    response_model=documents.ApplicationsOut,
+    summary="Every application, newest first",
+)
 def applications(
     who: Principal = Depends(application_readers), api: ApiState = Depends(api_state)
-) -> schemas.Rows:
+) -> Any:
     rows = []
     for event in reversed(_events(api, APPLICATION_OPENED)):
         application = api.lfr.load(DeploymentApplication, event.originator_id)
@@ -68,7 +72,7 @@ def applications(
                 "deployment_id": str(Deployment.create_id(application.id)),
             }
         )
-    return schemas.Rows(rows=rows)
+    return {"rows": rows}
 
 
 def deployment_row(deployment: Deployment) -> dict[str, Any]:
@@ -92,12 +96,12 @@ def deployment_row(deployment: Deployment) -> dict[str, Any]:
 
 @router.get(
     "/deployments",
-    response_model=schemas.Rows,
+    response_model=documents.DeploymentsOut,
     summary="The deployments the signed-in officer is appointed to, live ones first",
 )
 def deployments(
     who: Principal = Depends(anyone_signed_in), api: ApiState = Depends(api_state)
-) -> schemas.Rows:
+) -> Any:
     rows = []
     for event in _events(api, DEPLOYMENT_PLANNED):
         if api.lfr.is_appointed(who.actor, event.originator_id):
@@ -105,24 +109,24 @@ def deployments(
     order = {"live": 0, "paused": 1, "planned": 2}
     rows.sort(key=lambda r: str(r["starts_at"]), reverse=True)  # newest first ...
     rows.sort(key=lambda r: order.get(str(r["status"]), 3))  # ... live ones before the rest
-    return schemas.Rows(rows=rows)
+    return {"rows": rows}
 
 
 @router.get(
     "/deployments/{deployment_id}/watchlist",
-    response_model=schemas.Rows,
+    response_model=documents.WatchlistOut,
     summary="A deployment's watchlist entries (details only: no names), sensitive ones first",
 )
 def watchlist(
     deployment_id: UUID,
     who: Principal = Depends(watchlist_readers),
     api: ApiState = Depends(api_state),
-) -> schemas.Rows:
+) -> Any:
     api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
     ids = [e.originator_id for e in _events(api, ENTRY_ADDED) if e.deployment_id == deployment_id]
     entries = [views.entry(api.lfr.load(WatchlistEntry, i)).model_dump() for i in ids]
     entries.sort(key=lambda e: (not e["sensitive_flags"], e["category"], e["id"]))
-    return schemas.Rows(rows=entries)
+    return {"rows": entries}
 
 
 def actionable(roles: tuple[str, ...]) -> Callable[[dict[str, Any]], bool]:

@@ -13,7 +13,7 @@ from typing import Any
 from api.register_proofs import key_fingerprint
 from ledger.checkpoint import Checkpoint, CheckpointError, read_checkpoint
 from ledger.export import ParquetSource
-from ledger.proofs import row_to_json
+from ledger.proofs import consistency_document, inclusion_document
 from ledger.service import Ledger, LedgerError
 from ledger.verify import VerificationReport, verify_source
 from runtime.ledger_wiring import ledger_keys, open_ledger
@@ -106,11 +106,7 @@ def prove(args: Namespace, settings: Settings) -> int:
     with _ledger(settings) as ledger:
         proof, row = ledger.prove_inclusion(args.seq)
         checkpoint = ledger.checkpoint_of_size(proof.tree_size)
-    document = {
-        "leaf": row_to_json(row),
-        "proof": proof.to_json(),
-        "checkpoint": checkpoint.to_json(),
-    }
+        document = inclusion_document(proof, row, checkpoint, ledger.witnesses)
     lines = [
         f"notification {row.notification_id} of {row.log} is entry {proof.index} "
         f"of the tree of {proof.tree_size} entries",
@@ -125,12 +121,7 @@ def consistency(args: Namespace, settings: Settings) -> int:
     """The proof that the tree of NEW entries extends the tree of OLD entries."""
     with _ledger(settings) as ledger:
         proof = ledger.prove_consistency(args.old, args.new)
-        old, new = ledger.checkpoint_of_size(args.old), ledger.checkpoint_of_size(args.new)
-    document = {
-        "proof": proof.to_json(),
-        "old_checkpoint": old.to_json(),
-        "new_checkpoint": new.to_json(),
-    }
+        document = consistency_document(ledger, proof)
     lines = [
         f"the tree of {proof.new_size} entries extends the tree of {proof.old_size}",
         *[f"  {step.hex()}" for step in proof.path],

@@ -134,7 +134,10 @@ class Scan:
 
     def json(self, where: str, value: Any) -> None:
         if isinstance(value, dict):
-            if {"topic", "state", "originator_id"} <= set(value):
+            # An event's topic is text (a dict there is the OpenAPI schema describing events).
+            if {"topic", "state", "originator_id"} <= set(value) and isinstance(
+                value["topic"], str
+            ):
                 self.events += 1
                 if not PUBLIC_TOPIC.search(str(value["topic"])):
                     self.problems.append(f"{where}: serves a {value['topic']} event")

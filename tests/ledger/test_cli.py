@@ -89,7 +89,7 @@ def test_prove_gives_a_proof_a_verifier_checks_without_the_store(
     document = json.loads(out)
     proof = InclusionProof.from_json(document["proof"])
     checkpoint = Checkpoint.from_json(document["checkpoint"])
-    check_row_inclusion(proof, row_from_json(document["leaf"]), checkpoint, public_keys(tmp_path))
+    check_row_inclusion(proof, row_from_json(document["event"]), checkpoint, public_keys(tmp_path))
 
 
 def test_consistency_between_two_checkpoints(configured: str, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
