@@ -32,7 +32,6 @@ auditor_or_dpo = allow(Role.AUDITOR, Role.DPO)
 def _ledger_call(call: Any, *args: Any, **kwargs: Any) -> Any:
     """Runs a ledger request; an unknown entry is a 404, its other refusals (bad sizes, no
     checkpoint yet) 422."""
-
     try:
         return call(*args, **kwargs)
     except UnknownEntry as error:

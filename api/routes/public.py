@@ -42,11 +42,13 @@ def _rows(api: ApiState, filters: dict[str, str]) -> list[dict[str, Any]]:
 def _published(api: ApiState, rows: list[dict[str, Any]]) -> bytes:
     checkpoint, proved = api.register_proofs().attach(rows)
     key = api.ledger().log_key
-    document = documents.PublishedRegister(
-        checkpoint=checkpoint.to_json(api.ledger().witnesses),
-        log_public_key=str(key),
-        log_key_fingerprint=key_fingerprint(key),
-        rows=proved,
+    document = documents.PublishedRegister.model_validate(
+        {
+            "checkpoint": checkpoint.to_json(api.ledger().witnesses),
+            "log_public_key": str(key),
+            "log_key_fingerprint": key_fingerprint(key),
+            "rows": proved,
+        }
     )
     return document.model_dump_json().encode()
 
