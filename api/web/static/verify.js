@@ -224,7 +224,7 @@ const lfrVerify = (() => {
     try {
       const key = parseKey(keyText);
       const body = parseBody(checkpoint.body);
-      const proof = { notification_id: item.event.notification_id, proof: item.inclusion, event: item.event };
+      const proof = { notification_id: item.event.notification_id, proof: item.proof, event: item.event };
       const problem = await checkEvent(proof, body);
       if (problem) return { ok: false, text: `FAILED: ${problem}` };
       const signed = await signatureVerdict(checkpoint, key);
