@@ -21,6 +21,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -122,6 +124,10 @@ def score_alerts(crowd: Crowd, alerts: list[tuple[str, float]]) -> tuple[list[in
     return per_passage, false
 
 
+def _counts(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
 def throughput(
     street: FaceEngine, bare: FaceEngine, args: argparse.Namespace, size: tuple[int, int]
 ) -> None:
@@ -179,6 +185,29 @@ def throughput(
             f"  detections/frame  {last.stats.detections / max(last.stats.frames, 1):.2f} "
             f"(bare {bare.detector_id}: {bare_rate:.2f}); embeddings {last.stats.searches}"
         )
+        if size == args.size:
+            for count in args.cameras:
+                several_cameras(args.load_street, crowd, templates, count)
+
+
+def several_cameras(
+    load_street: Callable[[], FaceEngine], crowd: Crowd, templates: list[Template], count: int
+) -> None:
+    """`count` cameras on this host, a worker each (own detector, own index) in one process,
+    side by side as `lfr worker --source ... --camera ...` runs them."""
+    engines = [load_street() for _ in range(count)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(count) as pool:
+        runs = list(pool.map(lambda engine: end_to_end(engine, crowd, templates), engines))
+    elapsed = time.perf_counter() - start
+    each = ", ".join(f"{r.frames_per_s:.2f}" for r in runs)
+    passages = [score_alerts(crowd, r.alerts) for r in runs]
+    every_once = all(all(n == 1 for n in p) and f == 0 for p, f in passages)
+    total = sum(r.stats.frames for r in runs) / elapsed
+    print(
+        f"  {count} cameras on one host: {each} frames/s per camera ({total:.2f} in all); "
+        f"every passage alerted once on every camera, no false alert: {every_once}"
+    )
 
 
 def search_latency(sizes: tuple[int, ...], probes: int = 200) -> None:
@@ -234,6 +263,9 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=200.0, help="walking pace, px/s")
     parser.add_argument("--smoke", action="store_true", help="a few seconds' run for CI")
     parser.add_argument(
+        "--cameras", type=_counts, default=(2, 4), help="cameras per host to try, e.g. 2,4"
+    )
+    parser.add_argument(
         "--detect-width",
         type=int,
         default=0,
@@ -242,7 +274,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.frames, args.bare_frames, args.speed, args.watchlisted = 90, 4, 350.0, 1
-        args.also_1080 = False
+        args.also_1080, args.cameras = False, (2,)
     settings = SimpleNamespace(
         face_engine="dlib",
         model_dir=args.models,
@@ -251,6 +283,7 @@ def main() -> None:
         quality_min_face_px=40,  # the default quality gate: no smaller face is searched
     )
     street = load_engine(settings)
+    args.load_street = lambda: load_engine(settings)
     bare = load_engine(SimpleNamespace(face_engine="dlib", model_dir=None, detector="hog"))
     sizes = [args.size] + ([(1920, 1080)] if args.also_1080 else [])
     for size in sizes:

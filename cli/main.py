@@ -159,8 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="the recognition worker for a live deployment")
     worker.add_argument("--deployment", required=True, help="the deployment id")
-    worker.add_argument("--source", required=True, help="a video file, camera index or URL")
-    worker.add_argument("--camera", default="camera-1", help="the camera id to report")
+    worker.add_argument(
+        "--source",
+        required=True,
+        action="append",
+        help="a video file, camera index or URL (repeat with --camera for several cameras)",
+    )
+    worker.add_argument(
+        "--camera", action="append", help="the camera id of each --source (default camera-1)"
+    )
     _json(worker)
 
     commands.add_parser("ingest", help="consume match events from Kafka into the store")

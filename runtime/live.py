@@ -4,7 +4,10 @@ and the ingest draining it into the store while the frames are processed."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
 from uuid import UUID
 
 from recognition.transport import InProcessBroker
@@ -12,6 +15,8 @@ from runtime.bootstrap import Services, open_ingest
 from runtime.worker import recognise
 from services.ingest import drain_broker
 from services.worker_link import DomainWatchlistProvider
+
+T = TypeVar("T")
 
 
 def run_worker_in_process(
@@ -23,6 +28,14 @@ def run_worker_in_process(
 ) -> dict[str, Any]:
     """Runs the worker over `source` (a path, URL or VideoSource); its match and faces-seen
     events reach the store as they come. Returns the worker's totals."""
+    return run_cameras_in_process(services, deployment, [(source, camera_id, engine)])[0]
+
+
+def run_cameras_in_process(
+    services: Services, deployment: UUID, cameras: Sequence[tuple[Any, str, Any]]
+) -> list[dict[str, Any]]:
+    """Runs one worker per `(source, camera id, engine)`, side by side in threads, into one
+    in-process broker and ingest. Returns each camera's totals, in the order given."""
     ingest = open_ingest(services.settings, services)
     # In one process too, the crops the worker emits are sealed to the ingest's key.
     broker = InProcessBroker(ingest.probe_keys.sealer)
@@ -33,9 +46,7 @@ def run_worker_in_process(
             drain_broker(ingest, broker)
         drain_broker(ingest, broker)
 
-    drainer = threading.Thread(target=drain_until_done, name="in-process-ingest", daemon=True)
-    drainer.start()
-    try:
+    def camera(source: Any, camera_id: str, engine: Any) -> dict[str, Any]:
         stats = recognise(
             services.settings,
             DomainWatchlistProvider(services.lfr, camera_id),
@@ -45,7 +56,22 @@ def run_worker_in_process(
             camera_id,
             engine,
         )
+        return dict(stats.summary())
+
+    drainer = threading.Thread(target=drain_until_done, name="in-process-ingest", daemon=True)
+    drainer.start()
+    try:
+        return side_by_side([partial(camera, *spec) for spec in cameras])
     finally:
         done.set()
         drainer.join()
-    return dict(stats.summary())
+
+
+def side_by_side(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    """Each job in its own thread (one per camera: detection and embedding release the GIL);
+    their results in order, or the first job's error once all have stopped."""
+    if len(jobs) == 1:
+        return [jobs[0]()]
+    with ThreadPoolExecutor(len(jobs), thread_name_prefix="camera") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [future.result() for future in futures]

@@ -31,10 +31,10 @@ def quality_policy(settings: Settings) -> Any:
     )
 
 
-def print_progress(stats: Any) -> None:
+def print_progress(stats: Any, camera_id: str = "camera-1") -> None:
     rates = stats.rates()
     print(
-        f"lfr worker: {stats.frames} frames ({rates['frames_per_s']:.1f}/s), "
+        f"lfr worker {camera_id}: {stats.frames} frames ({rates['frames_per_s']:.1f}/s), "
         f"{stats.faces_seen} faces ({rates['faces_per_s']:.1f}/s), "
         f"{stats.alerts} alerts ({rates['alerts_per_s']:.2f}/s)"
         + (
@@ -75,7 +75,7 @@ def recognise(
     gate = QualityGate(quality_policy(settings))
 
     def progress(stats: Any) -> None:
-        print_progress(stats)
+        print_progress(stats, camera_id)
         if heartbeat is not None:  # written from the frame loop: stale when frames stop
             heartbeat.beat({"frames": stats.frames, "frames_dropped": stats.frames_dropped})
 

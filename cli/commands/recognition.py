@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,7 +15,7 @@ from recognition.evaluation import evaluate, plot
 from recognition.heldout import evaluate_split
 from recognition.transport import KafkaSink
 from runtime.bootstrap import open_services
-from runtime.live import run_worker_in_process
+from runtime.live import run_cameras_in_process, side_by_side
 from runtime.probe_keys import worker_sealer
 from runtime.settings import Settings
 from runtime.worker import load_engine_or_fail, open_source, quality_policy, recognise
@@ -23,45 +24,76 @@ from services.worker_link import DomainWatchlistProvider
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    """`lfr worker --deployment ID --source FILE|URL [--camera C] [--json]`.
+    """`lfr worker --deployment ID --source FILE|URL [--camera C] [--source ... --camera ...]
+    [--json]`: one worker per camera, side by side in this process.
 
     With LFR_KAFKA_BOOTSTRAP the events go to Kafka for `lfr ingest`; without it (the embedded
     default) the ingest runs in this process and writes the alerts straight into the store."""
     deployment = parse_deployment_id(args.deployment)
-    engine = load_engine_or_fail(settings)
-    video = open_source(args.source)  # a bad source fails before anything else starts
+    cameras = _cameras(args.source, args.camera)
+    engines = [load_engine_or_fail(settings) for _ in cameras]  # a detector per thread
+    videos = [open_source(source) for source, _ in cameras]  # a bad source fails first
     services = open_services(settings)
+    camera_ids = [camera for _, camera in cameras]
     if settings.kafka_bootstrap:
-        try:
-            sink: Any = KafkaSink(
-                settings.kafka_bootstrap,
-                worker_sealer(settings),
-                security=settings.kafka_security(),
-            )
-        except ConnectionError as error:
-            raise UserError(str(error)) from error
-        provider = DomainWatchlistProvider(services.lfr, args.camera)
-        try:
-            beat = Heartbeat(heartbeat_path(settings.data_dir, f"worker-{args.camera}"), 0)
-            stats = recognise(
-                settings, provider, sink, str(deployment), video, args.camera, engine, beat
-            )
-        finally:
-            sink.close()
-        totals = stats.summary()
+        totals = _cameras_to_kafka(settings, services, deployment, videos, camera_ids, engines)
     else:
-        totals = run_worker_in_process(services, deployment, video, args.camera, engine=engine)
-    summary = {
+        specs = list(zip(videos, camera_ids, engines, strict=True))
+        totals = run_cameras_in_process(services, deployment, specs)
+    engine = engines[0]
+    common = {
         "deployment_id": args.deployment,
-        "camera_id": args.camera,
         "model_id": engine.model_id,
         "model_version": engine.model_version,
         "detector": engine.detector_id,
         "quality_policy": quality_policy(settings).as_record(),
-        **totals,
     }
-    _print(summary, args.json)
+    if len(cameras) == 1:
+        _print({**common, "camera_id": camera_ids[0], **totals[0]}, args.json)
+    else:
+        each = [{"camera_id": c, **t} for c, t in zip(camera_ids, totals, strict=True)]
+        _print({**common, "cameras": each}, args.json)
     return 0
+
+
+def _cameras(sources: list[str], cameras: list[str] | None) -> list[tuple[str, str]]:
+    """Pairs each --source with its --camera (one source may leave its camera at camera-1)."""
+    names = cameras or (["camera-1"] if len(sources) == 1 else [])
+    if len(names) != len(sources):
+        raise UserError(
+            f"{len(sources)} --source and {len(names)} --camera: give each source its camera"
+        )
+    if len(set(names)) != len(names):
+        raise UserError("--camera: each camera may be given once")
+    return list(zip(sources, names, strict=True))
+
+
+def _cameras_to_kafka(
+    settings: Settings,
+    services: Any,
+    deployment: UUID,
+    videos: list[Any],
+    camera_ids: list[str],
+    engines: list[Any],
+) -> list[dict[str, Any]]:
+    try:
+        sink: Any = KafkaSink(
+            settings.kafka_bootstrap, worker_sealer(settings), security=settings.kafka_security()
+        )  # one producer for every camera: kafka-python's producer is thread-safe
+    except ConnectionError as error:
+        raise UserError(str(error)) from error
+
+    def camera(video: Any, camera_id: str, engine: Any) -> dict[str, Any]:
+        provider = DomainWatchlistProvider(services.lfr, camera_id)
+        beat = Heartbeat(heartbeat_path(settings.data_dir, f"worker-{camera_id}"), 0)
+        stats = recognise(settings, provider, sink, str(deployment), video, camera_id, engine, beat)
+        return dict(stats.summary())
+
+    try:
+        jobs = [partial(camera, *spec) for spec in zip(videos, camera_ids, engines, strict=True)]
+        return side_by_side(jobs)
+    finally:
+        sink.close()
 
 
 def parse_deployment_id(text: str) -> UUID:

@@ -28,15 +28,21 @@ from tests.support.faces import photos
 PEOPLE = ("Ali_Naimi", "Allyson_Felix", "Ana_Guevara")
 
 
-def live_deployment(services: Services, faces: Path, ends_at: datetime | None = None) -> UUID:
+def live_deployment(
+    services: Services,
+    faces: Path,
+    ends_at: datetime | None = None,
+    cameras: tuple[str, ...] = ("camera-1",),
+) -> UUID:
     """A deployment started now with `PEOPLE` enrolled; the first is the one sought. Its
-    authorised window ends at `ends_at` (default: in about 8 hours)."""
+    authorised window ends at `ends_at` (default: in about 8 hours), on `cameras`."""
     lfr = services.lfr
     application = lfr.identify_need(APPLICANT, "Locate wanted offenders", "Crime Hotspot")
     lfr.submit_intelligence_case(APPLICANT, application, "F3-WEB", "Robbery hotspot")
     start = datetime.now(UTC) - timedelta(minutes=5)
     hours = (ends_at - start) / timedelta(hours=1) if ends_at else 8
-    lfr.submit_application(APPLICANT, application, SECTIONS, proposal(start, hours=hours), AO.id)
+    window = proposal(start, hours=hours, cameras=cameras)
+    lfr.submit_application(APPLICANT, application, SECTIONS, window, AO.id)
     deployment = lfr.grant_authority(AO, application, AUTHORITY)
     lfr.appoint_command(GOLD, deployment, {"operators": [OPERATOR.id], "engagement": [ENGAGER.id]})
     for check in PreDeploymentCheck:
