@@ -291,7 +291,8 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[s
     )
     models.catch_up()
     row = models.register_row(deployment)
-    lfr.publish_register_entry(GOLD, deployment, counts_of(row) if row else {})
+    periods = models.threshold_periods(deployment)
+    lfr.publish_register_entry(GOLD, deployment, counts_of(row) if row else {}, periods)
     entry = lfr.public_row(deployment) or {}
     narrative.step(
         "register",

@@ -12,7 +12,8 @@ published is recorded on the deployment (`RegisterEntryPublished`, with its audi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -21,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.deployment import Deployment
 from domain.rules import require
+from domain.values import Ending
 
 #: The figures counted from the deployment's alerts (the register projection counts them).
 COUNTS: tuple[str, ...] = (
@@ -33,6 +35,7 @@ COUNTS: tuple[str, ...] = (
     "engagements",
     "arrests",
     "other_disposals",
+    "unadjudicated",  # alerts no officer has adjudicated (yet: they still can be)
 )
 NOTICE_COLUMNS: tuple[str, ...] = (
     "deployment_id",
@@ -49,7 +52,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "duration_minutes",
     "watchlist_size",
     "threshold",
+    "thresholds",  # every threshold in force, with the alerts raised at each, in words
     "status",
+    "ending",  # how the deployment ended, in words
     *COUNTS,
     "true_alerts",
     "false_alerts",
@@ -66,6 +71,60 @@ class PublicStatus(StrEnum):
     ANNOUNCED = "announced"  # the public notice only: no results yet
     PUBLISHED = "published"
     AMENDED = "amended"  # published, then changed by a later event
+    CLOSED = "closed"  # ended before it started: no results will follow
+
+
+#: How each ending reads on the public register (the officer's reason is never public).
+ENDING_WORDS: dict[Ending, str] = {
+    Ending.BY_COMMAND: "ended by the Gold team",
+    Ending.WINDOW_ENDED: "ended when its authorised time ran out",
+    Ending.URGENT_AUTHORITY_LAPSED: "ended: its urgent authority was not confirmed",
+    Ending.AUTHORITY_REVOKED: "authority revoked",
+    Ending.WITHDRAWN: "withdrawn before it started",
+    Ending.CANCELLED: "cancelled before it started",
+    Ending.EXPIRED_UNUSED: "authority expired unused",
+}
+
+
+def ending_words(deployment: Deployment) -> str | None:
+    """How the deployment ended, in words; None while it has not."""
+    if not deployment.ending:
+        return None
+    words = ENDING_WORDS[Ending(deployment.ending)]
+    never_ran = deployment.started_at is None
+    if never_ran and Ending(deployment.ending) is Ending.AUTHORITY_REVOKED:
+        return f"{words} before it started"
+    return words
+
+
+def thresholds_words(
+    deployment: Deployment, periods: Sequence[Mapping[str, Any]] | None
+) -> str | None:
+    """Every threshold the deployment ran at, from its own history, with the alerts raised
+    at each (`periods`, one per change, from the alerts): `0.64: 3 alerts; 0.7 from 10:38
+    UTC: 1 alert`. None before a threshold was set."""
+    history = deployment.threshold_history
+    if not history:
+        return None
+    counts = [p.get("alerts") for p in periods or []]
+    require(
+        not counts or len(counts) == len(history),
+        f"the thresholds in force are {len(history)} periods, not {len(counts)}",
+    )
+    parts = []
+    for n, period in enumerate(history):
+        text = f"{period['threshold']:g}"
+        if n:
+            text += f" from {datetime.fromisoformat(period['from']):%H:%M} UTC"
+        if counts:
+            alerts = counts[n]
+            require(
+                type(alerts) is int and 0 <= alerts < 2**53,
+                f"the alerts at a threshold must be a whole number, not {alerts!r}",
+            )
+            text += f": {alerts} alert{'' if alerts == 1 else 's'}"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -100,10 +159,14 @@ def notice_row(deployment: Deployment) -> dict[str, Any]:
 
 
 def results_row(
-    deployment: Deployment, counts: Mapping[str, Any], status: PublicStatus
+    deployment: Deployment,
+    counts: Mapping[str, Any],
+    status: PublicStatus,
+    periods: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The public row with the deployment's results: its own times, watchlist size and
-    threshold, and the counts given (each a whole number; an omitted count is 0)."""
+    """The public row with the deployment's results: its own times, watchlist size,
+    thresholds and ending, and the counts given (each a whole number; an omitted count is
+    0); `periods` count the alerts raised at each threshold in force."""
     unknown = sorted(set(counts) - set(COUNTS))
     require(not unknown, f"a register entry has no figures {unknown}; it has {list(COUNTS)}")
     for name, value in counts.items():
@@ -121,7 +184,9 @@ def results_row(
         ),
         watchlist_size=deployment.watchlist.get("size"),
         threshold=deployment.threshold or None,
+        thresholds=thresholds_words(deployment, periods),
         status=status.value,
+        ending=ending_words(deployment),
         **{name: int(counts.get(name, 0)) for name in COUNTS},
     )
     return derive(row)
@@ -151,24 +216,35 @@ class PublicRecord(Aggregate):
     def status(self) -> PublicStatus:
         return PublicStatus(self.row["status"])
 
-    def publish_results(self, deployment: Deployment, counts: Mapping[str, Any]) -> None:
+    def publish_results(
+        self,
+        deployment: Deployment,
+        counts: Mapping[str, Any],
+        periods: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
         require(
-            self.status is PublicStatus.ANNOUNCED,
+            self.status in {PublicStatus.ANNOUNCED, PublicStatus.CLOSED},
             "the register entry is already published; a later change is an amendment",
         )
-        self._results_published(row=results_row(deployment, counts, PublicStatus.PUBLISHED))
+        row = results_row(deployment, counts, PublicStatus.PUBLISHED, periods)
+        self._results_published(row=row)
 
     @event("ResultsPublished")
     def _results_published(self, row: dict[str, Any]) -> None:
         self.row = row
 
-    def amend(self, deployment: Deployment, counts: Mapping[str, Any]) -> bool:
+    def amend(
+        self,
+        deployment: Deployment,
+        counts: Mapping[str, Any],
+        periods: Sequence[Mapping[str, Any]] | None = None,
+    ) -> bool:
         """Records the changed row as an amendment; False (nothing recorded) if unchanged."""
         require(
-            self.status is not PublicStatus.ANNOUNCED,
+            self.status in {PublicStatus.PUBLISHED, PublicStatus.AMENDED},
             "only a published register entry can be amended",
         )
-        row = results_row(deployment, counts, PublicStatus.AMENDED)
+        row = results_row(deployment, counts, PublicStatus.AMENDED, periods)
         if {**row, "status": None} == {**self.row, "status": None}:
             return False
         self._results_amended(row=row)
@@ -176,4 +252,21 @@ class PublicRecord(Aggregate):
 
     @event("ResultsAmended")
     def _results_amended(self, row: dict[str, Any]) -> None:
+        self.row = row
+
+    def close(self, deployment: Deployment) -> None:
+        """The deployment ended before it started: the notice says how, and when."""
+        require(self.status is PublicStatus.ANNOUNCED, "only an announced deployment closes")
+        require(deployment.started_at is None, "a deployment that ran publishes its results")
+        ended = deployment.ended_at
+        row = {
+            **notice_row(deployment),
+            "ended_at": ended.isoformat() if ended else None,
+            "status": PublicStatus.CLOSED.value,
+            "ending": ending_words(deployment),
+        }
+        self._ending_published(row=row)
+
+    @event("EndingPublished")
+    def _ending_published(self, row: dict[str, Any]) -> None:
         self.row = row

@@ -32,7 +32,8 @@ from projections.register import REGISTER_COLUMNS, REGISTER_TABLE
 
 FORMATS = ("csv", "json", "parquet")
 REGISTER_SCHEMA = "lfr.public_register"
-REGISTER_SCHEMA_VERSION = "2"  # 2: dates, UTC timestamps, documented doubles
+REGISTER_SCHEMA_VERSION = "3"  # 2: dates, UTC timestamps, documented doubles; 3: endings,
+# the thresholds in force and the alerts left unadjudicated
 _ARROW = {"text": pa.string(), "int": pa.int64(), "real": pa.float64()}
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 INSTANTS = ("starts_at", "ends_at", "started_at", "ended_at")
@@ -48,6 +49,9 @@ _DESCRIPTIONS = {
     "false_alert_rate_per_faces": "false alerts / faces seen, a double from 0 to 1",
     "false_alert_rate_per_alerts": "false alerts / alerts, a double from 0 to 1",
     "notification_ids": "the ledger notification ids of the deployment's public events",
+    "thresholds": "every threshold in force, with the alerts raised at each, in words",
+    "ending": "how the deployment ended (cancelled, withdrawn, revoked, ...), in words",
+    "unadjudicated": "alerts no officer has adjudicated",
 }
 
 

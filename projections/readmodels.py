@@ -53,6 +53,7 @@ from projections.register import (
 )
 from projections.retention_projection import RetentionProjection
 from projections.tables import Row, Table
+from projections.thresholds import thresholds_in_force
 from projections.views import MemoryView, PostgresView, SQLiteView, View
 
 
@@ -184,7 +185,10 @@ class ReadModels:
             row = self.register_row(deployment_id)
             if row is not None:
                 amended |= self.app.amend_register_entry(
-                    REGISTER_PUBLISHER, UUID(deployment_id), counts_of(row)
+                    REGISTER_PUBLISHER,
+                    UUID(deployment_id),
+                    counts_of(row),
+                    self.threshold_periods(deployment_id),
                 )
         return amended
 
@@ -279,6 +283,10 @@ class ReadModels:
     def alerts(self, deployment_id: UUID | str) -> list[Row]:
         """Every alert of a deployment, in time order (the cancellation report uses it)."""
         return self.alert_queue(deployment_id, pending_only=False)
+
+    def threshold_periods(self, deployment_id: UUID | str) -> list[Row]:
+        """Every threshold in force during the deployment, with the alerts raised at each."""
+        return thresholds_in_force(self.timeline(deployment_id), self.alerts(deployment_id))
 
     def timeline(self, deployment_id: UUID | str) -> list[Row]:
         return self.view("timeline").select(

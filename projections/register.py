@@ -28,7 +28,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.publication import COUNTS, PUBLIC_COLUMNS, derive
+from domain.publication import COUNTS, ENDING_WORDS, PUBLIC_COLUMNS, derive
+from domain.values import Ending
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
 from projections.tables import ColumnType, Row, Table
@@ -89,7 +90,9 @@ _STATUS = {
     "CancellationReportSubmitted": "reported",
     "RegisterEntryPublished": "published",
 }
-PUBLIC_EVENTS = frozenset({"PublicNoticePublished", "ResultsPublished", "ResultsAmended"})
+PUBLIC_EVENTS = frozenset(
+    {"PublicNoticePublished", "ResultsPublished", "ResultsAmended", "EndingPublished"}
+)
 
 
 def counts_of(row: Row) -> dict[str, int]:
@@ -121,7 +124,9 @@ def _planned_row(event: Recorded) -> Row:
         "duration_minutes": None,
         "watchlist_size": None,
         "threshold": None,
+        "thresholds": None,  # in words on the public row, from the periods when published
         "status": "planned",
+        "ending": None,
         **dict.fromkeys(COUNTS, 0),
         "notification_ids": [],
     }
@@ -182,6 +187,7 @@ class RegisterProjection(ReadModelProjection):
             row["date"] = event.at[:10]
         elif kind == "DeploymentEnded":
             row["ended_at"] = event.at
+            row["ending"] = ENDING_WORDS[Ending(event.get("ending") or Ending.BY_COMMAND.value)]
         elif kind == "WatchlistImported":
             row["watchlist_size"] = int(event["size"])
             row["threshold"] = float(event["threshold"])
@@ -191,8 +197,10 @@ class RegisterProjection(ReadModelProjection):
             row["faces_seen"] += int(event["faces_seen"])
         elif kind == "AlertRaised":
             row["alerts"] += 1
-        elif kind == "AlertAdjudicated" and event["decision"] == "false_alert":
-            row["false_alerts_unconfirmed"] += 1
+            row["unadjudicated"] += 1
+        elif kind == "AlertAdjudicated":
+            row["unadjudicated"] -= 1
+            row["false_alerts_unconfirmed"] += event["decision"] == "false_alert"
         elif kind == "EngagementConcluded":
             outcome = event["outcome"]
             column = {

@@ -130,7 +130,7 @@ class AuthorityCommands(ServiceBase):
         deployment = self._planned_deployment(application)
         if deployment is not None:
             deployment.close(audit, Ending.WITHDRAWN, reason)
-            changed.append(deployment)
+            changed += [deployment, *self._public_ending(deployment)]
         self.commit(*changed)
 
     def revoke_authority(self, actor: Actor, application_id: UUID, reason: str) -> None:
@@ -142,7 +142,7 @@ class AuthorityCommands(ServiceBase):
         changed: list[Aggregate] = [application]
         if deployment is not None and deployment.status in OPEN:
             deployment.close(audit, Ending.AUTHORITY_REVOKED, reason)
-            changed.append(deployment)
+            changed += [deployment, *self._public_ending(deployment)]
         self.commit(*changed)
 
     def _planned_deployment(self, application: DeploymentApplication) -> Deployment | None:

@@ -20,6 +20,7 @@ from domain.authorisation import DeploymentApplication
 from domain.authority_rules import DOCUMENT_VERSIONS
 from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, NotFound
+from domain.publication import PublicRecord, PublicStatus
 from domain.sealing import Sealer
 from domain.values import Actor, Audit, S62Operation
 from services.transcodings import TRANSCODINGS
@@ -153,6 +154,18 @@ class ServiceBase(Application):
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _public_ending(self, deployment: Deployment) -> list[Aggregate]:
+        """The public record of an announced deployment that ended before it started, with
+        how it ended published on it (to commit with the ending); none otherwise."""
+        record_id = PublicRecord.id_for(deployment.id)
+        if deployment.started_at is not None or not self.exists(record_id):
+            return []
+        record = self.load(PublicRecord, record_id)
+        if record.status is not PublicStatus.ANNOUNCED:
+            return []
+        record.close(deployment)
+        return [record]
 
     def _deployment_and_authority(
         self, deployment_id: UUID

@@ -192,7 +192,7 @@ class DeploymentCommands(ServiceBase):
         """Gold cancels before the start; the watchlist's 24-hour clock starts."""
         deployment, authority = self._deployment_and_authority(deployment_id)
         deployment.cancel(self._for(actor, authority), authority, reason)
-        self.commit(deployment)
+        self.commit(deployment, *self._public_ending(deployment))
 
     def end_deployment_if_due(self, actor: Actor, deployment_id: UUID) -> Ending | None:
         """Ends the deployment by itself when its window has closed or its urgent authority
@@ -216,7 +216,7 @@ class DeploymentCommands(ServiceBase):
                 authority.expire(audit)
                 changed.append(authority)
         deployment.close(audit, ending, reason)
-        self.commit(*changed)
+        self.commit(*changed, *self._public_ending(deployment))
         return ending
 
     def ending_due(self, deployment_id: UUID, at: datetime) -> Ending | None:

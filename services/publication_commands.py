@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -18,18 +18,27 @@ class PublicationCommands(ServiceBase):
     """The register entry (DOMAIN.md §a row 17) and its amendments, as public events."""
 
     def publish_register_entry(
-        self, actor: Actor, deployment_id: UUID, counts: Mapping[str, Any]
+        self,
+        actor: Actor,
+        deployment_id: UUID,
+        counts: Mapping[str, Any],
+        periods: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
-        """Publishes the deployment's results: `counts` holds its figures (`COUNTS`), the
-        rest of the public row comes from the deployment itself."""
+        """Publishes the deployment's results: `counts` holds its figures (`COUNTS`) and
+        `periods` the alerts raised at each threshold in force; the rest of the public row
+        comes from the deployment itself."""
         deployment, authority = self._deployment_and_authority(deployment_id)
         record = self.public_record(deployment)
-        record.publish_results(deployment, counts)
+        record.publish_results(deployment, counts, periods)
         deployment.publish_register_entry(self._for(actor, authority), record.row)
         self.commit(deployment, record)
 
     def amend_register_entry(
-        self, actor: Actor, deployment_id: UUID, counts: Mapping[str, Any]
+        self,
+        actor: Actor,
+        deployment_id: UUID,
+        counts: Mapping[str, Any],
+        periods: Sequence[Mapping[str, Any]] | None = None,
     ) -> bool:
         """Records a public amendment if the published figures changed (an arrest recorded
         after publication); False if they did not. Never changes a published row in place."""
@@ -38,7 +47,7 @@ class PublicationCommands(ServiceBase):
         )
         deployment = self.load(Deployment, deployment_id)
         record = self.public_record(deployment)
-        if not record.amend(deployment, counts):
+        if not record.amend(deployment, counts, periods):
             return False
         with self._replay_is_no_op():  # two projectors amending at once: one wins, the same row
             self.commit(record)

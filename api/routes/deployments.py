@@ -251,6 +251,9 @@ def publish(
     deployment_id: UUID, who: Principal = Depends(gold), api: ApiState = Depends(api_state)
 ) -> schemas.Done:
 
-    row = api.read_models().register_row(deployment_id)
-    api.lfr.publish_register_entry(who.actor, deployment_id, counts_of(row) if row else {})
+    models = api.read_models()
+    row = models.register_row(deployment_id)
+    periods = models.threshold_periods(deployment_id) if row else None
+    counts = counts_of(row) if row else {}
+    api.lfr.publish_register_entry(who.actor, deployment_id, counts, periods)
     return schemas.Done(id=str(deployment_id))

@@ -37,6 +37,8 @@ SHOWN_COLUMNS = (
     ("date", "Date"), ("location", "Location"), ("borough", "Borough"),
     ("use_case", "Use case"), ("status", "Status"), ("faces_seen", "Faces seen"),
     ("alerts", "Alerts"), ("false_alerts", "False alerts"), ("arrests", "Arrests"),
+    ("ending", "How it ended"), ("thresholds", "Thresholds in force (alerts at each)"),
+    ("unadjudicated", "Alerts not adjudicated"),
 )  # fmt: skip
 
 # Which roles each signed-in page is for: the nav and the page's script both use it.

@@ -30,7 +30,7 @@ from runtime.settings import Settings
 pytestmark = pytest.mark.slow
 
 PUBLIC_TOPIC = re.compile(
-    r":PublicRecord\.(PublicNoticePublished|ResultsPublished|ResultsAmended)$"
+    r":PublicRecord\.(PublicNoticePublished|ResultsPublished|ResultsAmended|EndingPublished)$"
 )
 # Fields of stored events that hold free text or names about people and decisions.
 FREE_TEXT = {

@@ -19,7 +19,16 @@ from projections.readmodels import ReadModels
 from projections.register import REGISTER_COLUMNS, counts_of
 from runtime.bootstrap import Services, open_read_models, open_services
 from runtime.settings import Settings
-from tests.scenario import ENGAGER, GOLD, OPERATOR, Scenario, start_clock
+from tests.scenario import (
+    AO,
+    APPLICANT,
+    ENGAGER,
+    GOLD,
+    OPERATOR,
+    SYSTEM,
+    Scenario,
+    start_clock,
+)
 
 
 def _world(url: str, tmp_path: Path) -> tuple[Services, ReadModels, Scenario]:
@@ -46,7 +55,8 @@ def _publish(services: Services, models: ReadModels, deployment: UUID) -> None:
     models.catch_up()
     row = models.register_row(deployment)
     assert row is not None
-    services.lfr.publish_register_entry(GOLD, deployment, counts_of(row))
+    periods = models.threshold_periods(deployment)
+    services.lfr.publish_register_entry(GOLD, deployment, counts_of(row), periods)
     models.catch_up()
 
 
@@ -209,3 +219,90 @@ def test_public_metrics_count_published_figures_only(tmp_path: Path) -> None:
     assert sum(m["alerts"] for m in models.metrics("month")) == 1
     _publish(services, models, s.deployment)
     assert sum(m["alerts"] for m in models.public_metrics("month")) == 1
+
+
+def _announced(s: Scenario) -> UUID:
+    s.granted()
+    s.service.record_pre_deployment(GOLD, s.deployment, PreDeploymentCheck.PUBLIC_NOTICE, "up")
+    return s.deployment
+
+
+def _cancel(s: Scenario) -> None:
+    s.service.cancel_deployment(GOLD, s.deployment, "Intelligence no longer current")
+
+
+def _withdraw(s: Scenario) -> None:
+    assert s.application_id is not None
+    s.service.withdraw_application(APPLICANT, s.application_id, "Operation stood down")
+
+
+def _revoke(s: Scenario) -> None:
+    assert s.application_id is not None
+    s.service.revoke_authority(AO, s.application_id, "Not proportionate after review")
+
+
+def _expire(s: Scenario) -> None:
+    s.clock.advance(hours=10)  # past the authorised window, never started
+    assert s.service.end_deployment_if_due(SYSTEM, s.deployment) is not None
+
+
+@pytest.mark.parametrize(
+    ("close", "shown"),
+    [
+        (_cancel, "cancelled before it started"),
+        (_withdraw, "withdrawn before it started"),
+        (_revoke, "authority revoked before it started"),
+        (_expire, "authority expired unused"),
+    ],
+)
+def test_an_announced_deployment_that_never_ran_shows_how_it_ended_on_the_public_register(
+    close: Any, shown: str, tmp_path: Path
+) -> None:
+    services, models, s = _world("memory:", tmp_path)
+    d = _announced(s)
+    close(s)
+    models.catch_up()
+
+    row = models.public_register_row(d)
+    assert row is not None
+    assert (row["status"], row["ending"]) == ("closed", shown)
+    assert row["ended_at"] is not None and row["alerts"] is None, "no results: it never ran"
+    events = _public_events(services, d)
+    assert [name for name, _ in events] == ["PublicNoticePublished", "EndingPublished"]
+    assert {c: row[c] for c in PUBLIC_COLUMNS} == events[-1][1]["row"]
+    assert "Intelligence" not in json.dumps(events) and "stood down" not in json.dumps(events)
+
+
+def test_a_published_row_shows_every_threshold_in_force_and_the_alerts_left_unadjudicated(
+    tmp_path: Path,
+) -> None:
+    services, models, s = _world("memory:", tmp_path)
+    lfr, clock = services.lfr, s.clock
+    s.live()
+    alerts = [s.alert(0, track=f"t{n}") for n in range(3)]
+    lfr.adjudicate_alert(OPERATOR, alerts[0], Adjudication.FALSE_ALERT)
+    clock.advance(minutes=33)
+    lfr.authorise_threshold_change(AO, s.deployment, 0.7, "Too many alerts to adjudicate")
+    clock.advance(minutes=5)
+    s.alert(1, track="after")
+    lfr.end_deployment(GOLD, s.deployment, "planned end")
+    lfr.submit_cancellation_report(GOLD, s.deployment, {"evaluation": "ok", "learning": "none"})
+    models.catch_up()
+    services.lfr.publish_register_entry(
+        GOLD,
+        s.deployment,
+        counts_of(models.register_row(s.deployment) or {}),
+        models.threshold_periods(s.deployment),
+    )
+    models.catch_up()
+
+    row = models.public_register_row(s.deployment)
+    assert row is not None and row["ending"] == "ended by the Gold team"
+    assert row["thresholds"] == "0.64: 3 alerts; 0.7 from 10:38 UTC: 1 alert"
+    assert row["unadjudicated"] == 3
+
+    lfr.adjudicate_alert(OPERATOR, alerts[1], Adjudication.FALSE_ALERT)  # after the end
+    models.catch_up()
+    amended = models.public_register_row(s.deployment)
+    assert amended is not None and amended["status"] == "amended"
+    assert amended["unadjudicated"] == 2 and amended["thresholds"] == row["thresholds"]

@@ -80,4 +80,5 @@ def _alerts(service: LfrService, s: Scenario, faces: int, false_alerts: int) -> 
         "engagements": 1,
         "arrests": 1,
     }  # what the register projection counts from the events above
-    service.publish_register_entry(GOLD, d, counts)
+    periods = [{"alerts": 1 + false_alerts}]  # all raised at the one threshold in force
+    service.publish_register_entry(GOLD, d, counts, periods)

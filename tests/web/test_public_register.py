@@ -14,6 +14,8 @@ import pytest
 from api.app import create_app
 from api.register_proofs import key_fingerprint
 from cli.main import main
+from domain.values import PreDeploymentCheck
+from projections.register import counts_of
 from runtime.bootstrap import open_read_models, open_services
 from runtime.settings import Settings
 from tests.scenario import start_clock
@@ -219,4 +221,61 @@ def test_the_public_page_loads_in_under_a_second_with_1000_deployments(
     RESULTS.write_text(json.dumps({"first": timings[0], "warm": timings[1:]}, indent=2))
     screenshot(browser, "public-register-1000")
     assert warm < 1000, timings
+    assert console_errors(browser) == []
+
+
+def test_the_register_shows_how_each_deployment_ended_its_thresholds_and_alerts_left_open(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    """A cancelled deployment reads as cancelled, not ended; a published one lists every
+    threshold in force with its alerts and the alerts no one adjudicated; Verify checks
+    these cells against the signed entries too."""
+    from selenium.webdriver.common.by import By
+
+    from services.report import submit_cancellation_report
+    from tests.scenario import AO, GOLD, Scenario
+
+    settings = Settings(database_url="memory:", data_dir=tmp_path)
+    clock = start_clock()
+    services = open_services(settings, clock=clock)
+    models = open_read_models(settings, services)
+    lfr = services.lfr
+    ran = Scenario(lfr, clock).live()
+    ran.alert(0, track="a")
+    clock.advance(minutes=20)
+    lfr.authorise_threshold_change(AO, ran.deployment, 0.7, "Too many alerts to adjudicate")
+    ran.alert(1, track="b")
+    lfr.end_deployment(GOLD, ran.deployment, "planned end")
+    submit_cancellation_report(models, GOLD, ran.deployment, {"evaluation": "e", "learning": "l"})
+    models.catch_up()
+    lfr.publish_register_entry(
+        GOLD,
+        ran.deployment,
+        counts_of(models.register_row(ran.deployment) or {}),
+        models.threshold_periods(ran.deployment),
+    )
+    cancelled = Scenario(lfr, clock).granted()
+    lfr.record_pre_deployment(GOLD, cancelled.deployment, PreDeploymentCheck.PUBLIC_NOTICE, "up")
+    lfr.cancel_deployment(GOLD, cancelled.deployment, "Intelligence no longer current")
+
+    served = serve(create_app(settings, services))
+    browser.set_window_size(1366, 900)
+    browser.get(served.url("/web/register"))
+
+    def cells(deployment: Any) -> dict[str, str]:
+        row = browser.find_element(By.CSS_SELECTOR, f'tr[data-id="{deployment}"]')
+        heads = browser.find_elements(By.CSS_SELECTOR, "#register thead th[data-col]")
+        tds = row.find_elements(By.TAG_NAME, "td")
+        return {th.get_attribute("data-col"): td.text for th, td in zip(heads, tds, strict=False)}
+
+    shown = cells(ran.deployment)
+    assert shown["ending"] == "ended by the Gold team"
+    assert shown["thresholds"] == "0.64: 1 alert; 0.7 from 10:25 UTC: 1 alert"
+    assert shown["unadjudicated"] == "2"
+    closed = cells(cancelled.deployment)
+    assert (closed["status"], closed["ending"]) == ("closed", "cancelled before it started")
+    for deployment in (ran.deployment, cancelled.deployment):
+        verdict = _verdict(browser, str(deployment))
+        assert verdict.startswith("verified:"), verdict
+    screenshot(browser, "public-register-endings")
     assert console_errors(browser) == []

@@ -147,7 +147,7 @@ const lfrVerify = (() => {
   }
 
   // The public events' payloads, checked to be one deployment's public record in order.
-  const PUBLIC_TOPIC = /:PublicRecord\.(PublicNoticePublished|ResultsPublished|ResultsAmended)$/;
+  const PUBLIC_TOPIC = /:PublicRecord\.(PublicNoticePublished|ResultsPublished|ResultsAmended|EndingPublished)$/;
   function publicPayloads(proofs, deploymentId) {
     const events = proofs.map((p) => p.event).sort((a, b) => a.originator_version - b.originator_version);
     const payloads = [];
