@@ -284,7 +284,9 @@ class RegisterRowOut(BaseModel):
     duration_minutes: float | None = None
     watchlist_size: int | None = None
     threshold: float | None = None
+    thresholds: str | None = None
     status: str
+    ending: str | None = None
     faces_seen: int | None = None
     alerts: int | None = None
     true_alerts_confirmed: int | None = None
@@ -294,6 +296,7 @@ class RegisterRowOut(BaseModel):
     engagements: int | None = None
     arrests: int | None = None
     other_disposals: int | None = None
+    unadjudicated: int | None = None
     true_alerts: int | None = None
     false_alerts: int | None = None
     false_alert_rate_per_faces: float | None = None
@@ -314,6 +317,7 @@ class MetricsRowOut(BaseModel):
     engagements: int | None = None
     arrests: int | None = None
     other_disposals: int | None = None
+    unadjudicated: int | None = None
     true_alerts: int | None = None
     false_alerts: int | None = None
     false_alert_rate_per_faces: float | None = None

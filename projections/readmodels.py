@@ -70,7 +70,11 @@ class Application(EventSource, Protocol):
     the command that amends a published register entry."""
 
     def amend_register_entry(
-        self, actor: Actor, deployment_id: UUID, counts: Mapping[str, Any]
+        self,
+        actor: Actor,
+        deployment_id: UUID,
+        counts: Mapping[str, Any],
+        periods: Sequence[Mapping[str, Any]] | None = None,
     ) -> bool: ...
 
 
