@@ -291,9 +291,13 @@ class SqlKeyStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        else:
-            with conn.transaction(), conn.cursor() as cursor:
-                cursor.executemany(insert.replace("?", "%s"), items)
+        else:  # one statement for the batch, the keys in binary (not one INSERT per key)
+            conn.execute(
+                f"INSERT INTO {self.table} (subject_id, wrapped_key) "
+                "SELECT * FROM unnest(%s::text[], %b::bytea[]) "
+                "ON CONFLICT (subject_id) DO NOTHING",
+                ([s for s, _ in items], [w for _, w in items]),
+            )
         return self._stored(list(keys))
 
     def _stored(self, subjects: list[str]) -> dict[str, bytes | None]:
