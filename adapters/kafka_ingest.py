@@ -150,15 +150,6 @@ class KafkaIngest:
         log.warning("Kafka's log changed under the ingest: checking the topics again")
         self._assign()
 
-    def poll_once(self, timeout_ms: int = 200) -> IngestReport:
-        """Reads what is waiting and stores it; returns what it stored."""
-        try:
-            messages = self.read(timeout_ms)
-        except LogChanged:
-            self.recheck()
-            return IngestReport()
-        return ingest_batch(self.ingest, messages) if messages else IngestReport()
-
     def _read_ahead(self, stop: threading.Event, pages: queue.Queue[list[Message]]) -> None:
         # Reading the next batch while the last one is stored: the two costs overlap.
         # Nothing read ahead is lost on a crash: the stored offsets say where to resume.

@@ -267,7 +267,7 @@ class SqlKeyStore:
             "ON CONFLICT (subject_id) DO NOTHING RETURNING wrapped_key",
             (subject_id, wrapped),
         )
-        stored = bytes(inserted[0][0]) if inserted else self.get(subject_id)  # type: ignore[arg-type]
+        stored = bytes(inserted[0][0]) if inserted else self.get(subject_id)
         if stored is None:  # destroyed before, or by someone else just now
             raise DataErased(f"the personal data of {subject_id} has been erased")
         return stored

@@ -11,18 +11,13 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 ASSETS = "/docs/assets"
 
 
 def install(app: FastAPI) -> None:
     """Adds `/docs` (Swagger UI) and its assets to an app made with `docs_url=None`."""
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:  # an install made before the package was a dependency
-        _install_plain(app)
-        return
-
     app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
@@ -42,12 +37,3 @@ def install(app: FastAPI) -> None:
     def oauth2_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-
-def _install_plain(app: FastAPI) -> None:
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><title>API</title><p>Swagger UI is not installed here "
-            "(<code>pip install swagger-ui-bundle-v2</code>); the OpenAPI document is at "
-            '<a href="/openapi.json">/openapi.json</a>.</p>'
-        )

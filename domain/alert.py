@@ -97,7 +97,7 @@ class Alert(Aggregate):
     own key (`sealed_notes`, by what they note), so they are erased with it."""
 
     @staticmethod
-    def create_id(match_id: str, **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(match_id: str, **_: Any) -> UUID:
         return uuid5(NAMESPACE_URL, f"lfr:alert:{match_id}")
 
     @event("AlertRaised")

@@ -420,12 +420,5 @@ class DeploymentApplication(Aggregate):
     def window_closed(self, at: datetime) -> bool:
         return at >= datetime.fromisoformat(self.proposal["ends_at"])
 
-    def authorises_window(self, at: datetime) -> bool:
-        return (
-            datetime.fromisoformat(self.proposal["starts_at"])
-            <= at
-            <= datetime.fromisoformat(self.proposal["ends_at"])
-        )
-
     def approves_sensitive(self, flag: SensitiveFlag) -> bool:
         return bool(self.sensitive_rationale.get(flag.value, "").strip())

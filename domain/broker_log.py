@@ -22,7 +22,7 @@ class BrokerLog(Aggregate):
     """The log one topic's offsets come from (one per topic name)."""
 
     @staticmethod
-    def create_id(topic: str, **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(topic: str, **_: Any) -> UUID:
         return uuid5(NAMESPACE_URL, f"lfr:broker-log:{topic}")
 
     @event("BrokerLogBound")

@@ -54,15 +54,15 @@ class EntryIds(list[str]):
     def _unchanged(self, *_: Any, **__: Any) -> Any:
         raise TypeError("a compiled watchlist is recorded by an event, never changed in place")
 
-    append = extend = insert = remove = pop = clear = sort = reverse = _unchanged  # type: ignore[assignment]
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _unchanged  # type: ignore[assignment]
+    append = extend = insert = remove = pop = clear = sort = reverse = _unchanged
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _unchanged
 
 
 class Deployment(Aggregate):
     """The deployment of an authority. Created when the authority is granted."""
 
     @staticmethod
-    def create_id(authority_id: UUID, **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(authority_id: UUID, **_: Any) -> UUID:
         return uuid5(NAMESPACE_URL, f"lfr:deployment:{authority_id}")
 
     @event("DeploymentPlanned")
@@ -358,9 +358,6 @@ class Deployment(Aggregate):
             and self.starts_at <= at < self.ends_at
             and (camera_id is None or camera_id in self.live_cameras)
         )
-
-    def releases_templates_to(self, camera_id: str, at: datetime) -> bool:
-        return self.accepts_alert_at(at, camera_id)
 
     # -- stage 6: post-deployment ------------------------------------------------------------
 

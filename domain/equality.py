@@ -47,7 +47,7 @@ class EqualityMonitoring(Aggregate):
     """Every equality review of the installation, in order."""
 
     @staticmethod
-    def create_id(**_: Any) -> UUID:  # type: ignore[override]
+    def create_id(**_: Any) -> UUID:
         return MONITORING_ID
 
     @event("EqualityMonitoringOpened")

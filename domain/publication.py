@@ -200,7 +200,7 @@ class PublicRecord(Aggregate):
         return uuid5(NAMESPACE_URL, f"lfr:public-record:{deployment_id}")
 
     @classmethod
-    def create_id(cls, row: dict[str, Any], **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(cls, row: dict[str, Any], **_: Any) -> UUID:
         return cls.id_for(row["deployment_id"])  # so the notice event holds the row only
 
     @event("PublicNoticePublished")

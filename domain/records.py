@@ -50,7 +50,7 @@ class FacesSeenTally(Aggregate):
     Its id comes from deployment, camera and interval, so a replayed count is a no-op."""
 
     @staticmethod
-    def create_id(deployment_id: UUID, camera_id: str, interval_start: datetime, **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(deployment_id: UUID, camera_id: str, interval_start: datetime, **_: Any) -> UUID:
         return uuid5(
             NAMESPACE_URL, f"lfr:faces:{deployment_id}:{camera_id}:{interval_start.isoformat()}"
         )
@@ -140,7 +140,7 @@ class MessageRejected(Aggregate):
     replayed rejection is a no-op."""
 
     @staticmethod
-    def create_id(topic: str, partition: int, offset: int, **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(topic: str, partition: int, offset: int, **_: Any) -> UUID:
         return uuid5(NAMESPACE_URL, f"lfr:rejected-message:{topic}:{partition}:{offset}")
 
     @event("MessageRejected")

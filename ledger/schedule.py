@@ -26,7 +26,7 @@ def due(ledger: Any) -> bool:
 
 def checkpoint_if_due(ledger: Any) -> Checkpoint | None:
     """Sign, publish and witness a checkpoint if one is due; the new checkpoint or None."""
-    return ledger.checkpoint() if due(ledger) else None  # type: ignore[no-any-return]
+    return ledger.checkpoint() if due(ledger) else None
 
 
 def start_checkpointing(ledger: Any, interval: float) -> tuple[threading.Thread, threading.Event]:

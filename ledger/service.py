@@ -63,10 +63,10 @@ class _Overlay:
         self.added = {(level, idx): digest for level, idx, digest in added}
 
     def leaf_hashes(self, indexes: Sequence[int]) -> dict[int, bytes]:
-        return self.store.leaf_hashes(indexes)  # type: ignore[no-any-return]
+        return self.store.leaf_hashes(indexes)
 
     def leaf_hash_range(self, start: int, end: int) -> list[bytes]:
-        return self.store.leaf_hash_range(start, end)  # type: ignore[no-any-return]
+        return self.store.leaf_hash_range(start, end)
 
     def nodes(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         found = {key: self.added[key] for key in keys if key in self.added}
@@ -327,7 +327,7 @@ class Ledger:
         if len(entries) > 1:
             logs = ", ".join(e.log for e in entries)
             raise LedgerError(f"notification id {notification_id} is in several logs ({logs})")
-        return entries[0]  # type: ignore[no-any-return]
+        return entries[0]
 
     def stored_row(self, entry: LeafRecord) -> StoredRow:
         """The stored event an entry records (its leaf, exactly as stored)."""

@@ -57,12 +57,6 @@ ROW_CACHE_LIMIT = 200_000
 PAGE_SIZE = 10_000
 
 
-def event_name(event: Recorded) -> str:
-    """`AlertRaised` for an event of topic `domain.alert:Alert.AlertRaised`."""
-    return event.name
-
-
-
 class EventSource(Protocol):
     """Where the projections read events from: an application's recorder, mapper and
     repository (`services.lfr.LfrService`)."""
@@ -73,6 +67,7 @@ class EventSource(Protocol):
     def mapper(self) -> Any: ...
     @property
     def repository(self) -> Any: ...
+
 
 class Batch:
     """The rows one batch reads and changes; reads see the batch's own changes first."""

@@ -1,6 +1,6 @@
-"""Exports of the public register (CSV, JSON, Parquet) and of the metrics (Parquet).
+"""Exports of the public register (CSV, JSON, Parquet).
 
-Every export is written from `REGISTER_COLUMNS` / `METRIC_COLUMNS` only, with a fixed
+Every export is written from `REGISTER_COLUMNS` only, with a fixed
 Parquet schema, so an export can hold nothing the allow-listed schema does not name.
 
 Types, the same in every format (register schema version `REGISTER_SCHEMA_VERSION`):
@@ -21,13 +21,11 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from projections.metrics import METRIC_COLUMNS
 from projections.register import REGISTER_COLUMNS, REGISTER_TABLE
 
 FORMATS = ("csv", "json", "parquet")
@@ -114,12 +112,6 @@ def text_row(row: dict[str, Any]) -> dict[str, Any]:
     return typed
 
 
-def metrics_schema() -> pa.Schema:
-    return pa.schema(
-        [pa.field(c, pa.string() if c == "group" else pa.float64()) for c in METRIC_COLUMNS]
-    )
-
-
 def _parquet(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> bytes:
     table = pa.Table.from_pylist([{c: row[c] for c in schema.names} for row in rows], schema=schema)
     sink = io.BytesIO()
@@ -145,10 +137,3 @@ def register_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
         return text.getvalue().encode()
     raise ValueError(f"the register exports as {', '.join(FORMATS)}, not {fmt!r}")
 
-
-def write_metrics_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    """The metrics rows (`projections.metrics.metrics`) as a Parquet file."""
-    floats = [
-        {c: (v if c == "group" or v is None else float(v)) for c, v in row.items()} for row in rows
-    ]
-    path.write_bytes(_parquet(floats, metrics_schema()))

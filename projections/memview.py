@@ -52,7 +52,7 @@ class MemoryView(POPOTrackingRecorder):
                 for key in keys:
                     self._rows[name].pop(key, None)
             for name, rows in prepared.puts.items():
-                self._rows[name].update(rows)  # type: ignore[arg-type]
+                self._rows[name].update(rows)
             self._insert_tracking(tracking)
 
     def get(self, table: Table, key: Key) -> Row | None:

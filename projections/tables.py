@@ -67,7 +67,7 @@ class Table:
                 raise ValueError(f"{self.name} has no columns {unknown}")
             values = tuple(row.get(c) for c in self.columns)
         if not self._json_positions:
-            return values  # type: ignore[no-any-return]
+            return values
         encoded = list(values)
         for index in self._json_positions:
             encoded[index] = orjson.dumps(encoded[index], option=orjson.OPT_SORT_KEYS).decode()

@@ -182,7 +182,7 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
             for statement in self._table_ddl:
-                curs.execute(statement)  # type: ignore[call-overload]
+                curs.execute(statement)
 
     def write_prepared(self, prepared: list[Statement], tracking: Tracking, after: int) -> None:
         with self.datastore.transaction(commit=True) as curs:
@@ -206,7 +206,7 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             for table in self.tables.values():
                 for name, _ in index_names(table):
-                    curs.execute(f'DROP INDEX IF EXISTS "{schema}".{name}')  # type: ignore[call-overload]
+                    curs.execute(f'DROP INDEX IF EXISTS "{schema}".{name}')
         self._bulk = True
         try:
             yield
@@ -215,7 +215,7 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
             with self.datastore.transaction(commit=True) as curs:
                 for table in self.tables.values():
                     for statement in index_ddl(table, self.qualified(table)):
-                        curs.execute(statement)  # type: ignore[call-overload]
+                        curs.execute(statement)
 
     def _upsert(self, table: Table) -> str:
         """One statement per table and batch: the rows go as one JSON array of arrays, so
@@ -245,7 +245,7 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
 
     def ensure_position(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self._start_sql(), (application_name,))  # type: ignore[call-overload]
+            curs.execute(self._start_sql(), (application_name,))
 
     def get(self, table: Table, key: Key) -> Row | None:
         rows = self._query(self._select_sql(table, table.key, ()), key)
@@ -260,16 +260,16 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(sql, tuple(params))  # type: ignore[call-overload]
+            curs.execute(sql, tuple(params))
             return [tuple(r.values()) for r in curs.fetchall()]
 
     def reset(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
             for table in self.tables.values():
-                curs.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")  # type: ignore[call-overload]
+                curs.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
             for statement in self._table_ddl:
-                curs.execute(statement)  # type: ignore[call-overload]
-            curs.execute(  # type: ignore[call-overload]
+                curs.execute(statement)
+            curs.execute(
                 f"UPDATE {self.tracking_table} SET notification_id = 0 WHERE application_name = %s",
                 (application_name,),
             )

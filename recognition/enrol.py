@@ -26,7 +26,7 @@ def read_image(source: bytes | str | Path) -> Image:
         name = str(source)
     if image is None:
         raise EnrolmentError(f"{name}: not an image that can be decoded")
-    return image  # type: ignore[return-value]
+    return image
 
 
 def central_face(image: Image, faces: list[Face]) -> Face | None:

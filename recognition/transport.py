@@ -217,13 +217,3 @@ class InProcessSink:
     def close(self) -> None:
         """The broker outlives the sink: the ingest may still be reading."""
 
-
-def sink_from_settings(
-    kafka_bootstrap: str, sealer: ProbeSealer, broker: InProcessBroker | None = None
-) -> EventSink:
-    """Kafka when a bootstrap address is configured, else the given in-process broker."""
-    if kafka_bootstrap:
-        return KafkaSink(kafka_bootstrap, sealer)
-    if broker is None:
-        raise ValueError("no Kafka bootstrap configured and no in-process broker given")
-    return broker.sink()

@@ -108,7 +108,7 @@ def open_ingest(settings: Settings, services: Services | None = None) -> IngestS
         shared_recorder=shared,
         keys=keys,
         probe_keys=ingest_keys(settings),
-        sealer=Vault(keys, services.vault.kek),  # type: ignore[arg-type]
+        sealer=Vault(keys, services.vault.kek),
         policy=services.lfr.policy,
         clock=services.lfr.clock,
     )

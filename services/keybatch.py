@@ -34,7 +34,7 @@ class BatchKeys:
 
     def get(self, subject_id: str) -> bytes | None:
         if self.pending is None:
-            return self.keys.get(subject_id)  # type: ignore[no-any-return]
+            return self.keys.get(subject_id)
         return self.pending.get(subject_id)  # new subjects only; flush checks the store
 
     def is_destroyed(self, subject_id: str) -> bool:
@@ -42,7 +42,7 @@ class BatchKeys:
 
     def put_new(self, subject_id: str, wrapped: bytes) -> bytes:
         if self.pending is None:
-            return self.keys.put_new(subject_id, wrapped)  # type: ignore[no-any-return]
+            return self.keys.put_new(subject_id, wrapped)
         return self.pending.setdefault(subject_id, wrapped)
 
     def destroy(self, subject_ids: Iterable[str]) -> int:

@@ -69,6 +69,18 @@ def _reap_postgres_connections(request: pytest.FixtureRequest) -> Iterator[None]
         pass
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `postgres` every test that reaches PostgreSQL through a fixture (`postgres_url`,
+    or a fixture parametrized with "postgres"), at collection, so that `-m "not postgres"`
+    deselects it: a mark applied inside a fixture comes too late for that."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and "postgres" in callspec.params.values()
+        if on_postgres or "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL to a fresh, empty schema in the test database, dropped afterwards."""
@@ -89,7 +101,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return "memory:"
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'events.db'}"
-    request.applymarker(pytest.mark.postgres)
     return str(request.getfixturevalue("postgres_url"))
 
 

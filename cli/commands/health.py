@@ -61,7 +61,7 @@ def check_projections(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _fresh(settings: Settings, name: str, max_age: float) -> dict:  # type: ignore[type-arg]
+def _fresh(settings: Settings, name: str, max_age: float) -> dict:
     status = read_heartbeat(heartbeat_path(settings.data_dir, name))
     if status is None:
         raise UserError(f"not ready: {name} has not reported yet")

@@ -35,10 +35,10 @@ class _LedgerMixin:
         if self.datastore.enable_db_functions:
             raise ProgrammingError("the ledger needs POSTGRES_ENABLE_DB_FUNCTIONS off")
         self.ledger_store = PostgresLedgerStore(self.datastore)
-        self.sql_create_statements.extend(SQL(s) for s in self.ledger_store.ddl())  # type: ignore[arg-type]
+        self.sql_create_statements.extend(SQL(s) for s in self.ledger_store.ddl())
         leaves = self.ledger_store.table("ledger_leaves")
         # Events tables are always locked before the ledger table, so no deadlock.
-        self.lock_table_statements.append(SQL(f"LOCK TABLE {leaves} IN EXCLUSIVE MODE"))  # type: ignore[arg-type]
+        self.lock_table_statements.append(SQL(f"LOCK TABLE {leaves} IN EXCLUSIVE MODE"))
         self.insert_events_statement = self._insert_with_leaves()
 
     def _insert_with_leaves(self) -> Any:
@@ -63,7 +63,7 @@ class _LedgerMixin:
             f"|| int2send(octet_length({oid})::int2) || int4send(octet_length({topic})) "
             f"|| int8send(octet_length(n.state)::int8) || l.name || {oid} || {topic} || n.state"
         )
-        return SQL(  # type: ignore[arg-type]
+        return SQL(
             f"WITH new AS (INSERT INTO {events} AS t "
             "(originator_id, originator_version, topic, state) "
             "SELECT originator_id, originator_version, topic, state "

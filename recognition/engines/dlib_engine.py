@@ -45,7 +45,7 @@ def _models() -> tuple[Path, Path]:
     return landmarks, resnet
 
 
-def _eyes_and_nose(shape) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _eyes_and_nose(shape) -> np.ndarray:
     """dlib's 5 points are two corners of each eye and the nose base: points 0-1 are
     the image-right eye, 2-3 the image-left eye."""
     p = np.array([(pt.x, pt.y) for pt in shape.parts()], dtype=np.float32)
