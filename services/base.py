@@ -138,7 +138,7 @@ class ServiceBase(Application):
         recordings = self._record(collected)
         self._take_snapshots(collected)
         self._notify(recordings)
-        self.notify(collected.events)  # type: ignore[arg-type]
+        self.notify(collected.events)
         return recordings
 
     def commit(self, *aggregates: Aggregate) -> None:
