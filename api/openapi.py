@@ -70,6 +70,7 @@ OPERATION_IDS = {
     "applications": "list_applications",
     "deployments": "list_deployments",
     "watchlist": "list_watchlist_entries",
+    "read_report_pdf": "read_cancellation_report_pdf",
 }
 
 
@@ -207,7 +208,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "actions": "Keep the threshold at 0.64.",
     },
 }
-_UPLOAD_EXAMPLE = {"files": ["watchlist.zip"]}
+# A multipart body's example names its parts; the file part holds a zip's bytes.
+_UPLOAD_EXAMPLE = {"files": ["(the bytes of watchlist.zip)"]}
 
 _BINARY = {"type": "string", "format": "binary"}
 _TEXT = {"type": "string"}
@@ -227,6 +229,19 @@ def _declare_media(document: dict[str, Any]) -> None:
                 schema = _answer_schema(media_type)
                 if schema is not None and content.get("schema", {}).get("format") != "binary":
                     content["schema"] = schema
+
+
+def _declare_uploads(value: Any) -> None:
+    """An uploaded file (OpenAPI 3.1's `contentMediaType`) also as `format: binary`, the
+    form generators read as a file rather than text."""
+    if isinstance(value, dict):
+        if value.get("type") == "string" and "contentMediaType" in value:
+            value["format"] = "binary"
+        for item in value.values():
+            _declare_uploads(item)
+    elif isinstance(value, list):
+        for item in value:
+            _declare_uploads(item)
 
 
 def _add_examples(document: dict[str, Any]) -> None:
@@ -260,6 +275,7 @@ def install(app: FastAPI) -> None:
                 routes=app.routes,
             )
             _declare_media(document)
+            _declare_uploads(document.get("components", {}))
             _add_examples(document)
             app.openapi_schema = document
         return app.openapi_schema
