@@ -14,7 +14,14 @@ from domain.deployment import Deployment
 from domain.probe import require_jpeg
 from domain.rules import require, require_role, require_text
 from domain.sealing import TextSealer
-from domain.values import Adjudication, Audit, Disposal, EngagementOutcome, Role
+from domain.values import (
+    Adjudication,
+    Audit,
+    DeploymentStatus,
+    Disposal,
+    EngagementOutcome,
+    Role,
+)
 
 ADJUDICATORS = (Role.ENGAGEMENT_OFFICER, Role.OPERATOR)
 # Engagements in which the person was stopped and spoken to.
@@ -144,7 +151,7 @@ class Alert(Aggregate):
     ) -> Alert:
         require_role(audit, Role.WORKER, Role.SYSTEM, doing="raise an alert")
         require(
-            deployment.status == "live",
+            deployment.status == DeploymentStatus.LIVE,
             f"alerts are raised only while the deployment is live; it is {deployment.status}",
         )
         require(

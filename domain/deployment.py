@@ -17,6 +17,8 @@ GOLD_TEAM = (Role.GOLD, Role.OPERATOR)
 RUNNING = frozenset({DeploymentStatus.LIVE, DeploymentStatus.PAUSED})
 # Not yet ended: each of these has a lawful way to the end (DOMAIN.md §c: the 24-hour clock).
 OPEN = RUNNING | {DeploymentStatus.PLANNED}
+# Started at some time: running now, or ended since (faces seen are counted for these).
+STARTED = RUNNING | {DeploymentStatus.ENDED}
 # Who closes a deployment for each reason its authority ends (Gold's own are `end`, `cancel`).
 CLOSED_BY = {
     Ending.WINDOW_ENDED: Role.SYSTEM,

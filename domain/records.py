@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.deployment import Deployment
+from domain.deployment import STARTED, Deployment
 from domain.rules import require, require_role, require_text
 from domain.values import Audit, Role
 
@@ -82,7 +82,7 @@ class FacesSeenTally(Aggregate):
     ) -> FacesSeenTally:
         require_role(audit, Role.WORKER, Role.SYSTEM, doing="count faces seen")
         require(
-            deployment.status in {"live", "paused", "ended"} and deployment.started_at is not None,
+            deployment.status in STARTED and deployment.started_at is not None,
             "faces are counted only for a deployment that has started",
         )
         require(interval_start <= interval_end, "the interval must end after it starts")

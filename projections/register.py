@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.publication import COUNTS, ENDING_WORDS, PUBLIC_COLUMNS, derive
-from domain.values import Ending
+from domain.values import DeploymentStatus, Ending
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
 from projections.tables import ColumnType, Row, Table
@@ -83,12 +83,12 @@ _DEPLOYMENT_EVENTS = {
     "RegisterEntryPublished",
 }
 _STATUS = {
-    "DeploymentStarted": "live",
-    "DeploymentPaused": "paused",
-    "DeploymentResumed": "live",
-    "DeploymentEnded": "ended",
-    "CancellationReportSubmitted": "reported",
-    "RegisterEntryPublished": "published",
+    "DeploymentStarted": DeploymentStatus.LIVE.value,
+    "DeploymentPaused": DeploymentStatus.PAUSED.value,
+    "DeploymentResumed": DeploymentStatus.LIVE.value,
+    "DeploymentEnded": DeploymentStatus.ENDED.value,
+    "CancellationReportSubmitted": DeploymentStatus.REPORTED.value,
+    "RegisterEntryPublished": DeploymentStatus.PUBLISHED.value,
 }
 PUBLIC_EVENTS = frozenset(
     {"PublicNoticePublished", "ResultsPublished", "ResultsAmended", "EndingPublished"}

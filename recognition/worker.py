@@ -25,6 +25,7 @@ from typing import Protocol
 
 import cv2
 
+from domain.values import DeploymentStatus
 from recognition.capture import Frame, VideoSource, is_live
 from recognition.engines.base import Face, FaceEngine, Image, crop_around
 from recognition.events import FacesSeenCount, MatchEvent, utc_iso
@@ -33,13 +34,15 @@ from recognition.quality import QualityGate
 from recognition.tracking import Track, Tracker
 from recognition.transport import EventSink
 
+LIVE, ENDED = DeploymentStatus.LIVE, DeploymentStatus.ENDED
+
 
 class WatchlistProvider(Protocol):
     """What the worker needs from the deployment process (implemented over the domain)."""
 
     def templates(self, deployment_id: str) -> list[Template]: ...
 
-    def status(self, deployment_id: str) -> str:
+    def status(self, deployment_id: str) -> str:  # a `DeploymentStatus` value
         """One of planned, live, paused, ended."""
         ...
 
@@ -115,7 +118,7 @@ class RecognitionWorker:
         self.index = WatchlistIndex(engine.model_id, engine.embedder.dimension)
         self.tracker = Tracker(uuid.uuid4().hex[:8], ttl_s=config.track_ttl_s)
         self.stats = WorkerStats()
-        self.status = "planned"
+        self.status: str = DeploymentStatus.PLANNED
         self.threshold = 1.0
         self._started_at = datetime.now(UTC)
         self._authorised_until: datetime | None = None
@@ -131,7 +134,7 @@ class RecognitionWorker:
         try:
             for frame in source.frames():
                 if not self._live_for(frame, wait=not is_live(source.source)):
-                    if self.status == "ended":
+                    if self.status == ENDED:
                         source.stop()
                         break
                     self.stats.frames_idle += 1
@@ -139,7 +142,7 @@ class RecognitionWorker:
                 self.process(frame)
                 self.stats.frames_dropped = _dropped(source)
                 self._report(frame)
-            if self.status == "live":
+            if self.status == LIVE:
                 self._decide(self.tracker.close_all(), closing=True)
             if self.stats.frames:
                 self._emit_count(end_s=self._last_time)
@@ -152,14 +155,14 @@ class RecognitionWorker:
         """Whether to process this frame; a file source waits out planned and paused."""
         while True:
             self._poll_status()
-            if self.status == "live" and self._past_authorised_end(frame):
+            if self.status == LIVE and self._past_authorised_end(frame):
                 self._next_poll = 0.0
                 self._poll_status()  # the provider may record the end now
-                if self.status == "live":  # it could not: the worker stops all the same
+                if self.status == LIVE:  # it could not: the worker stops all the same
                     self._drop_watchlist()
-                    self.status = "ended"
-            if self.status == "live" or self.status == "ended" or not wait:
-                return self.status == "live"
+                    self.status = ENDED
+            if self.status == LIVE or self.status == ENDED or not wait:
+                return self.status == LIVE
             time.sleep(self.config.status_poll_s)
             self._next_poll = 0.0
 
@@ -169,10 +172,10 @@ class RecognitionWorker:
         self._next_poll = time.monotonic() + self.config.status_poll_s
         status = self.provider.status(self.config.deployment_id)
         if status == self.status:
-            if status == "live":
+            if status == LIVE:
                 self._follow_changes()
             return
-        if status == "live":
+        if status == LIVE:
             self._load_watchlist()
         else:
             self._drop_watchlist()

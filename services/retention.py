@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
@@ -68,7 +69,19 @@ class RetentionSettings(Protocol):
     def watchlist_retention_hours(self) -> int: ...
     @property
     def retention_margin_minutes(self) -> int: ...
-STATUSES = ("live", "due", "overdue", "held", "erased")
+
+
+class ItemStatus(StrEnum):
+    """Where an item of personal data stands against its retention rule (DOMAIN.md §c)."""
+
+    LIVE = "live"  # kept: its deadline is ahead, or none yet
+    DUE = "due"  # within the margin of its deadline: the sweeper erases it now
+    OVERDUE = "overdue"  # its deadline passed unerased: a breach
+    HELD = "held"  # under a legal hold: no deadline while held
+    ERASED = "erased"
+
+
+STATUSES = tuple(status.value for status in ItemStatus)
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,7 @@ class Item:
     rule: str = ""
     deadline: datetime | None = None
     due_at: datetime | None = None
-    status: str = "live"
+    status: ItemStatus = ItemStatus.LIVE
     hold: dict[str, str] = field(default_factory=dict)
     hold_lifted_at: datetime | None = None
     erasure: dict[str, Any] = field(default_factory=dict)
@@ -138,12 +151,12 @@ class RetentionView:
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
         for item in self.items:
-            counts[item.status] += 1
+            counts[str(item.status)] += 1
         return counts
 
     def due(self) -> list[Item]:
         """What the sweeper must erase now: due and overdue items."""
-        return [item for item in self.items if item.status in ("due", "overdue")]
+        return [item for item in self.items if item.status in (ItemStatus.DUE, ItemStatus.OVERDUE)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,14 +211,14 @@ class RetentionState:
         item.status = _status(item, now)
 
 
-def _status(item: Item, now: datetime) -> str:
+def _status(item: Item, now: datetime) -> ItemStatus:
     if item.erasure:
-        return "erased"
+        return ItemStatus.ERASED
     if item.hold:
-        return "held"
+        return ItemStatus.HELD
     if item.deadline is None or item.due_at is None or now < item.due_at:
-        return "live"
-    return "overdue" if now >= item.deadline else "due"
+        return ItemStatus.LIVE
+    return ItemStatus.OVERDUE if now >= item.deadline else ItemStatus.DUE
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -21,7 +21,7 @@ from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
-from domain.values import Role
+from domain.values import DeploymentStatus, Role
 from domain.watchlist import WatchlistEntry
 
 router = APIRouter(prefix="/web/api", tags=["web pages"], responses=REFUSALS)
@@ -106,7 +106,11 @@ def deployments(
     for event in _events(api, DEPLOYMENT_PLANNED):
         if api.lfr.is_appointed(who.actor, event.originator_id):
             rows.append(deployment_row(api.lfr.load(Deployment, event.originator_id)))
-    order = {"live": 0, "paused": 1, "planned": 2}
+    order: dict[str, int] = {
+        DeploymentStatus.LIVE: 0,
+        DeploymentStatus.PAUSED: 1,
+        DeploymentStatus.PLANNED: 2,
+    }
     rows.sort(key=lambda r: str(r["starts_at"]), reverse=True)  # newest first ...
     rows.sort(key=lambda r: order.get(str(r["status"]), 3))  # ... live ones before the rest
     return {"rows": rows}

@@ -19,7 +19,7 @@ from typing import Any
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from services.errors import UserError
-from services.retention import Item, RetentionView, prove_erasures, retention_view
+from services.retention import Item, ItemStatus, RetentionView, prove_erasures, retention_view
 from services.sweeper import plan
 from services.sweeper import sweep as run_sweep
 
@@ -130,9 +130,11 @@ def render(view: RetentionView, proofs: dict[str, Any]) -> str:
         f"  non-matching faces: {view.faces_seen} faces seen, none stored; only the "
         f"{view.alerts_raised} alert probe crops were kept, encrypted"
     )
-    for status in ("due", "held", "live"):
+    for status in (ItemStatus.DUE, ItemStatus.HELD, ItemStatus.LIVE):
         lines += _section(view, status, lambda item: _line(item, view.as_of))
-    lines += _section(view, "erased", lambda item: _erased_line(item, proofs.get(item.item_id)))
+    lines += _section(
+        view, ItemStatus.ERASED, lambda item: _erased_line(item, proofs.get(item.item_id))
+    )
     return "\n".join(lines)
 
 
