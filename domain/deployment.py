@@ -60,6 +60,11 @@ class EntryIds(list[str]):
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _unchanged
 
 
+def _figures(record: dict[str, Any] | None) -> dict[str, Any]:
+    """A report's recorded figures without its timeline (which grows with the report itself)."""
+    return {k: v for k, v in (record or {}).items() if k != "timeline"}
+
+
 class Deployment(Aggregate):
     """The deployment of an authority. Created when the authority is granted."""
 
@@ -402,7 +407,12 @@ class Deployment(Aggregate):
         )
         for part in ("evaluation", "learning"):
             require_text(str(report.get(part, "")), f"the report's {part}")
-        require(report != self.report, "the amended report is the same as the one in force")
+        versions = self.__dict__.get("report_versions") or [{}]
+        require(
+            report != self.report
+            or _figures(record) != _figures(versions[-1].get("record")),
+            "the amended report is the same as the one in force, text and figures",
+        )
         require_text(reason, "the reason for the amendment")
         self._cancellation_report_amended(
             audit=audit, report=report, reason=reason, record=record or {}

@@ -47,7 +47,8 @@ def report_record(read_models: Any, deployment_id: UUID | str) -> dict[str, Any]
     alerts = read_models.alerts(deployment_id)
     rows = read_models.timeline(deployment_id)
     return {
-        "figures": {k: v for k, v in row.items() if k != "notification_ids"},
+        # The register's status is left out: submitting the report changes it.
+        "figures": {k: v for k, v in row.items() if k not in ("notification_ids", "status")},
         "unadjudicated": sum(a["state"] == "pending" for a in alerts),
         "thresholds": thresholds_in_force(rows, alerts),
         "timeline": [

@@ -61,7 +61,7 @@ def alerts_per_hour(alerts: Sequence[dict[str, Any]]) -> Figure:
                   for h in hours]  # fmt: skip
         axes.bar(hours, counts, bottom=bottom, label=label, color=colour)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
-    axes.legend(loc="upper right", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     return figure
 
 
@@ -83,7 +83,7 @@ def scores(alerts: Sequence[dict[str, Any]], thresholds: Sequence[dict[str, Any]
             linestyle=("--", ":", "-.")[n % 3],
             label=f"threshold {period['threshold']:g} ({raised} alert{'' if raised == 1 else 's'})",
         )
-    axes.legend(loc="upper left", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     return figure
 
 
@@ -99,7 +99,7 @@ def delays(alerts: Sequence[dict[str, Any]]) -> Figure:
         label=[label for _, label, _ in VERDICTS[:2]],
         color=[colour for *_, colour in VERDICTS[:2]],
     )
-    axes.legend(loc="upper right", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     return figure
 
 

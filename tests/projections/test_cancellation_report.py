@@ -193,3 +193,20 @@ def test_the_report_as_pdf_holds_golds_text_the_figures_and_the_plots(
         assert written in text
     assert "Alerts not adjudicated" in text and "Alert adjudicated" in text
     assert sum(len(page.images) for page in reader.pages) == 3
+
+
+def test_gold_amends_the_figures_alone_once_they_changed_and_not_otherwise(
+    memory_world: World,
+) -> None:
+    from domain.errors import RuleViolation
+
+    lfr = memory_world.services.lfr
+    alerts = submitted(memory_world)
+    d = memory_world.scenario.deployment
+    with pytest.raises(RuleViolation, match="same as the one in force"):
+        amend_cancellation_report(memory_world.models, GOLD, d, GOLDS_TEXT, "nothing changed")
+
+    lfr.adjudicate_alert(ENGAGER, alerts[2], Adjudication.FALSE_ALERT)
+    amend_cancellation_report(memory_world.models, GOLD, d, GOLDS_TEXT, "late adjudication")
+    assert _unadjudicated(cancellation_report_html(lfr, d)) == "0"
+    assert _unadjudicated(cancellation_report_html(lfr, d, version=1)) == "1"
