@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from adapters.outages import database_unavailable
 from domain.errors import ConcurrentChange
 from recognition.transport import TOPICS, TopicPlan, create_topics
 from services.broker_log import LogView, ResetPolicy, bind
@@ -44,6 +45,7 @@ class KafkaIngest:
         plan: TopicPlan | None = None,
         policy: ResetPolicy = ResetPolicy.EARLIEST,
         security: Mapping[str, Any] | None = None,
+        database_wait_s: float = 300.0,
     ) -> None:
         from kafka import KafkaConsumer
         from kafka.errors import KafkaError
@@ -54,6 +56,7 @@ class KafkaIngest:
         self.bootstrap = bootstrap
         self.plan = plan or TopicPlan()
         self.policy = policy
+        self.database_wait_s = database_wait_s
         self._topic_ids: dict[str, str] = {}
         self.security = dict(security or {})
         try:
@@ -232,7 +235,7 @@ class KafkaIngest:
                 messages = []
             if messages and self._log_changed():
                 raise LogChanged("the broker reports another topic id")
-            report = ingest_batch(self.ingest, messages) if messages else IngestReport()
+            report = self._store(stop, messages) if messages else IngestReport()
             if report.messages or report.already_stored:
                 last_message = time.monotonic()
                 total.add(report)
@@ -242,6 +245,33 @@ class KafkaIngest:
                     log.warning("rejected %s[%d]@%d: %s", topic, partition, offset, reason)
             elif idle_exit_s is not None and time.monotonic() - last_message > idle_exit_s:
                 break
+
+    def _store(self, stop: threading.Event, messages: list[Message]) -> IngestReport:
+        """Stores a page; while the database is out of reach, waits with backoff and tries
+        again, for up to `database_wait_s` in all, then gives up (raises).
+
+        A retry neither loses nor duplicates: the offsets are stored in the transaction of
+        the events, so what a failed call did store is skipped, and the rest is stored. On a
+        stop while waiting nothing more is stored: the next start resumes from the offsets."""
+        deadline, delay = time.monotonic() + self.database_wait_s, 0.5
+        while True:
+            try:
+                return ingest_batch(self.ingest, messages)
+            except Exception as error:
+                left = deadline - time.monotonic()
+                if not database_unavailable(error) or left <= 0:
+                    raise
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                log.warning(
+                    "the database is not available (%s): trying again in %.1f s "
+                    "(giving up in %.0f s)",
+                    reason or type(error).__name__,
+                    delay,
+                    left,
+                )
+            if stop.wait(delay):
+                return IngestReport()
+            delay = min(delay * 2, 10.0)
 
     def close(self) -> None:
         self.consumer.close()

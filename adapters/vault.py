@@ -24,6 +24,7 @@ What "destroyed" means on disk:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -222,6 +223,11 @@ class SqlKeyStore:
 
     def _connect(self) -> Any:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and not self.is_sqlite and (conn.closed or conn.broken):
+            # The server went away (a restart, a dropped connection): connect afresh, so
+            # the services recover by themselves once the database is back.
+            self._forget(conn)
+            conn = None
         if conn is None:
             if self.is_sqlite:
                 conn = sqlite3.connect(
@@ -243,6 +249,13 @@ class SqlKeyStore:
             self._local.conn = conn
             self._opened.append(conn)
         return conn
+
+    def _forget(self, conn: Any) -> None:
+        with contextlib.suppress(Exception):
+            conn.close()
+        with contextlib.suppress(ValueError):
+            self._opened.remove(conn)
+        self._local.conn = None
 
     def close(self) -> None:
         """Closes every thread's connection (a thread that uses the store again reopens)."""

@@ -36,6 +36,7 @@ from runtime.bootstrap import open_services
 from runtime.probe_keys import worker_sealer
 from runtime.settings import Settings
 from runtime.worker import recognise
+from runtime.worker_token import worker_credential
 from services.worker_link import DomainWatchlistProvider
 from tests.support.broker import Broker
 from tests.support.faces import photos
@@ -112,7 +113,8 @@ def main() -> None:
         stop = threading.Event()
         watcher = threading.Thread(target=watch_queue, args=(models, deployment, seen, stop))
         watcher.start()
-        sink = TimedSink(KafkaSink(broker.bootstrap, worker_sealer(settings)))
+        credential = worker_credential(settings, str(deployment), "camera-1")
+        sink = TimedSink(KafkaSink(broker.bootstrap, worker_sealer(settings), credential))
         process = RecognitionWorker.process
 
         def timed_process(worker: RecognitionWorker, frame: Any) -> None:

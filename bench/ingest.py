@@ -24,6 +24,7 @@ from pathlib import Path
 
 from adapters.kafka_ingest import KafkaIngest
 from bench.common import machine, postgres_schema, synthetic_match
+from recognition.credential import WorkerCredential
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, utc_iso
 from recognition.transport import KafkaSink
 from runtime.bootstrap import open_ingest, open_services
@@ -31,14 +32,21 @@ from runtime.settings import Settings
 from services.ingest import IngestReport, IngestService
 from tests.scenario import Scenario, start_clock
 from tests.support.broker import Broker
+from tests.support.credentials import worker_credential
 
 TARGET = 5000
 
 
 def publish(
-    bootstrap: str, ingest: IngestService, scenario: Scenario, count: int, round_no: int, crop: int
+    bootstrap: str,
+    ingest: IngestService,
+    scenario: Scenario,
+    credential: WorkerCredential,
+    count: int,
+    round_no: int,
+    crop: int,
 ) -> None:
-    sink = KafkaSink(bootstrap, ingest.probe_keys.sealer)
+    sink = KafkaSink(bootstrap, ingest.probe_keys.sealer, credential)
     d, entries = str(scenario.deployment), [str(e) for e in scenario.entry_ids]
     for n in range(count):
         at = utc_iso(scenario.clock.now)
@@ -103,11 +111,18 @@ def main() -> None:
             services = open_services(settings, clock=clock)
             scenario = Scenario(services.lfr, clock).live()
             ingest = open_ingest(settings, services)
+            credential = worker_credential(settings, scenario.deployment, now=clock.now)
             plain, ingested = [], []
             for round_no in range(args.rounds):
                 start = round_no * args.messages
                 publish(
-                    broker.bootstrap, ingest, scenario, args.messages, round_no, args.crop_bytes
+                    broker.bootstrap,
+                    ingest,
+                    scenario,
+                    credential,
+                    args.messages,
+                    round_no,
+                    args.crop_bytes,
                 )
                 plain.append(plain_read(broker.bootstrap, start, args.messages))
                 ingested.append(ingest_rate(ingest, broker.bootstrap, args.messages))

@@ -28,6 +28,7 @@ from runtime.bootstrap import open_ingest, open_read_models, open_services
 from runtime.settings import Settings
 from services.ingest import Message, ingest_batch
 from tests.scenario import Scenario, start_clock
+from tests.support.credentials import worker_credential
 
 
 def fill(settings: Settings, alerts: int) -> int:
@@ -38,6 +39,7 @@ def fill(settings: Settings, alerts: int) -> int:
     live_from = clock.now
     clock.advance(hours=7, minutes=30)
     ingest = open_ingest(settings, services)
+    credential = worker_credential(settings, scenario.deployment, now=clock.now)
     d, entries = str(scenario.deployment), [str(e) for e in scenario.entry_ids]
     for start in range(0, alerts, 2000):
         messages = [
@@ -47,7 +49,7 @@ def fill(settings: Settings, alerts: int) -> int:
                 n,
                 synthetic_match(
                     d, entries[n % 2], f"t{n}", utc_iso(clock.now), 600, scenario.watchlist_version
-                ).to_json(ingest.probe_keys.sealer),
+                ).to_json(ingest.probe_keys.sealer, credential),
             )
             for n in range(start, min(alerts, start + 2000))
         ]
@@ -63,7 +65,7 @@ def fill(settings: Settings, alerts: int) -> int:
                     utc_iso(live_from + timedelta(seconds=n / 10 + 1)),
                     15,
                     12,
-                ).to_json(),
+                ).to_json(credential),
             )
             for n in range(start // 4, min(alerts, start + 2000) // 4)
         ]

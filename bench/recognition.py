@@ -45,6 +45,7 @@ from recognition.index import Template, WatchlistIndex  # noqa: E402
 from recognition.sealing import ProbeKeyPair  # noqa: E402
 from recognition.transport import InProcessBroker  # noqa: E402
 from recognition.worker import RecognitionWorker, WorkerConfig, WorkerStats  # noqa: E402
+from tests.support.credentials import unchecked_credential  # noqa: E402
 from tests.support.crowd import Crowd, crowd_video  # noqa: E402
 
 cv2.setNumThreads(2)
@@ -80,7 +81,7 @@ class EndToEnd:
 def end_to_end(engine: FaceEngine, crowd: Crowd, templates: list[Template]) -> EndToEnd:
     """The worker reading, decoding and processing the file, sending to a broker."""
     keys = ProbeKeyPair.generate()
-    broker = InProcessBroker(keys.sealer)
+    broker = InProcessBroker(keys.sealer, unchecked_credential())  # read here, not ingested
     worker = RecognitionWorker(engine, Live(templates), broker.sink(), WorkerConfig("bench"))
     start = time.perf_counter()
     stats = worker.run(VideoSource(str(crowd.path)))

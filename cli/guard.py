@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from adapters.outages import database_unavailable
 from services.errors import UserError
 
 # Commands that may create a store where none is.
@@ -64,26 +65,10 @@ def one_line(error: BaseException, settings: Any = None) -> str:
     """A failure the command did not foresee, as one line without secrets."""
     store = str(settings.store) if settings is not None else "the configured database"
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if _is_database_unavailable(error):
+    if database_unavailable(error):
         return redact(f"the database {store} is not available: {first}")
     if isinstance(error, sqlite3.DatabaseError):
         return redact(f"the SQLite store {store} cannot be used: {first}")
     if isinstance(error, OSError) and error.filename is not None:
         return redact(f"{error.filename}: {error.strerror or first}")
     return redact(f"{type(error).__name__}: {first} (LFR_DEBUG=1 shows where)")
-
-
-def _is_database_unavailable(error: BaseException) -> bool:
-    import psycopg
-    from eventsourcing.persistence import InterfaceError, OperationalError
-    from psycopg_pool import PoolTimeout
-
-    kinds = (psycopg.OperationalError, PoolTimeout, OperationalError, InterfaceError)
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, kinds) and not isinstance(seen, sqlite3.Error):
-            return True
-        seen = seen.__cause__ or seen.__context__
-        if seen is error:
-            break
-    return False

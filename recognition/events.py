@@ -5,6 +5,10 @@ threshold, and a `FacesSeenCount` per interval. Faces that do not match never ap
 any message: not their crops, embeddings, boxes or times. A match's probe crop leaves
 the process only sealed to the ingest's public key (recognition/sealing.py).
 
+Every message carries proof of the sending worker's token (recognition/credential.py):
+the ingest accepts a message only from a worker whose token binds it to that deployment
+and camera.
+
 Every message names its schema and version (`"schema": "lfr.match", "version": "1.0"`).
 A reader accepts unknown fields (a newer producer's optional additions) and any minor
 version of a major it knows; another major version is refused (`UnsupportedSchema`), and
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
+from recognition.credential import Attester
 from recognition.sealing import ProbeKeyPair, ProbeSealer, SealError
 
 MATCHES_TOPIC = "lfr.matches"
@@ -103,8 +108,9 @@ class MatchEvent:
     def seal_context(self) -> bytes:
         return probe_context(self.event_id, self.deployment_id)
 
-    def to_json(self, sealer: ProbeSealer) -> bytes:
-        """The wire form: every field but the crop, which is sealed to `sealer`'s key."""
+    def to_json(self, sealer: ProbeSealer, credential: Attester) -> bytes:
+        """The wire form: every field but the crop, which is sealed to `sealer`'s key,
+        attested by the worker's `credential` (recognition/credential.py)."""
         payload = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "probe_jpeg"}
         payload |= {
             "schema": self.SCHEMA,
@@ -112,7 +118,7 @@ class MatchEvent:
             "probe_sealed": sealer.seal(self.probe_jpeg, self.seal_context()),
             "probe_key_id": sealer.key_id,
         }
-        return json.dumps(payload, sort_keys=True).encode()
+        return credential.attest(payload)
 
     @classmethod
     def from_json(cls, data: bytes | str, keys: ProbeKeyPair) -> Self:
@@ -148,10 +154,11 @@ class FacesSeenCount:
     faces_seen: int
     faces_passed_quality: int
 
-    def to_json(self) -> bytes:
+    def to_json(self, credential: Attester) -> bytes:
+        """The wire form, attested by the worker's `credential`."""
         payload = {f.name: getattr(self, f.name) for f in fields(self)}
         payload |= {"schema": self.SCHEMA, "version": self.VERSION}
-        return json.dumps(payload, sort_keys=True).encode()
+        return credential.attest(payload)
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Self:

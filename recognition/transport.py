@@ -1,6 +1,7 @@
 """Where the worker's events go: Kafka in production and tests, an in-process broker
 in the embedded default. Both are keyed by deployment id, and both carry a match's probe
-crop only sealed to the ingest's public key.
+crop only sealed to the ingest's public key, and every message attested by the worker's
+token (recognition/credential.py).
 
 Topics are never auto-created: `create_topics` (run by the ingest at start) makes them with
 the configured partitions and retention, and a `KafkaSink` refuses to start without them."""
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from recognition.credential import Attester
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
 from recognition.sealing import ProbeSealer
 
@@ -25,9 +27,12 @@ def topic_of(event: Event) -> str:
     return MATCHES_TOPIC if isinstance(event, MatchEvent) else FACES_SEEN_TOPIC
 
 
-def wire_form(event: Event, sealer: ProbeSealer) -> bytes:
-    """The bytes that leave the worker: a match's crop sealed, a count as it is."""
-    return event.to_json(sealer) if isinstance(event, MatchEvent) else event.to_json()
+def wire_form(event: Event, sealer: ProbeSealer, credential: Attester) -> bytes:
+    """The bytes that leave the worker: a match's crop sealed, a count as it is, each
+    attested by the worker's credential."""
+    if isinstance(event, MatchEvent):
+        return event.to_json(sealer, credential)
+    return event.to_json(credential)
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class KafkaSink:
         self,
         bootstrap: str,
         sealer: ProbeSealer,
+        credential: Attester,
         timeout_s: float = 10.0,
         security: Security | None = None,
     ) -> None:
@@ -145,10 +151,11 @@ class KafkaSink:
         except KafkaError as error:
             raise ConnectionError(f"cannot reach Kafka at {bootstrap}: {error}") from error
         self._sealer = sealer
+        self._credential = credential
         self._timeout = timeout_s
 
     def send(self, event: Event) -> None:
-        value = wire_form(event, self._sealer)
+        value = wire_form(event, self._sealer, self._credential)
         self._producer.send(topic_of(event), key=event.deployment_id.encode(), value=value)
 
     def flush(self) -> None:
@@ -175,13 +182,14 @@ class InProcessBroker:
     without bound or dropping an alert silently.
     """
 
-    def __init__(self, sealer: ProbeSealer, maxsize: int = 10_000) -> None:
+    def __init__(self, sealer: ProbeSealer, credential: Attester, maxsize: int = 10_000) -> None:
         self._queue: queue.Queue[Delivered] = queue.Queue(maxsize=maxsize)
         self._sealer = sealer
+        self._credential = credential
 
     def publish(self, event: Event, timeout_s: float = 5.0) -> None:
         """Enqueue one event; raises `queue.Full` when nobody reads for `timeout_s`."""
-        value = wire_form(event, self._sealer)
+        value = wire_form(event, self._sealer, self._credential)
         message = Delivered(topic_of(event), event.deployment_id.encode(), value)
         self._queue.put(message, timeout=timeout_s)
 
@@ -216,4 +224,3 @@ class InProcessSink:
 
     def close(self) -> None:
         """The broker outlives the sink: the ingest may still be reading."""
-

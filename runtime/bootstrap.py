@@ -11,6 +11,7 @@ from adapters.vault import MemoryKeyStore, SqlKeyStore, Vault
 from domain.authority_rules import DOCUMENT_VERSIONS
 from ledger.service import Ledger
 from projections.readmodels import ReadModels, ViewFactory
+from recognition.credential import CredentialVerifier
 from runtime.ledger_wiring import open_ledger
 from runtime.probe_keys import ingest_keys
 from runtime.settings import Settings
@@ -108,6 +109,7 @@ def open_ingest(settings: Settings, services: Services | None = None) -> IngestS
         shared_recorder=shared,
         keys=keys,
         probe_keys=ingest_keys(settings),
+        credentials=CredentialVerifier(settings.secret("token_secret")),
         sealer=Vault(keys, services.vault.kek),
         policy=services.lfr.policy,
         clock=services.lfr.clock,

@@ -13,6 +13,7 @@ from uuid import UUID
 from recognition.transport import InProcessBroker
 from runtime.bootstrap import Services, open_ingest
 from runtime.worker import recognise
+from runtime.worker_token import worker_credential
 from services.ingest import drain_broker
 from services.worker_link import DomainWatchlistProvider
 
@@ -38,7 +39,9 @@ def run_cameras_in_process(
     in-process broker and ingest. Returns each camera's totals, in the order given."""
     ingest = open_ingest(services.settings, services)
     # In one process too, the crops the worker emits are sealed to the ingest's key.
-    broker = InProcessBroker(ingest.probe_keys.sealer)
+    # ... and every message attested by the worker's token, which the ingest checks.
+    credential = worker_credential(services.settings, str(deployment), [c for _, c, _ in cameras])
+    broker = InProcessBroker(ingest.probe_keys.sealer, credential)
     done = threading.Event()
 
     def drain_until_done() -> None:

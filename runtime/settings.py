@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # private key, workers only the public one (runtime/probe_keys.py).
     probe_private_key: str = ""
     probe_public_key: str = ""
+    # A worker's token (`lfr token issue --role worker ...`): every message it sends carries
+    # proof of it, and the ingest accepts only messages a valid worker token covers.
+    worker_token: str = ""
     # Replaced ingest keys (comma-separated), still opened while sealed crops may remain.
     probe_retired_keys: str = ""
 
@@ -125,6 +128,9 @@ class Settings(BaseSettings):
     # How long to wait for the database before answering that it is not available (a 503
     # from the API, one line from the command line), and for a connection from the pool.
     database_connect_timeout_s: int = Field(default=5, ge=1, le=300)
+    # How long `lfr ingest` waits (with backoff) for the database to come back before it stops
+    # with one line; meanwhile the broker keeps the messages and nothing is lost.
+    ingest_database_wait_s: float = Field(default=300.0, ge=0, le=86_400)
 
     # Bounds on input at the edge. Request bodies (a watchlist upload's own bound), and
     # each file inside an uploaded zip: its size once inflated, and how far it may inflate

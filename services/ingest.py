@@ -4,7 +4,7 @@
     report = ingest_batch(ingest, messages)          # messages: Sequence[Message]
     report = drain_broker(ingest, broker)            # the embedded default's InProcessBroker
 
-A `MatchEvent` becomes `raise_alert` (actor `worker:<camera>`, match id = the message's
+A `MatchEvent` becomes `raise_alert` (actor: the worker its token names, match id = the message's
 event id, so a replay finds its alert and is a no-op); a `FacesSeenCount` becomes
 `count_faces`. The events of a run of messages from one topic-partition and a tracking
 record `Tracking("kafka:<topic>:<partition>", last offset)` are stored in ONE transaction
@@ -12,8 +12,9 @@ of the library's process recorder (ledgered like every other write), so a crash 
 point loses nothing and duplicates nothing: on restart the ingest resumes after the
 stored offset. A run is split into transactions of at most `MAX_RUN_MESSAGES` messages
 and about `MAX_RUN_BYTES` bytes: one very large INSERT stalls psycopg's pipeline mode.
-A message that does not parse, is of a schema version the ingest does not know, carries a
-probe not sealed to this ingest's key, or that the domain refuses (deployment not live,
+A message that does not parse, is of a schema version the ingest does not know, carries no
+valid proof of a worker token covering its deployment and camera (recognition/credential.py),
+carries a probe not sealed to this ingest's key, or that the domain refuses (deployment not live,
 unknown entry, score below threshold...), is recorded as a `MessageRejected` event with
 its reason in that same transaction, and the ingest goes on.
 
@@ -42,6 +43,7 @@ from domain.deployment import Deployment
 from domain.errors import DomainError
 from domain.records import MessageRejected
 from domain.values import Actor, Role
+from recognition.credential import CredentialRefused, CredentialVerifier, WorkerBinding
 from recognition.events import (
     FACES_SEEN_TOPIC,
     MATCHES_TOPIC,
@@ -112,6 +114,7 @@ class IngestService(LfrService):
         *,
         shared_recorder: Any = None,
         probe_keys: ProbeKeyPair,
+        credentials: CredentialVerifier,
         keys: BatchKeys | None = None,
         **kwargs: Any,
     ) -> None:
@@ -120,6 +123,8 @@ class IngestService(LfrService):
         self.keys = keys
         # Opens the probe crops workers sealed to this ingest's public key.
         self.probe_keys = probe_keys
+        # Checks each message's proof of the sending worker's token.
+        self.credentials = credentials
         # The broker-log epoch of each topic (domain/broker_log.py); 0 until a log change.
         self.epochs: dict[str, int] = {}
         self._optimistic = False
@@ -190,18 +195,26 @@ class IngestService(LfrService):
         return self._deployments[aggregate_id]  # type: ignore[return-value]
 
 
-def _worker(deployment_id: str, camera_id: str) -> BoundWorker:
-    """The worker a broker message comes from: the topic carries no token, so the ingest
-    binds it to the message's own deployment and camera; the domain then refuses a camera
-    the deployment's authority does not list, a forged watchlist version or model, and a
-    probe that is not a JPEG."""
-    return worker(f"worker:{camera_id}", UUID(deployment_id), (camera_id,))
+def _sender(ingest: IngestService, value: bytes) -> WorkerBinding:
+    """The worker that sent a message, as its token binds it (recognition/credential.py):
+    refused unless the message carries a valid credential and proof, sent within the
+    token's life. The domain then refuses a deployment or camera the token does not cover,
+    a forged watchlist version or model, and a probe that is not a JPEG."""
+    binding, _ = ingest.credentials.verify(value)
+    return binding
+
+
+def _worker(binding: WorkerBinding, moment: str) -> BoundWorker:
+    """The worker as its token binds it, once the message's time is within the token's life."""
+    binding.require_covers(datetime.fromisoformat(moment))
+    return worker(binding.worker_id, binding.deployment_id, binding.cameras)
 
 
 def _match_command(ingest: IngestService, value: bytes) -> None:
+    sender = _sender(ingest, value)  # before anything else: a stranger's probe stays shut
     event = MatchEvent.from_json(value, ingest.probe_keys)
     ingest.raise_alert(
-        _worker(event.deployment_id, event.camera_id),
+        _worker(sender, event.observed_at),
         Match(
             match_id=event.event_id,
             deployment_id=UUID(event.deployment_id),
@@ -218,9 +231,10 @@ def _match_command(ingest: IngestService, value: bytes) -> None:
 
 
 def _faces_command(ingest: IngestService, value: bytes) -> None:
+    sender = _sender(ingest, value)
     count = FacesSeenCount.from_json(value)
     ingest.count_faces(
-        _worker(count.deployment_id, count.camera_id),
+        _worker(sender, count.interval_end),
         UUID(count.deployment_id),
         count.camera_id,
         datetime.fromisoformat(count.interval_start),
@@ -267,6 +281,8 @@ def _handle(ingest: IngestService, message: Message, report: IngestReport) -> No
         reason = f"unsupported schema: {error}"
     except SealError as error:
         reason = f"sealed probe refused: {error}"
+    except CredentialRefused as error:
+        reason = f"worker credential refused: {error}"
     except MALFORMED as error:
         reason = f"malformed {message.topic} message: {type(error).__name__}: {error}"
     else:

@@ -71,6 +71,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
             plan=TopicPlan.from_settings(settings),
             policy=policy,
             security=settings.kafka_security(),
+            database_wait_s=settings.ingest_database_wait_s,
         )
     except (ConnectionError, BrokerLogChangedError) as error:
         ingest.close()

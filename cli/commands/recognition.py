@@ -19,6 +19,7 @@ from runtime.live import run_cameras_in_process, side_by_side
 from runtime.probe_keys import worker_sealer
 from runtime.settings import Settings
 from runtime.worker import load_engine_or_fail, open_source, quality_policy, recognise
+from runtime.worker_token import worker_credential
 from services.errors import UserError
 from services.worker_link import DomainWatchlistProvider
 
@@ -76,9 +77,14 @@ def _cameras_to_kafka(
     camera_ids: list[str],
     engines: list[Any],
 ) -> list[dict[str, Any]]:
+    # One token for the host's cameras: it must bind the deployment and cover each of them.
+    credential = worker_credential(settings, str(deployment), camera_ids)
     try:
         sink: Any = KafkaSink(
-            settings.kafka_bootstrap, worker_sealer(settings), security=settings.kafka_security()
+            settings.kafka_bootstrap,
+            worker_sealer(settings),
+            credential,
+            security=settings.kafka_security(),
         )  # one producer for every camera: kafka-python's producer is thread-safe
     except ConnectionError as error:
         raise UserError(str(error)) from error

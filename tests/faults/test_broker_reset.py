@@ -21,6 +21,7 @@ from recognition.transport import KafkaSink, TopicPlan
 from services.broker_log import BrokerLogChangedError, ResetPolicy
 from tests.projections.conftest import World, make_world
 from tests.support.broker import Broker
+from tests.support.credentials import unchecked_credential
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ONE_PARTITION = TopicPlan(partitions=1)
@@ -36,7 +37,7 @@ def broker() -> Iterator[Broker]:
 
 
 def publish(world: World, bootstrap: str, count: int, prefix: str) -> None:
-    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer)
+    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer, world.worker_credential())
     for n in range(count):
         sink.send(world.match_event(n % 2, track=f"{prefix}-{n}"))
     sink.close()
@@ -64,7 +65,8 @@ def test_the_ingest_creates_the_topics_with_the_configured_partitions_and_retent
 ) -> None:
     world = make_world(postgres_url, tmp_path)
     with pytest.raises(ConnectionError, match="no topic 'lfr.matches'"):
-        KafkaSink(broker.bootstrap, world.ingest.probe_keys.sealer)  # never auto-created
+        # never auto-created
+        KafkaSink(broker.bootstrap, world.ingest.probe_keys.sealer, unchecked_credential())
 
     plan = TopicPlan(partitions=3, retention_hours=6)
     KafkaIngest(world.ingest, broker.bootstrap, plan=plan).close()
@@ -76,7 +78,7 @@ def test_the_ingest_creates_the_topics_with_the_configured_partitions_and_retent
     assert consumer.partitions_for_topic(FACES_SEEN_TOPIC) == {0, 1, 2}
     consumer.close()
     assert plan.configs() == {"retention.ms": str(6 * 3600 * 1000), "cleanup.policy": "delete"}
-    KafkaSink(broker.bootstrap, world.ingest.probe_keys.sealer).close()
+    KafkaSink(broker.bootstrap, world.ingest.probe_keys.sealer, unchecked_credential()).close()
 
 
 def test_after_a_broker_reset_new_matches_are_ingested_and_the_reset_is_recorded(

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from projections import ReadModels
+from recognition.credential import WorkerCredential
 from recognition.events import MatchEvent, utc_iso
 from runtime.bootstrap import Services, open_ingest, open_read_models, open_services
 from runtime.settings import Settings
 from services.ingest import IngestService
 from tests.scenario import Clock, Scenario, probe_jpeg, start_clock
+from tests.support.credentials import worker_credential
 
 
 @dataclass
@@ -42,9 +44,14 @@ class World:
             track_id=track,
         )
 
+    def worker_credential(self, cameras: tuple[str, ...] = ("camera-1",)) -> WorkerCredential:
+        """The credential of a worker whose token binds it to this world's deployment."""
+        return worker_credential(self.settings, self.scenario.deployment, cameras, self.clock.now)
+
     def wire(self, event: MatchEvent) -> bytes:
-        """The event as a worker sends it: its crop sealed to this ingest's key."""
-        return event.to_json(self.ingest.probe_keys.sealer)
+        """The event as a worker sends it: its crop sealed to this ingest's key, attested
+        by the worker's token."""
+        return event.to_json(self.ingest.probe_keys.sealer, self.worker_credential())
 
 
 def make_world(url: str, data_dir: Path) -> World:

@@ -66,9 +66,10 @@ def test_malformed_messages_are_rejected_with_their_reason_and_the_ingest_goes_o
 ) -> None:
     world.scenario.live()
     good = matches(world, 2)
+    incomplete = {"schema": "lfr.match", "version": "1.0", "event_id": "x"}  # signed, yet short
     bad = [
         Message(MATCHES_TOPIC, 0, 2, b"{not json"),
-        Message(MATCHES_TOPIC, 0, 3, b'{"schema": "lfr.match", "version": "1.0", "event_id": "x"}'),
+        Message(MATCHES_TOPIC, 0, 3, world.worker_credential().attest(incomplete)),
         Message(FACES_SEEN_TOPIC, 0, 0, b"[]"),
     ]
     after = Message(MATCHES_TOPIC, 0, 4, world.wire(world.match_event(0, track="after")))
@@ -117,7 +118,8 @@ def test_faces_seen_counts_add_to_the_register(memory_world: World) -> None:
         )
         for n in range(3)
     ]
-    messages = [Message(FACES_SEEN_TOPIC, 0, n, c.to_json()) for n, c in enumerate(counts)]
+    signed = [c.to_json(w.worker_credential()) for c in counts]
+    messages = [Message(FACES_SEEN_TOPIC, 0, n, value) for n, value in enumerate(signed)]
     report = ingest_batch(w.ingest, messages + messages)
     w.models.catch_up()
     assert report.tallies == 3
@@ -127,7 +129,7 @@ def test_faces_seen_counts_add_to_the_register(memory_world: World) -> None:
 
 def test_the_in_process_broker_drains_into_the_store(world: World) -> None:
     world.scenario.live()
-    broker = InProcessBroker(world.ingest.probe_keys.sealer)
+    broker = InProcessBroker(world.ingest.probe_keys.sealer, world.worker_credential())
     for n in range(4):
         broker.publish(world.match_event(n % 2, track=f"b{n}"))
     broker.publish(world.match_event(0, track="b0"))  # the worker sent one twice
@@ -144,7 +146,9 @@ def test_an_older_ingest_stores_a_match_with_an_added_optional_field(world: Worl
     world.scenario.live()
     newer = json.loads(world.wire(world.match_event(0))) | {"version": "1.4", "blur": 0.1}
 
-    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, json.dumps(newer).encode())])
+    signed = world.worker_credential().attest(newer)  # the newer worker signs what it sends
+
+    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, signed)])
 
     assert (report.alerts, report.rejected) == (1, [])
 
@@ -153,7 +157,9 @@ def test_a_message_of_an_unknown_major_version_is_recorded_as_rejected(world: Wo
     world.scenario.live()
     future = json.loads(world.wire(world.match_event(0))) | {"version": "2.0"}
 
-    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, json.dumps(future).encode())])
+    signed = world.worker_credential().attest(future)
+
+    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, signed)])
 
     assert report.alerts == 0
     assert report.rejected[0][3] == (
@@ -170,7 +176,7 @@ def test_a_probe_not_sealed_to_this_ingest_is_rejected_and_raises_no_alert(
 ) -> None:
     memory_world.scenario.live()
     stranger = ProbeKeyPair.generate().sealer
-    value = memory_world.match_event(0).to_json(stranger)
+    value = memory_world.match_event(0).to_json(stranger, memory_world.worker_credential())
 
     report = ingest_batch(memory_world.ingest, [Message(MATCHES_TOPIC, 0, 0, value)])
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def publish(world: World, bootstrap: str, count: int, prefix: str) -> None:
-    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer)
+    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer, world.worker_credential())
     for n in range(count):
         sink.send(world.match_event(n % 2, track=f"{prefix}-{n}"))
     sink.flush()
@@ -91,7 +91,7 @@ def test_a_thousand_matches_with_40_kb_crops_reach_postgres_without_hanging(
 ) -> None:
     world = make_world(postgres_url, tmp_path)
     world.scenario.live()
-    sink = KafkaSink(kafka_bootstrap, world.ingest.probe_keys.sealer)
+    sink = KafkaSink(kafka_bootstrap, world.ingest.probe_keys.sealer, world.worker_credential())
     for n in range(1000):
         match = world.match_event(n % 2, track=f"large-{n}")
         sink.send(replace(match, probe_jpeg=padded_jpeg(40_000)))

@@ -18,6 +18,7 @@ from recognition.sealing import ProbeKeyPair
 from recognition.transport import KafkaSink
 from recognition.worker import RecognitionWorker, WorkerConfig
 from tests.support.broker import read_topic
+from tests.support.credentials import unchecked_credential
 from tests.support.crowd import Crowd, crowd_video
 
 THRESHOLD = 0.6  # the authorised floor
@@ -64,7 +65,7 @@ def street_run(
     ]
     deployment = f"dep-{uuid.uuid4().hex[:8]}"
     keys = ProbeKeyPair.generate()  # the ingest's: the worker seals each crop to it
-    sink = KafkaSink(kafka_bootstrap, keys.sealer)
+    sink = KafkaSink(kafka_bootstrap, keys.sealer, unchecked_credential())
     config = WorkerConfig(deployment, "cam-street", count_interval_s=5.0)
     try:
         RecognitionWorker(street_engine, Live(templates), sink, config).run(

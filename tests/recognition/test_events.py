@@ -8,8 +8,10 @@ import pytest
 
 from recognition.events import FacesSeenCount, MatchEvent, UnsupportedSchema, match_event_id
 from recognition.sealing import ProbeKeyPair, SealError
+from tests.support.credentials import unchecked_credential
 
 KEYS = ProbeKeyPair.generate()
+CREDENTIAL = unchecked_credential()
 
 
 def _match(**changes: object) -> MatchEvent:
@@ -30,12 +32,12 @@ def _match(**changes: object) -> MatchEvent:
 
 
 def _payload(event: MatchEvent) -> dict[str, object]:
-    return dict(json.loads(event.to_json(KEYS.sealer)))
+    return dict(json.loads(event.to_json(KEYS.sealer, CREDENTIAL)))
 
 
 def test_a_match_event_survives_the_wire_with_its_crop_sealed() -> None:
     event = _match()
-    wire = event.to_json(KEYS.sealer)
+    wire = event.to_json(KEYS.sealer, CREDENTIAL)
     assert MatchEvent.from_json(wire, KEYS) == event
     assert MatchEvent.from_json(wire, KEYS).probe_bytes() == b"\xff\xd8\xff\xe0jpeg"
     payload = json.loads(wire)
@@ -60,7 +62,7 @@ def test_the_same_track_and_entry_always_get_the_same_event_id() -> None:
 
 def test_a_faces_seen_count_carries_counts_only() -> None:
     count = FacesSeenCount("dep-1", "cam-1", "t0", "t1", faces_seen=12, faces_passed_quality=9)
-    payload = json.loads(count.to_json())
+    payload = json.loads(count.to_json(CREDENTIAL))
     assert set(payload) == {
         "schema",
         "version",
@@ -70,8 +72,10 @@ def test_a_faces_seen_count_carries_counts_only() -> None:
         "interval_end",
         "faces_seen",
         "faces_passed_quality",
+        "credential",
+        "proof",
     }
-    assert FacesSeenCount.from_json(count.to_json()) == count
+    assert FacesSeenCount.from_json(count.to_json(CREDENTIAL)) == count
 
 
 def test_an_older_reader_accepts_a_newer_minor_version_with_an_added_optional_field() -> None:
@@ -82,7 +86,7 @@ def test_an_older_reader_accepts_a_newer_minor_version_with_an_added_optional_fi
 def test_an_unknown_major_version_or_another_schema_is_refused() -> None:
     with pytest.raises(UnsupportedSchema, match=r"version 2\.0"):
         MatchEvent.from_json(json.dumps(_payload(_match()) | {"version": "2.0"}), KEYS)
-    count = json.loads(FacesSeenCount("d", "c", "t0", "t1", 1, 1).to_json())
+    count = json.loads(FacesSeenCount("d", "c", "t0", "t1", 1, 1).to_json(CREDENTIAL))
     with pytest.raises(UnsupportedSchema, match="lfr.faces-seen"):
         MatchEvent.from_json(json.dumps(count), KEYS)
     unversioned = {k: v for k, v in count.items() if k not in {"schema", "version"}}

@@ -22,6 +22,7 @@ from recognition.index import Template
 from recognition.sealing import ProbeKeyPair
 from recognition.transport import KafkaSink
 from recognition.worker import RecognitionWorker, WorkerConfig
+from tests.support.credentials import unchecked_credential
 from tests.support.faces import photos
 from tests.support.video import Walk, face_patch, write_video
 
@@ -118,7 +119,7 @@ def test_no_topic_holds_a_face_image_or_a_template_after_a_worker_run(
     template = template_from_image(dlib_engine, photos(faces_dir, WANTED)[0], entry_id="entry-w")
     ingest_keys = ProbeKeyPair.generate()
     deployment = f"dep-{uuid.uuid4().hex[:8]}"
-    sink = KafkaSink(kafka_bootstrap, ingest_keys.sealer)
+    sink = KafkaSink(kafka_bootstrap, ingest_keys.sealer, unchecked_credential())
     worker = RecognitionWorker(
         dlib_engine, LiveDeployment([template]), sink, WorkerConfig(deployment)
     )

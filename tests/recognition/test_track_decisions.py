@@ -21,11 +21,17 @@ from recognition.engines.base import Face, FaceEngine, ScoreScale
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, MatchEvent
 from recognition.index import Template
 from recognition.sealing import ProbeKeyPair
-from recognition.transport import InProcessBroker
+from recognition.transport import InProcessBroker, InProcessSink
 from recognition.worker import RecognitionWorker, WorkerConfig
+from tests.support.credentials import unchecked_credential
 
 FPS = 10
 KEYS = ProbeKeyPair.generate()  # the ingest's: the worker seals each crop to it
+CREDENTIAL = unchecked_credential()  # no ingest reads these messages
+
+
+def new_sink() -> InProcessSink:
+    return InProcessBroker(KEYS.sealer, CREDENTIAL).sink()
 WANTED = np.eye(1, 128, 0, dtype=np.float32)[0]
 ELSEWHERE = np.eye(1, 128, 1, dtype=np.float32)[0]
 
@@ -97,7 +103,7 @@ class ScriptedSource:
 def _run(script: list[list[Seen]], **config: float) -> tuple[RecognitionWorker, InProcessBroker]:
     embedder = LikenessEmbedder()
     engine = FaceEngine("scripted", "1", ScriptedDetector(script), embedder, ScoreScale(0.0, 1.0))
-    broker = InProcessBroker(KEYS.sealer)
+    broker = InProcessBroker(KEYS.sealer, CREDENTIAL)
     settings = WorkerConfig("dep", "cam-a", status_poll_s=0.0, **config)  # type: ignore[arg-type]
     worker = RecognitionWorker(engine, Provider(), broker.sink(), settings)
     worker.run(ScriptedSource(len(script)))  # type: ignore[arg-type]
@@ -190,6 +196,6 @@ def test_frames_a_live_camera_dropped_while_the_worker_was_behind_are_reported()
 
     engine = FaceEngine("scripted", "1", ScriptedDetector([]), LikenessEmbedder(), ScoreScale())
     config = WorkerConfig("dep", "cam-a", status_poll_s=0.0)
-    worker = RecognitionWorker(engine, Provider(), InProcessBroker(KEYS.sealer).sink(), config)
+    worker = RecognitionWorker(engine, Provider(), new_sink(), config)
     stats = worker.run(Behind(5))  # type: ignore[arg-type]
     assert stats.frames == 5 and stats.summary()["frames_dropped"] == 10

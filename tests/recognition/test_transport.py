@@ -8,8 +8,10 @@ from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, 
 from recognition.sealing import ProbeKeyPair
 from recognition.transport import InProcessBroker, KafkaSink
 from tests.support.broker import read_topic
+from tests.support.credentials import unchecked_credential
 
 KEYS = ProbeKeyPair.generate()
+CREDENTIAL = unchecked_credential()  # no ingest reads these messages
 
 
 def _count(deployment: str = "dep-1") -> FacesSeenCount:
@@ -17,7 +19,7 @@ def _count(deployment: str = "dep-1") -> FacesSeenCount:
 
 
 def test_the_in_process_broker_hands_events_to_its_reader_in_order() -> None:
-    broker = InProcessBroker(KEYS.sealer)
+    broker = InProcessBroker(KEYS.sealer, CREDENTIAL)
     sink = broker.sink()
     for seen in range(3):
         sink.send(FacesSeenCount("dep-1", "cam", "t0", "t1", seen, 0))
@@ -27,7 +29,7 @@ def test_the_in_process_broker_hands_events_to_its_reader_in_order() -> None:
 
 
 def test_the_in_process_broker_is_bounded_and_says_so_when_nobody_reads() -> None:
-    broker = InProcessBroker(KEYS.sealer, maxsize=2)
+    broker = InProcessBroker(KEYS.sealer, CREDENTIAL, maxsize=2)
     broker.publish(_count())
     broker.publish(_count())
     with pytest.raises(queue.Full):
@@ -38,7 +40,7 @@ def test_the_in_process_broker_is_bounded_and_says_so_when_nobody_reads() -> Non
 def test_the_kafka_sink_writes_each_kind_to_its_topic_keyed_by_deployment(
     kafka_bootstrap: str,
 ) -> None:
-    sink = KafkaSink(kafka_bootstrap, KEYS.sealer)
+    sink = KafkaSink(kafka_bootstrap, KEYS.sealer, CREDENTIAL)
     match = MatchEvent.create(
         probe_jpeg=b"jpg", deployment_id="dep-kafka", camera_id="c", observed_at="t",
         entry_id="e", score=0.7, threshold=0.6, model_id="m", model_version="v",

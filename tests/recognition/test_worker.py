@@ -20,9 +20,10 @@ from recognition.enrol import template_from_image
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, MatchEvent
 from recognition.index import Template
 from recognition.sealing import ProbeKeyPair
-from recognition.transport import InProcessBroker, KafkaSink
+from recognition.transport import InProcessBroker, InProcessSink, KafkaSink
 from recognition.worker import RecognitionWorker, WorkerConfig
 from tests.support.broker import read_topic
+from tests.support.credentials import unchecked_credential
 from tests.support.faces import photos
 from tests.support.video import Walk, face_patch, write_video
 
@@ -30,7 +31,16 @@ WANTED, PASSER_BY, OTHER = "Ari_Fleischer", "Arnold_Schwarzenegger", "Cherie_Bla
 THRESHOLD = 0.6
 FPS = 10
 KEYS = ProbeKeyPair.generate()  # the ingest's: workers seal each probe crop to it
-COUNT_FIELDS = {*(f.name for f in fields(FacesSeenCount)), "schema", "version"}
+CREDENTIAL = unchecked_credential()  # no ingest reads these messages
+
+
+def new_sink() -> InProcessSink:
+    return InProcessBroker(KEYS.sealer, CREDENTIAL).sink()
+# A count's fields, its schema, and the proof of the worker's token (no per-face data).
+COUNT_FIELDS = {*(f.name for f in fields(FacesSeenCount)), "schema", "version"} | {
+    "credential",
+    "proof",
+}
 
 
 class StaticProvider:
@@ -98,7 +108,7 @@ def test_one_passage_of_a_watchlisted_person_makes_one_alert_and_others_make_non
     monkeypatch.chdir(tmp_path)  # anything the worker wrote to its working folder shows here
     before = sorted(tmp_path.rglob("*"))
     deployment = f"dep-{uuid.uuid4().hex[:8]}"
-    sink = KafkaSink(kafka_bootstrap, KEYS.sealer)
+    sink = KafkaSink(kafka_bootstrap, KEYS.sealer, CREDENTIAL)
     provider = StaticProvider(watchlist, [(1, "live")])
     worker = RecognitionWorker(street_engine, provider, sink, WorkerConfig(deployment, "cam-a"))
     stats = worker.run(VideoSource(str(video)))
@@ -134,7 +144,7 @@ def test_no_embedding_or_crop_of_a_face_that_does_not_match_is_emitted(
 ) -> None:
     walks = [Walk(face_patch(photos(faces_dir, PASSER_BY)[0]), 100, 0, 15)]
     video = write_video(tmp_path / "passer.avi", walks, frames=15, fps=FPS)
-    broker = InProcessBroker(KEYS.sealer)
+    broker = InProcessBroker(KEYS.sealer, CREDENTIAL)
     wanted = template_from_image(street_engine, photos(faces_dir, WANTED)[0], entry_id="w")
     provider = StaticProvider([wanted], [(1, "live")])
     worker = RecognitionWorker(street_engine, provider, broker.sink(), WorkerConfig("dep-1"))
@@ -157,7 +167,7 @@ def test_an_ended_deployment_stops_the_worker_and_drops_the_watchlist(
     video = write_video(tmp_path / "v.avi", walks, frames=30, size=(320, 240), fps=FPS)
     provider = StaticProvider(watchlist, [(5, "live"), (6, "ended")])
     config = WorkerConfig("dep-1", status_poll_s=0.0)
-    worker = RecognitionWorker(street_engine, provider, InProcessBroker(KEYS.sealer).sink(), config)
+    worker = RecognitionWorker(street_engine, provider, new_sink(), config)
     loaded: list[int] = []
     original = worker._load_watchlist
 
@@ -187,7 +197,7 @@ def test_worker_stops_by_itself_at_the_end_of_the_authority_the_provider_gave(
 
     provider = Unreachable(watchlist, [(1, "live")])
     config = WorkerConfig("dep-1", status_poll_s=0.0)
-    worker = RecognitionWorker(street_engine, provider, InProcessBroker(KEYS.sealer).sink(), config)
+    worker = RecognitionWorker(street_engine, provider, new_sink(), config)
     stats = worker.run(VideoSource(str(video)))
     # At most the frames of 0.0 to 0.9 s of video (fewer if a second of wall time passed
     # first): never the 20 frames after the authority's end.
@@ -209,7 +219,7 @@ def test_a_paused_deployment_holds_no_templates(
 
     provider = Watching(watchlist, [(2, "live"), (3, "paused"), (4, "ended")])
     config = WorkerConfig("dep-1", status_poll_s=0.0)
-    worker = RecognitionWorker(street_engine, provider, InProcessBroker(KEYS.sealer).sink(), config)
+    worker = RecognitionWorker(street_engine, provider, new_sink(), config)
     worker.run(VideoSource(str(video)))
     # polls: live (loads), live (1 entry), paused (drops), ended
     assert sizes == [0, 1, 1, 0]
@@ -223,7 +233,7 @@ def test_an_entry_erased_mid_deployment_leaves_the_index_at_once() -> None:
     worker = RecognitionWorker(
         engine,
         provider,
-        InProcessBroker(KEYS.sealer).sink(),
+        new_sink(),
         WorkerConfig(deployment_id="d", status_poll_s=0.0),
     )
     worker._poll_status()

@@ -13,6 +13,7 @@ from recognition.sealing import ProbeKeyPair, SealError, public_key_base64
 from runtime.probe_keys import ingest_keys, worker_sealer
 from runtime.settings import Settings
 from services.errors import ConfigurationError
+from tests.support.credentials import unchecked_credential
 
 
 def test_in_development_the_key_is_made_once_and_the_worker_seals_to_its_public_half(
@@ -60,7 +61,7 @@ def test_after_a_rotation_the_ingest_still_opens_crops_sealed_to_its_retired_key
         entry_id="e", score=0.7, threshold=0.6, model_id="m", model_version="v",
         watchlist_version="w", track_id="t1",
     )  # fmt: skip
-    sealed_before = event.to_json(old.sealer)
+    sealed_before = event.to_json(old.sealer, unchecked_credential())
     rotated = Settings(
         data_dir=tmp_path,
         probe_private_key=seed_of(new),

@@ -1,0 +1,142 @@
+"""`lfr ingest` through a PostgreSQL outage: it waits for the database with backoff and
+resumes by itself, loses and duplicates no message (the broker's offsets are stored in the
+same transaction as the alerts), and when the database stays away longer than it is told to
+wait it stops with one line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recognition.transport import KafkaSink
+from tests.faults.pg_cluster import Cluster
+from tests.projections.conftest import World, make_world
+
+pytestmark = [pytest.mark.slow, pytest.mark.kafka]
+
+PORT = 55415  # this suite's own cluster, apart from the shared server and the API's outage test
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    own = Cluster(PORT).init()
+    own.start()
+    try:
+        yield own
+    finally:
+        own.remove()
+
+
+def start_ingest(world: World, bootstrap: str, wait_s: float) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "LFR_DATABASE_URL": world.settings.database_url,
+        "LFR_DATA_DIR": str(world.settings.data_dir),
+        "LFR_KAFKA_BOOTSTRAP": bootstrap,
+        "LFR_INGEST_DATABASE_WAIT_S": str(wait_s),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "ingest"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def publish(world: World, bootstrap: str, count: int, prefix: str, pause_s: float = 0.0) -> None:
+    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer, world.worker_credential())
+    for n in range(count):
+        sink.send(world.match_event(n % 2, track=f"{prefix}-{n}"))
+        if pause_s:
+            sink.flush()
+            time.sleep(pause_s)
+    sink.flush()
+    sink.close()
+
+
+def alerts_raised(world: World) -> list[str]:
+    notifications = world.services.lfr.recorder.select_notifications(1, 1_000_000)
+    return [str(n.originator_id) for n in notifications if n.topic.endswith("AlertRaised")]
+
+
+def wait_for_alerts(world: World, count: int, timeout_s: float) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            raised = alerts_raised(world)
+        except Exception:  # the test's own connection meets the restart too
+            raised = []
+        if len(raised) >= count or time.monotonic() > deadline:
+            return raised
+        time.sleep(0.5)
+
+
+@pytest.mark.timeout(300)
+def test_ingest_waits_out_a_database_restart_and_stores_every_message_once(
+    cluster: Cluster, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    world = make_world(cluster.url(), tmp_path)
+    world.scenario.live()
+    ingest = start_ingest(world, kafka_bootstrap, wait_s=120)
+    count = 120
+    producer = threading.Thread(
+        target=publish, args=(world, kafka_bootstrap, count, "outage", 0.05)
+    )
+    try:
+        producer.start()
+        assert len(wait_for_alerts(world, 5, timeout_s=60)) >= 5, "the ingest never stored"
+        cluster.stop()  # mid-run: the producer keeps sending while the database is down
+        time.sleep(4)
+        cluster.start()
+        producer.join()
+        raised = wait_for_alerts(world, count, timeout_s=120)
+        time.sleep(2)  # a duplicate, were there one, would arrive with the last
+        raised = alerts_raised(world)
+    finally:
+        ingest.terminate()
+        _, stderr = ingest.communicate(timeout=30)
+    assert "Traceback" not in stderr, stderr
+    assert "database" in stderr, stderr  # it said it was waiting
+    assert ingest.returncode == 0, stderr
+    assert len(raised) == count == len(set(raised))
+
+
+@pytest.mark.timeout(300)
+def test_ingest_gives_up_with_one_line_when_the_database_stays_down(
+    cluster: Cluster, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    world = make_world(cluster.url(), tmp_path)
+    world.scenario.live()
+    ingest = start_ingest(world, kafka_bootstrap, wait_s=5)
+    try:
+        publish(world, kafka_bootstrap, 3, "before")
+        assert len(wait_for_alerts(world, 3, timeout_s=60)) == 3
+        cluster.stop()
+        publish(world, kafka_bootstrap, 3, "during")
+        _, stderr = ingest.communicate(timeout=150)  # each try waits out the pool's timeouts
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+    assert ingest.returncode not in (0, None)
+    assert "Traceback" not in stderr, stderr
+    [last] = [line for line in stderr.splitlines() if line.startswith("lfr: ")]
+    assert "database" in last and "not available" in last, stderr
+    cluster.start()
+    restarted = start_ingest(world, kafka_bootstrap, wait_s=60)
+    try:
+        raised = wait_for_alerts(world, 6, timeout_s=90)
+    finally:
+        restarted.terminate()
+        restarted.communicate(timeout=30)
+    assert len(raised) == 6 == len(set(raised))  # nothing read before the stop was lost
