@@ -17,12 +17,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import data, pages, session
+from api.web import data, pages, register, session
 
 
 def mount(app: FastAPI) -> None:
     """Adds the web pages, their JSON helpers and static files to `app`."""
     app.include_router(data.router)
     app.include_router(pages.router)
+    app.include_router(register.router)
     app.include_router(session.router)
     app.mount("/web/static", StaticFiles(directory=pages.HERE / "static"), name="web-static")

@@ -1,119 +1,189 @@
 """Small inline SVG charts for the public register: no script, no library, readable by
-screen readers (each chart has a title and a description, and a table follows it)."""
+screen readers (each chart has a title and a description, and a table follows it).
+
+Charts are drawn at their size in CSS pixels (never scaled by the browser), so their text
+is as large as the page's; a page draws a wide one for desks and a narrow one for phones.
+Counts get whole-number ticks; every axis starts at zero and ends on a tick."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 40
-COLOURS = ("#1d4f91", "#c2410c", "#15803d")  # dark enough on white for 3:1 non-text contrast
+COLOURS = ("#1d70b8", "#d4351c", "#00703c")  # GOV.UK blue, red, green: 3:1 on white at least
+FONT_PX = 14
 
 
-def _frame(title: str, description: str, body: list[str]) -> Markup:
-    slug = abs(hash(title)) % 10**8
+@dataclass(frozen=True)
+class Size:
+    """A chart's size in CSS pixels and the room its axes take."""
+
+    width: int
+    height: int
+    left: int = 56
+    right: int = 16
+    top: int = 16
+    bottom: int = 64
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+
+WIDE = Size(600, 320)
+NARROW = Size(340, 300, left=48)
+
+
+def nice_ticks(top: float, whole: bool, most: int = 5) -> list[float]:
+    """Ticks from zero to at least `top` in steps of 1, 2 or 5 times a power of ten (whole
+    numbers only when the values are counts)."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / most
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(1.0, math.ceil(step))
+    count = math.ceil(top / step - 1e-9)
+    return [step * i for i in range(count + 1)]
+
+
+def tick_text(value: float, unit: str = "") -> str:
+    text = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}{unit}"
+
+
+def month_label(group: str) -> str:
+    """`2026-11` -> `Nov 2026`; other groups unchanged."""
+    try:
+        return date.fromisoformat(f"{group}-01").strftime("%b %Y")
+    except ValueError:
+        return group
+
+
+def _frame(size: Size, title: str, description: str, body: list[str], key: str) -> Markup:
+    slug = f"{key}-{size.width}"
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="t{slug} d{slug}" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="t{slug}">{escape(title)}</title>'
-        f'<desc id="d{slug}">{escape(description)}</desc>' + "".join(body) + "</svg>"
+        f'<svg class="chart" width="{size.width}" height="{size.height}" '
+        f'viewBox="0 0 {size.width} {size.height}" role="img" '
+        f'aria-labelledby="t-{slug} d-{slug}" xmlns="http://www.w3.org/2000/svg" '
+        f'font-size="{FONT_PX}">'
+        f'<title id="t-{slug}">{escape(title)}</title>'
+        f'<desc id="d-{slug}">{escape(description)}</desc>' + "".join(body) + "</svg>"
     )
 
 
-def _axes(labels: Sequence[str], top: float, unit: str) -> list[str]:
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+def _y(size: Size, value: float, top: float) -> float:
+    return size.top + size.plot_h - size.plot_h * value / top
+
+
+def _axes(size: Size, labels: Sequence[str], ticks: list[float], unit: str) -> list[str]:
+    top = ticks[-1]
+    base = size.top + size.plot_h
     parts = [
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
+        f'<line x1="{size.left}" y1="{base}" x2="{size.width - size.right}" y2="{base}" '
         'class="axis"/>'
     ]
-    for tick in range(5):
-        value = top * tick / 4
-        y = TOP + plot_h - plot_h * tick / 4
+    for value in ticks:
+        y = _y(size, value, top)
         parts.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="grid"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(value)}{unit}</text>'
+            f'<line x1="{size.left}" y1="{y:.1f}" x2="{size.width - size.right}" y2="{y:.1f}" '
+            f'class="grid"/><text x="{size.left - 6}" y="{y + 5:.1f}" text-anchor="end">'
+            f"{tick_text(value, unit)}</text>"
         )
-    step = -(-len(labels) // 7) or 1  # at most 7 labels under the axis, so none overlap
+    room = max(1, size.plot_w // 80)  # a label needs about 80 px
+    step = -(-len(labels) // room) or 1
     for i, label in enumerate(labels):
         if i % step == 0:
-            x = LEFT + plot_w * (i + 0.5) / max(len(labels), 1)
+            x = size.left + size.plot_w * (i + 0.5) / max(len(labels), 1)
             parts.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
-                f"{escape(label)}</text>"
+                f'<text x="{x:.1f}" y="{base + 20}" text-anchor="middle">{escape(label)}</text>'
             )
     return parts
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.2g}"
-
-
-def _legend(names: Sequence[str]) -> list[str]:
+def _legend(size: Size, names: Sequence[str]) -> list[str]:
     parts = []
+    x = size.left
     for i, name in enumerate(names):
-        x = LEFT + i * 180
         parts.append(
-            f'<rect x="{x}" y="{HEIGHT - 14}" width="10" height="10" fill="{COLOURS[i]}"/>'
-            f'<text x="{x + 14}" y="{HEIGHT - 5}">{escape(name)}</text>'
+            f'<rect x="{x}" y="{size.height - 22}" width="14" height="14" fill="{COLOURS[i]}"/>'
+            f'<text x="{x + 20}" y="{size.height - 10}">{escape(name)}</text>'
         )
+        x += 30 + len(name) * 8
     return parts
 
 
-def stacked_bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) -> Markup:
-    """Bars per label, each stacked from the series in order."""
+def stacked_bars(
+    title: str,
+    labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    size: Size = WIDE,
+    key: str = "bars",
+) -> Markup:
+    """Bars per label, each stacked from the series in order; whole-number ticks."""
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
-    top = max(totals, default=0) or 1
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    width = plot_w / max(len(labels), 1)
-    body = _axes(labels, top, "")
+    ticks = nice_ticks(max(totals, default=0), whole=True)
+    width = size.plot_w / max(len(labels), 1)
+    body = _axes(size, labels, ticks, "")
     for i, label in enumerate(labels):
-        y = float(TOP + plot_h)
+        below = 0.0
         for colour, (name, values) in zip(COLOURS, series.items(), strict=False):
-            h = plot_h * values[i] / top
-            y -= h
+            y0, y1 = _y(size, below, ticks[-1]), _y(size, below + values[i], ticks[-1])
+            below += values[i]
             body.append(
-                f'<rect x="{LEFT + width * i + width * 0.15:.1f}" y="{y:.1f}" '
-                f'width="{width * 0.7:.1f}" height="{h:.1f}" fill="{colour}">'
+                f'<rect x="{size.left + width * i + width * 0.15:.1f}" y="{y1:.1f}" '
+                f'width="{width * 0.7:.1f}" height="{y0 - y1:.1f}" fill="{colour}">'
                 f"<title>{escape(label)}: {values[i]:g} {escape(name)}</title></rect>"
             )
-    body += _legend(list(series))
+    body += _legend(size, list(series))
     summary = "; ".join(
         f"{label}: " + ", ".join(f"{v[i]:g} {n}" for n, v in series.items())
         for i, label in enumerate(labels)
     )
-    return _frame(title, summary or "no data", body)
+    return _frame(size, title, summary or "no data", body, key)
 
 
 def lines(
-    title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str = ""
+    title: str,
+    labels: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    unit: str = "",
+    size: Size = WIDE,
+    key: str = "lines",
 ) -> Markup:
     """One line per series over the labels; missing values leave a gap."""
     values = [v for vs in series.values() for v in vs if v is not None]
-    top = max(values, default=0) or 1
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    body = _axes(labels, top, unit)
+    ticks = nice_ticks(max(values, default=0), whole=False)
+    body = _axes(size, labels, ticks, unit)
     for colour, (_, points) in zip(COLOURS, series.items(), strict=False):
         xy = [
-            (LEFT + plot_w * (i + 0.5) / max(len(labels), 1), TOP + plot_h - plot_h * v / top)
+            (size.left + size.plot_w * (i + 0.5) / max(len(labels), 1), _y(size, v, ticks[-1]))
             for i, v in enumerate(points)
             if v is not None
         ]
         if xy:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
             body.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="3"/>'
             )
-            body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in xy]
-    body += _legend(list(series))
+            body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>' for x, y in xy]
+    body += _legend(size, list(series))
 
     def said(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.3g}{unit}"
+        return "no alerts" if value is None else f"{value:.3g}{unit}"
 
     summary = "; ".join(
         f"{label}: " + ", ".join(f"{n} {said(v[i])}" for n, v in series.items())
         for i, label in enumerate(labels)
     )
-    return _frame(title, summary or "no data", body)
+    return _frame(size, title, summary or "no data", body, key)

@@ -13,6 +13,7 @@ import pytest
 
 from api.app import create_app
 from api.register_proofs import key_fingerprint
+from api.web.register import PAGE_SIZE
 from cli.main import main
 from domain.values import PreDeploymentCheck
 from projections.register import counts_of
@@ -215,7 +216,7 @@ def test_the_public_page_loads_in_under_a_second_with_1000_deployments(
             )
         )
     assert browser.find_element(By.ID, "row-count").text.startswith("1000 of 1000")
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#register tbody tr")) == 1000
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#register tbody tr")) == PAGE_SIZE
     warm = sorted(t["load"] for t in timings[1:])[1]  # the median of the warm loads
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"first": timings[0], "warm": timings[1:]}, indent=2))
@@ -264,18 +265,147 @@ def test_the_register_shows_how_each_deployment_ended_its_thresholds_and_alerts_
 
     def cells(deployment: Any) -> dict[str, str]:
         row = browser.find_element(By.CSS_SELECTOR, f'tr[data-id="{deployment}"]')
-        heads = browser.find_elements(By.CSS_SELECTOR, "#register thead th[data-col]")
-        tds = row.find_elements(By.TAG_NAME, "td")
-        return {th.get_attribute("data-col"): td.text for th, td in zip(heads, tds, strict=False)}
+        return {
+            td.get_attribute("data-col"): td.text
+            for td in row.find_elements(By.CSS_SELECTOR, "td[data-col]")
+        }
 
     shown = cells(ran.deployment)
     assert shown["ending"] == "ended by the Gold team"
     assert shown["thresholds"] == "0.64: 1 alert; 0.7 from 10:25 UTC: 1 alert"
     assert shown["unadjudicated"] == "2"
     closed = cells(cancelled.deployment)
-    assert (closed["status"], closed["ending"]) == ("closed", "cancelled before it started")
+    assert (closed["status"], closed["ending"]) == (
+        "Did not go ahead",  # "closed", in words
+        "cancelled before it started",
+    )
     for deployment in (ran.deployment, cancelled.deployment):
         verdict = _verdict(browser, str(deployment))
         assert verdict.startswith("verified:"), verdict
     screenshot(browser, "public-register-endings")
     assert console_errors(browser) == []
+
+
+def test_a_deployments_page_shows_its_figures_times_threshold_and_map_and_checks_them(
+    browser: Any, serve: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    app, ids = _register_app(tmp_path, 10)
+    served = serve(app)
+    browser.get(served.url("/web/register"))
+    browser.find_element(By.CSS_SELECTOR, f'tr[data-id="{ids[0]}"] td[data-col=location] a').click()
+    wait(browser).until(lambda b: b.current_url.endswith(f"/web/register/{ids[0]}"))
+    summary = browser.find_element(By.ID, "summary").text
+    assert "The cameras saw 1,000 faces" in summary and "1 was arrested" in summary
+    assert browser.find_element(By.CSS_SELECTOR, "svg.map").get_attribute("aria-label").startswith(
+        "Map: Oxford Circus"
+    )
+    assert "0.64" in browser.find_element(By.TAG_NAME, "table").text  # the threshold history
+    browser.find_element(By.ID, "verify").click()
+    verdict = browser.find_element(By.ID, "verdict")
+    wait(browser).until(lambda _: verdict.text not in ("", "checking…"))
+    assert verdict.text.startswith("verified: the figures shown are the signed"), verdict.text
+    screenshot(browser, "public-register-deployment")
+
+    browser.execute_script("document.querySelector('dd[data-col=faces_seen]').textContent = '10'")
+    browser.find_element(By.ID, "verify").click()
+    wait(browser).until(lambda _: verdict.text.startswith("FAILED"))
+    assert "faces_seen shown as 10, signed 1000" in verdict.text
+
+    browser.get(served.url("/web/register?q=nowhere-at-all"))
+    assert "No deployments match" in browser.find_element(By.ID, "empty-state").text
+    screenshot(browser, "public-register-empty")
+    browser.get(served.url("/web/about"))
+    assert "Asking for your data" in browser.find_element(By.TAG_NAME, "main").text
+    screenshot(browser, "about-the-register")
+    browser.get(served.url("/web/register/00000000-0000-0000-0000-000000000000"))
+    assert "no deployment at this address" in browser.find_element(By.TAG_NAME, "main").text
+    assert [e for e in console_errors(browser) if "404" not in e] == []
+
+
+def _table(html: str) -> list[dict[str, str]]:
+    """The register table's rows as {column: text}, read from the page as served."""
+    from html.parser import HTMLParser
+
+    rows: list[dict[str, str]] = []
+
+    class Cells(HTMLParser):
+        column: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            named = dict(attrs)
+            if tag == "tr" and "data-id" in named:
+                rows.append({})
+            if tag == "td" and rows:
+                self.column = named.get("data-col")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "td":
+                self.column = None
+
+        def handle_data(self, data: str) -> None:
+            if self.column and rows:
+                rows[-1][self.column] = rows[-1].get(self.column, "") + data.strip()
+
+    Cells().feed(html)
+    return rows
+
+
+def test_the_register_searches_sorts_and_pages_and_its_charts_and_downloads_follow(
+    tmp_path: Path,
+) -> None:
+    import io
+
+    import pyarrow.parquet as pq
+    from fastapi.testclient import TestClient
+
+    app, _ = _register_app(tmp_path, 120)
+    with TestClient(app) as client:
+        first = client.get("/web/register").text
+        assert len(_table(first)) == PAGE_SIZE and "Page 1 of 3" in first
+        last = client.get("/web/register", params={"page": 3}).text
+        assert len(_table(last)) == 20 and "showing 101 to 120" in last
+
+        by_faces = _table(client.get("/web/register", params={"sort": "faces_seen"}).text)
+        figures = [int(r["faces_seen"]) for r in by_faces if r["faces_seen"] != "–"]
+        assert figures == sorted(figures, reverse=True) and len(figures) == 24
+        assert by_faces[24]["faces_seen"] == "–", "deployments without results come last"
+        ascending = _table(client.get("/web/register", params={"sort": "date", "dir": "asc"}).text)
+        assert [r["date"] for r in ascending] == sorted(r["date"] for r in ascending)
+
+        camden = client.get("/web/register", params={"q": "camden"}).text
+        rows = _table(camden)
+        assert rows and all("Camden" in r["location"] + r["borough"] for r in rows)
+        assert "No deployments match" in client.get("/web/register", params={"q": "zzz"}).text
+
+        everything = client.get("/web/register.csv").text.splitlines()
+        westminster = client.get("/web/register.csv", params={"borough": "Westminster"}).text
+        chosen = westminster.splitlines()[1:]
+        assert 0 < len(chosen) < len(everything) - 1
+        assert all(",Westminster," in line for line in chosen)
+        parquet = client.get("/web/register.parquet", params={"borough": "Westminster"})
+        assert pq.read_table(io.BytesIO(parquet.content)).num_rows == len(chosen)
+
+        published = client.get("/web/register", params={"status": "published"}).text
+        months_all = first.count("<td>20")  # the figures table under the charts: one per month
+        one_borough = client.get(
+            "/web/register", params={"status": "published", "borough": "Croydon"}
+        ).text
+        assert "No results have been published yet" in one_borough, "the charts follow"
+        assert published.count("<td>20") == months_all
+
+        for bad in ({"sort": "evil"}, {"status": "bogus"}, {"from": "yesterday"}, {"page": 0}):
+            refused = client.get("/web/register", params=bad)
+            assert refused.status_code == 422, bad
+
+
+def test_chart_ticks_on_counts_are_whole_numbers_and_end_on_a_tick() -> None:
+    from api.web.charts import nice_ticks, stacked_bars
+
+    assert nice_ticks(3, whole=True) == [0, 1, 2, 3]
+    assert nice_ticks(7, whole=True) == [0, 2, 4, 6, 8]
+    assert nice_ticks(0.37, whole=False)[-1] >= 0.37
+    assert all(t == int(t) for t in nice_ticks(0.4, whole=True))
+    drawn = str(stacked_bars("Alerts", ["Nov 2026"], {"true": [1], "false": [2]}))
+    assert 'width="600"' in drawn and ">0.5<" not in drawn and ">3<" in drawn
