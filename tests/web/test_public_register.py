@@ -298,8 +298,10 @@ def test_a_deployments_page_shows_its_figures_times_threshold_and_map_and_checks
     wait(browser).until(lambda b: b.current_url.endswith(f"/web/register/{ids[0]}"))
     summary = browser.find_element(By.ID, "summary").text
     assert "The cameras saw 1,000 faces" in summary and "1 was arrested" in summary
-    assert browser.find_element(By.CSS_SELECTOR, "svg.map").get_attribute("aria-label").startswith(
-        "Map: Oxford Circus"
+    assert (
+        browser.find_element(By.CSS_SELECTOR, "svg.map")
+        .get_attribute("aria-label")
+        .startswith("Map: Oxford Circus")
     )
     assert "0.64" in browser.find_element(By.TAG_NAME, "table").text  # the threshold history
     browser.find_element(By.ID, "verify").click()

@@ -42,7 +42,7 @@ async function prove(row, out) {
     }
     const proof = await lfr.api(`/ledger/proofs/inclusion/${row.notification_id}?tree_size=${checkpoint.tree_size}`);
     const key = (await fetch("/public/checkpoint").then((r) => r.json())).log_public_key;
-    const result = await lfrVerify.verifyEvent({ event: proof.event, inclusion: proof.proof }, checkpoint, key);
+    const result = await lfrVerify.verifyEvent(proof, proof.checkpoint, key);
     out.textContent = result.text;
     out.className = result.ok ? "ok" : "failed";
   } catch (error) {
