@@ -285,6 +285,7 @@ def _report_commands(commands: Any) -> None:
     )
     write.add_argument("--format", choices=["pdf", "html"], help="default: from --out's suffix")
     write.add_argument("--version", type=_position, help="a version (default: the latest)")
+    _json(write)
 
 
 def _retention_commands(commands: Any) -> None:
@@ -407,6 +408,8 @@ def _health_commands(commands: Any) -> None:
     health_worker = health_cmds.add_parser("worker", help="the worker is reading frames")
     health_worker.add_argument("--camera", default="camera-1")
     health_worker.add_argument("--max-age", type=float, default=30.0, help="seconds")
+    for check in (health_api, health_ingest, health_projections, health_worker):
+        _json(check)
 
 
 if __name__ == "__main__":

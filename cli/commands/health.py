@@ -26,8 +26,14 @@ def check_api(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"not ready: {_reason(error.read())}") from None
     except (OSError, ValueError) as error:
         raise UserError(f"not ready: {url} did not answer ({error})") from None
-    print(f"ready: {', '.join(f'{k} {v}' for k, v in body.get('checks', {}).items())}")
+    checks = body.get("checks", {})
+    _say(args, {"ready": True, "checks": checks}, ", ".join(f"{k} {v}" for k, v in checks.items()))
     return 0
+
+
+def _say(args: argparse.Namespace, document: dict, line: str) -> None:
+    """`ready: ...`, or with --json the status as one JSON document."""
+    print(json.dumps(document) if getattr(args, "json", False) else f"ready: {line}")
 
 
 def _reason(body: bytes) -> str:
@@ -45,19 +51,22 @@ def check_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"not ready: {lag} messages behind and nothing stored for "
             f"{time.time() - stored_at:.0f} s"
         )
-    print(f"ready: lag {lag if lag is not None else 'unknown'}, {status.get('messages', 0)} stored")
+    shown = lag if lag is not None else "unknown"
+    _say(args, {"ready": True, **status}, f"lag {shown}, {status.get('messages', 0)} stored")
     return 0
 
 
 def check_worker(args: argparse.Namespace, settings: Settings) -> int:
     status = _fresh(settings, f"worker-{args.camera}", args.max_age)
-    print(f"ready: {status.get('frames', 0)} frames, {status.get('frames_dropped', 0)} dropped")
+    frames, dropped = status.get("frames", 0), status.get("frames_dropped", 0)
+    _say(args, {"ready": True, **status}, f"{frames} frames, {dropped} dropped")
     return 0
 
 
 def check_projections(args: argparse.Namespace, settings: Settings) -> int:
     status = _fresh(settings, "projections", args.max_age)
-    print(f"ready: caught up {time.time() - float(status['at']):.0f} s ago")
+    ago = time.time() - float(status["at"])
+    _say(args, {"ready": True, **status}, f"caught up {ago:.0f} s ago")
     return 0
 
 

@@ -4,6 +4,7 @@ cancellation report as Gold submitted it (or one of its versions), written to a 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from uuid import UUID
 
@@ -38,5 +39,9 @@ def write(args: argparse.Namespace, settings: Settings) -> int:
     else:
         data = cancellation_report_html(lfr, deployment, args.version).encode()
     out.write_bytes(data)
-    print(f"wrote the cancellation report of {deployment} to {out} ({len(data):,} bytes)")
+    if getattr(args, "json", False):
+        written = {"deployment_id": str(deployment), "out": str(out), "format": form}
+        print(json.dumps({**written, "bytes": len(data)}))
+    else:
+        print(f"wrote the cancellation report of {deployment} to {out} ({len(data):,} bytes)")
     return 0

@@ -75,3 +75,12 @@ def test_api_that_does_not_answer_is_not_ready(
 ) -> None:
     assert main(["health", "api", "--url", "http://127.0.0.1:9", "--timeout", "2"]) != 0
     assert one_line(capsys).startswith("lfr: not ready: http://127.0.0.1:9/health/ready")
+
+
+def test_readiness_with_json_prints_the_reported_status(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Heartbeat(heartbeat_path(data_dir, "worker-camera-1")).beat({"frames": 7, "frames_dropped": 0})
+    assert main(["health", "worker", "--json"]) == 0
+    status = json.loads(one_line(capsys))
+    assert status["ready"] is True and status["frames"] == 7

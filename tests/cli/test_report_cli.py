@@ -66,3 +66,19 @@ def test_report_write_refuses_bad_input_in_one_line_and_writes_nothing(
     err = capsys.readouterr().err
     assert reason in err.lower() and err.count("\n") == 1, err
     assert not list(tmp_path.glob("r.*"))
+
+
+def test_report_write_with_json_says_what_it_wrote(
+    store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    out = tmp_path / "report.pdf"
+    assert main(["report", "write", "--deployment", store, "--out", str(out), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert written == {
+        "deployment_id": store,
+        "out": str(out),
+        "format": "pdf",
+        "bytes": out.stat().st_size,
+    }

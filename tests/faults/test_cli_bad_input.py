@@ -199,6 +199,17 @@ CASES = [
     Case(("health", "ingest"), ["health", "ingest", "--max-lag", HUGE[:3] + "x"]),
     Case(("health", "projections"), ["health", "projections"], store="none", expect="not ready"),
     Case(("health", "worker"), ["health", "worker", "--camera", "c9"], expect="c9"),
+    Case(("health", "worker"), ["health", "worker", "--json"], expect="not reported"),
+    Case(
+        ("report", "write"),
+        ["report", "write", "--deployment", "not-an-id", "--out", "{tmp}/r.pdf", "--json"],
+        expect="not a deployment id",
+    ),
+    Case(
+        ("report", "write"),
+        ["report", "write", "--deployment", "0" * 32, "--out", "{tmp}/r.doc"],
+        expect="--format pdf or html",
+    ),
 ]
 
 
