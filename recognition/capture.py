@@ -80,6 +80,14 @@ class VideoSource:
         if not is_live(source):
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
 
+    @property
+    def total_frames(self) -> int | None:
+        """How many frames a video file holds (None for a live source, or when unknown)."""
+        if is_live(self.source):
+            return None
+        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        return count if count > 0 else None
+
     def frames(self) -> Iterator[Frame]:
         """Frames until the source ends or `stop()` is called."""
         try:

@@ -5,6 +5,7 @@ deployment (`runtime.live`) all run it through `recognise`."""
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from typing import Any
 
 from recognition.capture import SourceError, VideoSource
@@ -31,10 +32,12 @@ def quality_policy(settings: Settings) -> Any:
     )
 
 
-def print_progress(stats: Any, camera_id: str = "camera-1") -> None:
+def print_progress(stats: Any, camera_id: str = "camera-1", total: int | None = None) -> None:
+    """One line of the worker's progress: frames (of a video file's total, with ETA), faces
+    and alerts with their rates, and the frames dropped when it falls behind."""
     rates = stats.rates()
     print(
-        f"lfr worker {camera_id}: {stats.frames} frames ({rates['frames_per_s']:.1f}/s), "
+        f"lfr worker {camera_id}: {_frames(stats.frames, total, rates['frames_per_s'])}, "
         f"{stats.faces_seen} faces ({rates['faces_per_s']:.1f}/s), "
         f"{stats.alerts} alerts ({rates['alerts_per_s']:.2f}/s)"
         + (
@@ -45,6 +48,13 @@ def print_progress(stats: Any, camera_id: str = "camera-1") -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def _frames(done: int, total: int | None, rate: float) -> str:
+    if not total:
+        return f"{done} frames ({rate:.1f}/s)"
+    left = str(timedelta(seconds=round(max(total - done, 0) / rate))) if rate > 0 else "?"
+    return f"{done}/{total} frames ({100 * done / total:.0f}%, {rate:.1f}/s, ETA {left})"
 
 
 def open_source(source: str) -> Any:
@@ -74,8 +84,10 @@ def recognise(
     config = WorkerConfig(deployment_id=deployment_id, camera_id=camera_id)
     gate = QualityGate(quality_policy(settings))
 
+    total = getattr(video, "total_frames", None)
+
     def progress(stats: Any) -> None:
-        print_progress(stats, camera_id)
+        print_progress(stats, camera_id, total)
         if heartbeat is not None:  # written from the frame loop: stale when frames stop
             heartbeat.beat({"frames": stats.frames, "frames_dropped": stats.frames_dropped})
 

@@ -67,3 +67,22 @@ def test_the_worker_command_ends_with_a_one_line_reason_and_status_two_on_a_bad_
     assert main(["worker", "--deployment", str(uuid.uuid4()), "--source", source]) == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("lfr: video") and source in error
+
+
+def test_a_files_frame_count_gives_the_workers_progress_its_total_and_eta(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runtime.worker import print_progress
+
+    source = VideoSource(str(_plain_video(tmp_path / "v.avi", frames=20)))
+    assert source.total_frames == 20
+
+    class Stats:
+        frames, faces_seen, alerts, frames_dropped = 5, 2, 0, 0
+
+        def rates(self) -> dict[str, float]:
+            return {"frames_per_s": 5.0, "faces_per_s": 2.0, "alerts_per_s": 0.0}
+
+    print_progress(Stats(), "camera-1", source.total_frames)
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("lfr worker camera-1: 5/20 frames (25%, 5.0/s, ETA 0:00:03)"), line
