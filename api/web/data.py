@@ -21,7 +21,7 @@ from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
-from domain.values import DeploymentStatus, Role
+from domain.values import Actor, DeploymentStatus, Role
 from domain.watchlist import WatchlistEntry
 
 router = APIRouter(prefix="/web/api", tags=["web pages"], responses=REFUSALS)
@@ -102,9 +102,11 @@ def deployment_row(deployment: Deployment) -> dict[str, Any]:
 def deployments(
     who: Principal = Depends(anyone_signed_in), api: ApiState = Depends(api_state)
 ) -> Any:
+    # Appointed in any role the person holds (an auditor who is also an applicant sees all).
+    actors = [Actor(who.user_id, Role(r)) for r in who.roles if r in TOKEN_ROLES]
     rows = []
     for event in _events(api, DEPLOYMENT_PLANNED):
-        if api.lfr.is_appointed(who.actor, event.originator_id):
+        if any(api.lfr.is_appointed(actor, event.originator_id) for actor in actors):
             rows.append(deployment_row(api.lfr.load(Deployment, event.originator_id)))
     order: dict[str, int] = {
         DeploymentStatus.LIVE: 0,

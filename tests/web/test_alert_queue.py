@@ -94,6 +94,7 @@ def test_operator_adjudicates_a_live_alert_the_worker_raised(
     late_s = shown_ms / 1000 - raised.timestamp()
     assert late_s < 1.0, f"the new alert was shown {late_s:.2f} s after the match"
     assert "fresh" in top.get_attribute("class") and "New" in top.text  # the visual cue
+    assert browser.execute_script("return document.body.dataset.tones") == "1", "one tone"
     assert browser.title.startswith("(2) Alert queue")
     worker.join()
     assert browser.execute_script("return window.stillTheSamePage === true;"), "no reload"

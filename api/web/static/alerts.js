@@ -100,6 +100,7 @@ function beep() {
     tone.connect(gain).connect(queue.audio.destination);
     tone.start();
     tone.stop(queue.audio.currentTime + 0.4);
+    document.body.dataset.tones = String(Number(document.body.dataset.tones || 0) + 1);
   } catch (error) { /* no audio device: the flash and the title still tell */ }
 }
 
