@@ -26,9 +26,15 @@ class Health(BaseModel):
     detail: str = ""
 
 
-@router.get("/live", summary="The process answers", operation_id="health_live")
-def live() -> dict[str, str]:
-    return {"status": "live"}
+class Liveness(BaseModel):
+    status: Literal["live"] = "live"
+
+
+@router.get(
+    "/live", summary="The process answers", operation_id="health_live", response_model=Liveness
+)
+def live() -> Liveness:
+    return Liveness()
 
 
 @router.get(

@@ -328,6 +328,8 @@ def test_every_operation_id_is_short_and_every_body_has_an_example(served: Serve
             for status, answer in operation["responses"].items():
                 for media, content in answer.get("content", {}).items():
                     assert content.get("schema"), (method, path, status, media)
+                    if status.startswith("2") and media == "application/json":
+                        assert "$ref" in content["schema"], ("a typed answer", method, path)
                     # One error body; a readiness probe's 503 is its health report.
                     refusal = status.startswith(("4", "5")) and path != "/health/ready"
                     if refusal and media == "application/json":
