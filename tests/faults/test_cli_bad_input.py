@@ -17,6 +17,7 @@ from cli.main import HANDLERS
 
 PASSWORD = "s3cret-pw"
 UNREACHABLE = f"postgresql://lfr:{PASSWORD}@127.0.0.1:1/lfr"  # nothing listens on port 1
+NO_DEPLOYMENT = "00000000-0000-0000-0000-000000000000"
 HUGE = "9" * 30
 CONNECT_TIMEOUT_S = 5
 PROJECT = Path(__file__).resolve().parents[2]
@@ -128,6 +129,32 @@ CASES = [
     Case(("register", "export"), ["register", "export", "--format", "parquet"], expect="--out"),
     Case(("register", "export"), ["register", "export", "--format", "xml"]),
     Case(("register", "export"), ["register", "export", "--json"], store=UNREACHABLE),
+    Case(("report", "write"), ["report", "write", "--out", "r.pdf"], expect="--deployment"),
+    Case(
+        ("report", "write"),
+        ["report", "write", "--deployment", "x", "--out", "r.pdf"],
+        expect="not a deployment id",
+    ),
+    Case(
+        ("report", "write"),
+        ["report", "write", "--deployment", NO_DEPLOYMENT, "--out", "r.txt"],
+        expect="--format pdf or html",
+    ),
+    Case(
+        ("report", "write"),
+        ["report", "write", "--deployment", NO_DEPLOYMENT, "--out", "{file}/r.pdf"],
+        expect="no folder",
+    ),
+    Case(
+        ("report", "write"),
+        ["report", "write", "--deployment", NO_DEPLOYMENT, "--out", "r.pdf"],
+        expect="no Deployment with id",
+    ),
+    Case(
+        ("report", "write"),
+        ["report", "write", "--deployment", NO_DEPLOYMENT, "--out", "r.pdf"],
+        store=UNREACHABLE,
+    ),
     Case(("retention", "report"), ["retention", "report"], store=UNREACHABLE),
     Case(
         ("retention", "report"),
