@@ -349,8 +349,21 @@ class MediumIn(Body):
 
 
 class RefusedEntry(BaseModel):
-    folder: str
-    reason: str
+    row: str = Field(description="the manifest row (1 for the first under the header)")
+
+
+class UploadRowOut(BaseModel):
+    row: str = Field(description="the manifest row (1 for the first under the header)")
+    folder: str = Field(description="the person's folder (a name: read under an s.62 record)")
+    entry_id: str | None = Field(None, description="the entry it became, when added")
+    reason: str = Field("", description="why it was refused, when refused")
+
+
+class UploadReportOut(BaseModel):
+    """An upload's report with its folders and reasons, read under an s.62 record."""
+
+    job_id: str
+    rows: list[UploadRowOut]
 
 
 class UploadOut(BaseModel):
@@ -364,8 +377,13 @@ class UploadOut(BaseModel):
     )
     total: int
     done: int
-    added: dict[str, str] = Field(description="folder -> watchlist entry id")
-    refused: list[RefusedEntry]
+    added: dict[str, str] = Field(
+        description="manifest row -> watchlist entry id (the folders' names are read "
+        "through the report's consultation, under an s.62 record)"
+    )
+    refused: list[RefusedEntry] = Field(
+        description="the rows refused; their reasons are read through the report's consultation"
+    )
     error: str = ""
 
 
@@ -374,8 +392,8 @@ class EntryOut(BaseModel):
     deployment_id: str
     reference: str | None = Field(None, description="only when read under an s.62 record")
     category: str
-    source: str
-    legal_basis: str
+    source: str | None = Field(None, description="only when read under an s.62 record")
+    legal_basis: str | None = Field(None, description="only when read under an s.62 record")
     image_date: str
     sensitive_flags: list[str]
     ao_rationale: str | None = Field(None, description="only when read under an s.62 record")

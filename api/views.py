@@ -85,8 +85,8 @@ def entry(e: WatchlistEntry, consulted: ConsultedEntry | None = None) -> schemas
         deployment_id=str(e.deployment_id),
         reference=consulted.reference if consulted else None,
         category=e.category,
-        source=e.source,
-        legal_basis=e.legal_basis,
+        source=consulted.source if consulted else None,
+        legal_basis=consulted.legal_basis if consulted else None,
         image_date=e.image_date,
         sensitive_flags=list(e.sensitive_flags),
         # The AO's rationale is about the person: sealed, read only under an s.62 record.

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.authorisation import DeploymentApplication
 from domain.rules import missing, require, require_role, require_text
+from domain.sealing import TextSealer
 from domain.values import Audit, DeploymentStatus, Ending, PreDeploymentCheck, Role
 
 GOLD_TEAM = (Role.GOLD, Role.OPERATOR)
@@ -99,6 +100,7 @@ class Deployment(Aggregate):
         self.checks: dict[str, str] = {}
         self.watchlist: dict[str, Any] = {}
         self.watchlist_state = "none"
+        self.sealed_review_notes = b""
         self.threshold = 0.0
         self.started_at: datetime | None = None
         self.ended_at: datetime | None = None
@@ -175,15 +177,18 @@ class Deployment(Aggregate):
         self.watchlist = {"entry_ids": EntryIds(entry_ids), "version": version}
         self.watchlist_state = "compiled"
 
-    def review_watchlist(self, audit: Audit, notes: str) -> None:
+    def review_watchlist(self, audit: Audit, notes: str, seal: TextSealer) -> None:
+        """The review's notes speak of the people on the watchlist: sealed under the
+        watchlist's key (`watchlist_subject`), erased with the watchlist."""
         require_role(audit, Role.GOLD, Role.AUTHORISING_OFFICER, doing="review the watchlist")
         require(self.watchlist_state == "compiled", "only a compiled watchlist can be reviewed")
         require_text(notes, "the review notes")
-        self._watchlist_reviewed(audit=audit, notes=notes)
+        self._watchlist_reviewed(audit=audit, sealed_notes=seal(notes))
 
     @event("WatchlistReviewed")
-    def _watchlist_reviewed(self, audit: Audit, notes: str) -> None:
+    def _watchlist_reviewed(self, audit: Audit, sealed_notes: bytes) -> None:
         self.watchlist_state = "reviewed"
+        self.sealed_review_notes = sealed_notes
 
     def import_watchlist(
         self, audit: Audit, authority: DeploymentApplication, medium: str, model_id: str

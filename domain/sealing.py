@@ -37,6 +37,12 @@ def text_sealer(sealer: Sealer, subject_id: object) -> TextSealer:
     return seal
 
 
+def watchlist_subject(deployment_id: object) -> str:
+    """The data subject whose key seals text about a deployment's watchlist as a whole (its
+    review notes, its upload reports): no one person's, erased with the watchlist."""
+    return f"watchlist:{deployment_id}"
+
+
 def open_text(sealer: Sealer, subject_id: object, sealed: bytes) -> str:
     """The text sealed under `subject_id`'s key; `b""` (nothing recorded) opens as ''."""
     return sealer.open(str(subject_id), sealed).decode() if sealed else ""

@@ -49,10 +49,11 @@ def check_entry(details: EntryDetails, authority: DeploymentApplication, today: 
 
 
 class WatchlistEntry(Aggregate):
-    """A sought person on one deployment's watchlist. Image, template, reference (a name) and
-    the AO's rationale about them are sealed: encrypted under this entry's own data key, so
-    erasure is the destruction of that key. The id is random (the caller's, or a new uuid4):
-    it never derives from the reference, so knowing a name does not find its entry."""
+    """A sought person on one deployment's watchlist. Image, template, reference (a name), the
+    image's source and legal basis, and the AO's rationale about them are sealed: encrypted
+    under this entry's own data key, so erasure is the destruction of that key. The id is
+    random (the caller's, or a new uuid4): it never derives from the reference, so knowing a
+    name does not find its entry."""
 
     @event("WatchlistEntryAdded")
     def __init__(
@@ -62,8 +63,8 @@ class WatchlistEntry(Aggregate):
         authority_id: UUID,
         sealed_reference: bytes,
         category: str,
-        source: str,
-        legal_basis: str,
+        sealed_source: bytes,
+        sealed_legal_basis: bytes,
         image_date: str,
         sensitive_flags: list[str],
         model_id: str,
@@ -74,8 +75,10 @@ class WatchlistEntry(Aggregate):
         self.authority_id = authority_id
         self.sealed_reference = sealed_reference
         self.category = category
-        self.source = source
-        self.legal_basis = legal_basis
+        # Where this person's image came from and why it may be held describe the person
+        # (a custody record, a warrant): sealed with the reference.
+        self.sealed_source = sealed_source
+        self.sealed_legal_basis = sealed_legal_basis
         self.image_date = image_date
         self.sensitive_flags = sensitive_flags
         self.model_id = model_id
@@ -116,8 +119,8 @@ class WatchlistEntry(Aggregate):
             authority_id=authority.id,
             sealed_reference=seal(details.reference),
             category=details.category.value,
-            source=details.source,
-            legal_basis=details.legal_basis,
+            sealed_source=seal(details.source),
+            sealed_legal_basis=seal(details.legal_basis),
             image_date=details.image_date.isoformat(),
             sensitive_flags=[f.value for f in details.sensitive_flags],
             model_id=model_id,

@@ -14,7 +14,7 @@ from domain.authorisation import IN_FORCE, DeploymentApplication
 from domain.deployment import Deployment
 from domain.publication import PublicRecord
 from domain.rules import require
-from domain.sealing import text_sealer
+from domain.sealing import text_sealer, watchlist_subject
 from domain.values import (
     Actor,
     DeploymentStatus,
@@ -135,7 +135,8 @@ class DeploymentCommands(ServiceBase):
 
     def review_watchlist(self, actor: Actor, deployment_id: UUID, notes: str) -> None:
         deployment, authority = self._deployment_and_authority(deployment_id)
-        deployment.review_watchlist(self._for(actor, authority), notes)
+        seal = text_sealer(self.sealer, watchlist_subject(deployment.id))
+        deployment.review_watchlist(self._for(actor, authority), notes, seal)
         self.commit(deployment)
 
     def import_watchlist(self, actor: Actor, deployment_id: UUID, medium: str) -> None:

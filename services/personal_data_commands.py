@@ -7,9 +7,11 @@ from datetime import date
 from uuid import UUID
 
 from domain.alert import Alert, HoldRequest
+from domain.authorisation import DeploymentApplication
+from domain.deployment import Deployment
 from domain.errors import DataErased, NotFound
 from domain.records import Consultation
-from domain.sealing import open_text
+from domain.sealing import open_text, watchlist_subject
 from domain.values import Actor, Audit, S62Operation
 from domain.watchlist import WatchlistEntry
 from services.subject_sealing import SubjectSealing
@@ -22,6 +24,8 @@ class ConsultedEntry:
     image: bytes
     reference: str
     ao_rationale: str
+    source: str = ""
+    legal_basis: str = ""
 
 
 class PersonalDataCommands(SubjectSealing):
@@ -49,6 +53,8 @@ class PersonalDataCommands(SubjectSealing):
             image,
             open_text(self.sealer, entry.id, entry.sealed_reference),
             open_text(self.sealer, entry.id, entry.sealed_ao_rationale),
+            open_text(self.sealer, entry.id, entry.sealed_source),
+            open_text(self.sealer, entry.id, entry.sealed_legal_basis),
         )
 
     def consult_probe_image(self, actor: Actor, alert_id: UUID, justification: str) -> bytes:
@@ -103,6 +109,49 @@ class PersonalDataCommands(SubjectSealing):
             name: open_text(self.sealer, alert.id, sealed)
             for name, sealed in alert.sealed_notes.items()
         }
+
+    def consult_watchlist_review(
+        self, actor: Actor, deployment_id: UUID, justification: str
+    ) -> str:
+        """The watchlist review's notes (they speak of the people on it), under one s.62
+        record; gone with the watchlist."""
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        sealed = self._watchlist_text(actor, deployment, authority, justification, "review")
+        return open_text(self.sealer, watchlist_subject(deployment.id), sealed)
+
+    def consult_watchlist_upload(
+        self,
+        actor: Actor,
+        deployment_id: UUID,
+        upload_id: str,
+        sealed_rows: dict[str, bytes],
+        justification: str,
+    ) -> dict[str, str]:
+        """An upload's report row by row (folder names are people's names, and the reasons
+        may name them), under one s.62 record; gone with the watchlist."""
+        deployment, authority = self._deployment_and_authority(deployment_id)
+        self._watchlist_text(actor, deployment, authority, justification, f"upload {upload_id}")
+        subject = watchlist_subject(deployment.id)
+        return {row: open_text(self.sealer, subject, sealed) for row, sealed in sealed_rows.items()}
+
+    def _watchlist_text(
+        self,
+        actor: Actor,
+        deployment: Deployment,
+        authority: DeploymentApplication,
+        justification: str,
+        what: str,
+    ) -> bytes:
+        """Logs the consultation of the watchlist's text (`what`); the review's sealed notes."""
+        self.require_appointed(actor, deployment.id, "read the watchlist's notes")
+        if deployment.watchlist_state == "erased":
+            raise DataErased(f"the watchlist of deployment {deployment.id} has been erased")
+        audit = self.audit(
+            actor, justification, S62Operation.CONSULTATION, deployment.id, authority.id
+        )
+        item = f"{deployment.id}:{what}"
+        self.commit(Consultation.log(audit, "watchlist_text", item))
+        return bytes(deployment.sealed_review_notes)
 
     def _consult(
         self,
@@ -211,6 +260,8 @@ class PersonalDataCommands(SubjectSealing):
         self.commit(*entries, deployment)
         for entry in entries:
             self.sealer.destroy(str(entry.id))
+        # ... and the text about the watchlist as a whole (review notes, upload reports).
+        self.sealer.destroy(watchlist_subject(deployment.id))
         return [entry.id for entry in entries]
 
     def _for_entry(self, actor: Actor, entry: WatchlistEntry, s62: S62Operation) -> Audit:

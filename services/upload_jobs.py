@@ -9,6 +9,7 @@ before its next row; the entries already added stay, and the report lists them.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from domain.errors import ConcurrentChange, DomainError
+from domain.sealing import watchlist_subject
 from domain.values import Actor, Role
 from recognition.enrol import EnrolmentError, template_from_image
 from services.watchlist_import import Upload, UploadLimits, UploadRefused, details_of, open_upload
@@ -53,8 +55,14 @@ class UploadJob:
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     state: JobState = JobState.QUEUED
     done: int = 0
+    # By manifest row (1 for the first under the header): folder names are people's names,
+    # and a refusal's reason may name the folder or its image, so what the job keeps in the
+    # open says only which rows were added (their entry ids) and which refused. Each row's
+    # folder and reason are sealed under the watchlist's key (`sealed_rows`, base64): read
+    # under an s.62 record, erased with the watchlist.
     added: dict[str, str] = field(default_factory=dict)
     refused: list[dict[str, str]] = field(default_factory=list)
+    sealed_rows: dict[str, str] = field(default_factory=dict)
     error: str = ""
 
     @property
@@ -80,6 +88,13 @@ class Importer:
     def __init__(self, lfr: Any, engine_of: Any) -> None:
         self.lfr = lfr
         self.engine_of = engine_of
+
+    def seal_row(self, job: UploadJob, folder: str, reason: str) -> str:
+        """One row's report (its folder, and why it was refused) sealed under the watchlist's
+        key, as base64 for the job's file."""
+        text = json.dumps({"folder": folder, "reason": reason})
+        sealed = self.lfr.sealer.seal(watchlist_subject(job.deployment_id), text.encode())
+        return base64.b64encode(sealed).decode()
 
     def enrol(self, job: UploadJob, upload: Upload, row: dict[str, str], engine: Any) -> str:
         """Adds one entry; returns the reason it was refused, or '' when added."""
@@ -115,8 +130,13 @@ class Importer:
             pass
         except DomainError as error:
             return str(error)
-        job.added[folder] = str(entry_id)
+        job.added[row_label(job.done)] = str(entry_id)
         return ""
+
+
+def row_label(index: int) -> str:
+    """A manifest row as the report names it: 1 for the first row under the header."""
+    return str(index + 1)
 
 
 def row_entry_id(job_id: str, number: int) -> uuid.UUID:
@@ -211,8 +231,10 @@ class UploadJobs:
                     reason = f"the authorised watchlist size ({job.max_rows}) is reached"
                 else:
                     reason = importer.enrol(job, upload, row, engine)
+                label = row_label(job.done)
                 if reason:
-                    job.refused.append({"folder": row.get("folder", ""), "reason": reason})
+                    job.refused.append({"row": label})
+                job.sealed_rows[label] = importer.seal_row(job, row.get("folder", ""), reason)
                 job.done += 1
                 self._save(job)
             self._finish(job, JobState.DONE)

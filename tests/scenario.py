@@ -119,6 +119,7 @@ class Scenario:
     deployment_id: UUID | None = None
     entry_ids: list[UUID] = field(default_factory=list)
     watchlist_version: str = ""
+    review_notes: str = "Reviewed against the intelligence case"
 
     @property
     def deployment(self) -> UUID:
@@ -180,7 +181,7 @@ class Scenario:
                 )
             )
         self.watchlist_version = s.compile_watchlist(APPLICANT, d, self.entry_ids)
-        s.review_watchlist(GOLD, d, "Reviewed against the intelligence case")
+        s.review_watchlist(GOLD, d, self.review_notes)
         s.import_watchlist(OPERATOR, d, "encrypted USB 77")
         return self
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
@@ -105,6 +106,38 @@ def upload_progress(
     job = _job(request, job_id)
     api.lfr.require_appointed(who.actor, UUID(job.deployment_id))
     return schemas.UploadOut.model_validate(job.as_dict())
+
+
+@router.post(
+    "/watchlist/uploads/{job_id}/report",
+    response_model=schemas.UploadReportOut,
+    summary="Read an upload's report with its folders' names and reasons (logged under DPA "
+    "2018 s.62)",
+)
+def consult_upload_report(
+    job_id: str,
+    body: schemas.JustificationIn,
+    request: Request,
+    who: Principal = Depends(compilers),
+    api: ApiState = Depends(api_state),
+) -> schemas.UploadReportOut:
+    job = _job(request, job_id)
+    sealed = {row: base64.b64decode(text) for row, text in job.sealed_rows.items()}
+    opened = api.lfr.consult_watchlist_upload(
+        who.actor, UUID(job.deployment_id), job.job_id, sealed, body.justification
+    )
+    rows = []
+    for row, text in sorted(opened.items(), key=lambda item: int(item[0])):
+        values = json.loads(text)
+        rows.append(
+            schemas.UploadRowOut(
+                row=row,
+                folder=values["folder"],
+                entry_id=job.added.get(row),
+                reason=values["reason"],
+            )
+        )
+    return schemas.UploadReportOut(job_id=job.job_id, rows=rows)
 
 
 @router.post(

@@ -134,7 +134,7 @@ async function showWatchlist(deploymentId) {
   body.replaceChildren();
   for (const e of rows) {
     const flags = e.sensitive_flags.map((f) => FLAGS[f] || f).join(", ");
-    const tr = lfr.row([e.reference ?? "sealed (read under s.62)", e.category.replaceAll("_", " "), e.source,
+    const tr = lfr.row([e.reference ?? "sealed (read under s.62)", e.category.replaceAll("_", " "), e.source ?? "sealed (read under s.62)",
       flags ? `Heightened scrutiny: ${flags}` : "–", e.ao_rationale ?? (e.ao_rationale_recorded ? "recorded by the AO (sealed)" : (flags ? "none recorded" : "–"))]);
     if (flags) tr.classList.add("sensitive");
     body.append(tr);

@@ -160,7 +160,7 @@ async function upload(id, file) {
   bar.max = job.total || 1;
   bar.value = job.done;
   text.textContent = `${job.state}: ${Object.keys(job.added).length} added, ${job.refused.length} refused.${job.error ? ` ${job.error}` : ""}`;
-  document.getElementById("upload-refused").replaceChildren(...job.refused.map((r) => lfr.el("li", `${r.folder}: ${r.reason}`)));
+  document.getElementById("upload-refused").replaceChildren(...job.refused.map((r) => lfr.el("li", `row ${r.row} refused (its folder and reason: read the report under s.62)`)));
 }
 
 async function openReport(id, pdf) {
