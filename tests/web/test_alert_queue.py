@@ -71,6 +71,10 @@ def test_operator_adjudicates_a_live_alert_the_worker_raised(
     assert not engage.is_enabled(), "no decision before the images are seen"
     assert "once you have seen both faces" in card.text, "the refusal is explained"
     assert browser.title.startswith("(1) Alert queue")
+    age = card.find_element(By.CSS_SELECTOR, ".age")
+    before = age.text
+    wait(browser, 3).until(lambda _: age.text != before)  # the age ticks
+    assert age.text.endswith("ago")
 
     card.find_element(By.NAME, "justification").send_keys(JUSTIFICATION + "\n")
     wait(browser).until(lambda _: _images_shown(card))
