@@ -49,6 +49,8 @@ GOLDS_PARTS: tuple[tuple[str, str], ...] = (
     ("notes", "Notes"),
 )
 _TIMES = frozenset({"starts_at", "ends_at", "started_at", "ended_at"})
+#: Decision fields whose name alone would not read well.
+_DETAIL_LABELS = {"duration_s": "Duration (seconds)", "item_id": "Item", "data_class": "Data"}
 _ACRONYMS = {"ao": "AO", "dpo": "DPO", "pso": "PSO", "cni": "CNI", "s62": "s.62", "id": "ID"}
 
 
@@ -110,7 +112,8 @@ def detail_words(detail: dict[str, Any]) -> str:
     shown = []
     for name, value in sorted(detail.items()):
         text = words(value).lower() if isinstance(value, str) and "_" in value else value
-        shown.append(f"{words(name)}: {number(text) if not isinstance(text, str) else text}")
+        label = _DETAIL_LABELS.get(name) or words(name)
+        shown.append(f"{label}: {number(text) if not isinstance(text, str) else text}")
     return "; ".join(shown)
 
 
