@@ -68,6 +68,20 @@ class KeyStore(Protocol):
     def purge(self) -> int: ...
 
 
+class HeldKeys:
+    """New data keys made while sealing, stored by the events' own transaction (`write`,
+    called by the event store's recorder with its cursor): an event and its subject's key
+    commit or fail together, in one commit instead of two."""
+
+    def __init__(self, store: SqlKeyStore) -> None:
+        self.store = store
+        self.keys: dict[str, bytes] = {}
+
+    def write(self, cursor: Any) -> None:
+        if self.keys:
+            self.store.insert_new(cursor, self.keys)
+
+
 class Vault:
     """Implements `domain.sealing.Sealer`, plus the batch destruction the sweeper needs."""
 
@@ -77,6 +91,24 @@ class Vault:
         self.keys = keys
         self.kek = key_encryption_key
         self._deferred = threading.local()
+        self._held = threading.local()
+
+    @contextmanager
+    def holding_new_keys(self) -> Iterator[HeldKeys | None]:
+        """Within the block (this thread), a subject sealed for the first time gets a data key
+        that is held, not stored: pass the `HeldKeys` to the save of the events (the
+        recorders' `with_events`), which stores them in its own transaction. A subject that
+        already had a key (or was erased) then makes that save fail: call this only for
+        subjects being created. None (and keys stored at once) where the key store is not
+        in the event store's database."""
+        if not isinstance(self.keys, SqlKeyStore):
+            yield None
+            return
+        held = self._held.keys = HeldKeys(self.keys)
+        try:
+            yield held
+        finally:
+            self._held.keys = None
 
     def seal(self, subject_id: str, plaintext: bytes) -> bytes:
         data_key = self._data_key(subject_id, create=True)
@@ -137,7 +169,12 @@ class Vault:
                 self.destroy_many(pending)
 
     def _data_key(self, subject_id: str, create: bool) -> bytes:
-        if create:  # one round trip for a new subject: insert-if-absent returns the stored key
+        held: HeldKeys | None = getattr(self._held, "keys", None)
+        if create and held is not None:
+            wrapped = held.keys.setdefault(
+                subject_id, aes_key_wrap(self.kek, AESGCM.generate_key(256))
+            )
+        elif create:  # one round trip for a new subject: insert-if-absent returns the stored key
             wrapped = self.keys.put_new(
                 subject_id, aes_key_wrap(self.kek, AESGCM.generate_key(256))
             )
@@ -267,6 +304,12 @@ class SqlKeyStore:
     def _run(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         cursor = self._connect().execute(sql if self.is_sqlite else sql.replace("?", "%s"), params)
         return list(cursor.fetchall()) if cursor.description else []
+
+    def insert_new(self, cursor: Any, keys: Mapping[str, bytes]) -> None:
+        """Inserts new subjects' keys with another transaction's cursor on this database (the
+        events'); a subject that already has a key or a tombstone fails that transaction."""
+        insert = f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?)"
+        cursor.executemany(insert if self.is_sqlite else insert.replace("?", "%s"), keys.items())
 
     def get(self, subject_id: str) -> bytes | None:
         rows = self._run(

@@ -8,6 +8,7 @@ from uuid import UUID
 from domain.access import require_worker
 from domain.alert import Alert, Match, StopRecord
 from domain.deployment import Deployment
+from domain.errors import DomainError
 from domain.records import FacesSeenTally
 from domain.values import (
     Actor,
@@ -26,14 +27,21 @@ class AlertCommands(SubjectSealing):
         """Raises the alert for a match; a match already raised is a no-op (replay)."""
         require_worker(actor, match.deployment_id, match.camera_id, "raise an alert")
         alert_id = Alert.create_id(match_id=match.match_id)
-        if self.exists(alert_id):
-            return alert_id
-        deployment = self.load(Deployment, match.deployment_id)
-        sealed = self.sealer.seal(str(alert_id), match.probe_jpeg)
+        with self._new_keys_saved_with_events() as key:  # the alert's key, with its event
+            # A held key conflicts on a replay, so the commit tells a replay; else look first.
+            if not key and self.exists(alert_id):
+                return alert_id
+            deployment = self.load(Deployment, match.deployment_id)
+            sealed = self.sealer.seal(str(alert_id), match.probe_jpeg)
         audit = self.audit(actor, s62=S62Operation.COLLECTION)
-        alert = Alert.raise_alert(audit, deployment, match, sealed)
+        try:
+            alert = Alert.raise_alert(audit, deployment, match, sealed)
+        except DomainError:
+            if key and self.exists(alert_id):
+                return alert_id  # raised before, the deployment has moved on since: a replay
+            raise
         with self._replay_is_no_op():
-            self.commit(alert)
+            self.commit(alert, **key)
         return alert.id
 
     def count_faces(

@@ -141,10 +141,11 @@ class ServiceBase(Application):
         self.notify(collected.events)
         return recordings
 
-    def commit(self, *aggregates: Aggregate) -> None:
-        """Saves atomically; someone else's change first is a conflict, never a lost update."""
+    def commit(self, *aggregates: Aggregate, **with_events: Any) -> None:
+        """Saves atomically; someone else's change first is a conflict, never a lost update.
+        `with_events`: what `_new_keys_saved_with_events` gave, stored in the same transaction."""
         try:
-            self.save(*aggregates)
+            self.save(*aggregates, **with_events)
         except IntegrityError:
             raise ConcurrentChange(
                 "someone else changed this record at the same time; reload and try again"
@@ -224,6 +225,18 @@ class ServiceBase(Application):
         return self.audit(
             actor, s62=s62, deployment_id=alert.deployment_id, authority_id=alert.authority_id
         )
+
+    @contextmanager
+    def _new_keys_saved_with_events(self) -> Iterator[dict[str, Any]]:
+        """Seals made in the block create their subjects' data keys for the `commit` given what
+        this yields to store in the events' own transaction: one commit, not two. Only for
+        subjects the command creates (an existing key makes the commit a conflict)."""
+        holding = getattr(self.sealer, "holding_new_keys", None)
+        if holding is None or not getattr(self.recorder, "writes_with_events", False):
+            yield {}  # keys are stored as they are made, as before
+            return
+        with holding() as held:
+            yield {"with_events": (held,)} if held is not None else {}
 
     @contextmanager
     def _replay_is_no_op(self) -> Iterator[None]:

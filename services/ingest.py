@@ -174,9 +174,9 @@ class IngestService(LfrService):
             self._batch_ids.clear()
             self._deployments.clear()
 
-    def commit(self, *aggregates: Aggregate) -> None:
+    def commit(self, *aggregates: Aggregate, **with_events: Any) -> None:
         if self._batch is None:
-            super().commit(*aggregates)
+            super().commit(*aggregates, **with_events)
             return
         self._batch.collect_events(*aggregates)
         self._batch_ids.update(a.id for a in aggregates)

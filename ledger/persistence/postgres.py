@@ -105,6 +105,17 @@ class _LedgerMixin:
         self.ledger_store.log_id(self.events_table_name)
         return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
 
+    # Other writes that must commit with the events (a new subject's data key): each has
+    # `write(cursor)`, run in the events' transaction before they are inserted.
+    writes_with_events = True
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        for other in kwargs.get("with_events", ()):
+            other.write(curs)
+        super()._insert_events(curs, stored_events, **kwargs)  # type: ignore[misc]
+
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """Every event of many aggregates in one read, each aggregate's in version order
         (a batch command loads its aggregates with one query, not one each)."""

@@ -69,9 +69,15 @@ class _LedgerMixin:
                 ]
         return found
 
+    # Other writes that must commit with the events (a new subject's data key): each has
+    # `write(cursor)`, run in the events' transaction before they are inserted.
+    writes_with_events = True
+
     def _insert_events(
         self, c: es_sqlite.SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        for other in kwargs.get("with_events", ()):
+            other.write(c)
         ids = super()._insert_events(c, stored_events, **kwargs)  # type: ignore[misc]
         if ids:
             log = self.events_table_name
