@@ -103,7 +103,8 @@ def deployments(
     who: Principal = Depends(anyone_signed_in), api: ApiState = Depends(api_state)
 ) -> Any:
     # Appointed in any role the person holds (an auditor who is also an applicant sees all).
-    actors = [Actor(who.user_id, Role(r)) for r in who.roles if r in TOKEN_ROLES]
+    people = TOKEN_ROLES - {Role.WORKER.value}  # a worker's token chooses no deployment here
+    actors = [Actor(who.user_id, Role(r)) for r in who.roles if r in people]
     rows = []
     for event in _events(api, DEPLOYMENT_PLANNED):
         if any(api.lfr.is_appointed(actor, event.originator_id) for actor in actors):
