@@ -42,6 +42,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], set[str]]] = {
         ["store: postgres", "plain DELETE of the same rows", "ratio erasure/delete time"],
         {"pg"},
     ),
+    "mixed_load": ([], ["requests served", "errors:", "time to recover"], {"pg"}),
     "growth": (
         [],
         ["latest_checkpoint()", "register read p95", "index version per alert", "copy"],
