@@ -15,6 +15,8 @@ from api.app import create_app
 from api.register_proofs import key_fingerprint
 from api.web.register import PAGE_SIZE
 from cli.main import main
+from domain.deployment import Deployment
+from domain.publication import PublicRecord, notice_row
 from domain.values import PreDeploymentCheck
 from projections.register import counts_of
 from runtime.bootstrap import open_read_models, open_services
@@ -259,6 +261,12 @@ def test_the_register_shows_how_each_deployment_ended_its_thresholds_and_alerts_
     lfr.record_pre_deployment(GOLD, cancelled.deployment, PreDeploymentCheck.PUBLIC_NOTICE, "up")
     lfr.cancel_deployment(GOLD, cancelled.deployment, "Intelligence no longer current")
 
+    # A notice published before rows had these columns: its cells are empty and verify.
+    older = Scenario(lfr, clock).granted()
+    notice = notice_row(lfr.load(Deployment, older.deployment))
+    new_columns = ("thresholds", "ending", "unadjudicated")
+    lfr.save(PublicRecord(row={k: v for k, v in notice.items() if k not in new_columns}))
+
     served = serve(create_app(settings, services))
     browser.set_window_size(1366, 900)
     browser.get(served.url("/web/register"))
@@ -279,9 +287,18 @@ def test_the_register_shows_how_each_deployment_ended_its_thresholds_and_alerts_
         "Did not go ahead",  # "closed", in words
         "cancelled before it started",
     )
-    for deployment in (ran.deployment, cancelled.deployment):
+    assert cells(older.deployment)["ending"] == "–"
+    for deployment in (ran.deployment, cancelled.deployment, older.deployment):
         verdict = _verdict(browser, str(deployment))
         assert verdict.startswith("verified:"), verdict
+    browser.execute_script(  # a page claiming an ending the older entry never signed
+        f"document.querySelector('tr[data-id=\"{older.deployment}\"] td[data-col]');"
+        f"[...document.querySelectorAll('#register thead th')].forEach((th, i) => {{"
+        f"  if (th.dataset.col === 'ending') document.querySelector("
+        f"'tr[data-id=\"{older.deployment}\"]').cells[i].textContent = 'cancelled'; }});"
+    )
+    claimed = _verdict(browser, str(older.deployment))
+    assert claimed.startswith("FAILED") and "ending shown but not signed" in claimed, claimed
     screenshot(browser, "public-register-endings")
     assert console_errors(browser) == []
 

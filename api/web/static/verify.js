@@ -174,8 +174,10 @@ const lfrVerify = (() => {
       if (row[column] !== value) found.push(`${column} served as ${shown(row[column])}, signed ${shown(value)}`);
     }
     for (const [column, text] of Object.entries(cells || {})) {
-      if (!(column in payload)) found.push(`${column} shown but not signed`);
-      else if (text.trim() !== shown(payload[column])) found.push(`${column} shown as ${text.trim()}, signed ${shown(payload[column])}`);
+      // A column newer than the signed entry is not in it: shown empty, nothing is claimed.
+      if (!(column in payload)) {
+        if (text.trim() !== shown(null)) found.push(`${column} shown but not signed`);
+      } else if (text.trim() !== shown(payload[column])) found.push(`${column} shown as ${text.trim()}, signed ${shown(payload[column])}`);
     }
     return found;
   }
