@@ -76,7 +76,13 @@ def test_gold_runs_a_deployment_from_command_structure_to_publication(
     _submit(browser, "upload-form")
     report = browser.find_element(By.ID, "upload-text")
     wait(browser, 120).until(lambda _: "3 added, 2 refused" in report.text)
-    assert "Art_Howe" in browser.find_element(By.ID, "upload-refused").text  # with its reason
+    refused = browser.find_element(By.ID, "upload-refused").text
+    assert "row 4 refused" in refused and "Art_Howe" not in refused, "names only under s.62"
+    browser.find_element(By.ID, "upload-report-why").send_keys("Checking the refused rows")
+    _submit(browser, "upload-report-form")
+    report = browser.find_element(By.ID, "upload-report-rows")
+    wait(browser).until(lambda _: "Art_Howe" in report.text)
+    assert "refused:" in report.text and "added" in report.text
     _submit(browser, "compile-form")
     wait(browser).until(lambda b: "Review the compiled watchlist" in _next_step(b))
     browser.find_element(By.ID, "review-notes").send_keys("Matches the intelligence case")

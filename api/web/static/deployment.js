@@ -161,6 +161,20 @@ async function upload(id, file) {
   bar.value = job.done;
   text.textContent = `${job.state}: ${Object.keys(job.added).length} added, ${job.refused.length} refused.${job.error ? ` ${job.error}` : ""}`;
   document.getElementById("upload-refused").replaceChildren(...job.refused.map((r) => lfr.el("li", `row ${r.row} refused (its folder and reason: read the report under s.62)`)));
+  const form = document.getElementById("upload-report-form");
+  form.dataset.job = job.job_id;
+  form.hidden = false;
+}
+
+async function readUploadReport(form) {
+  try {
+    const report = await lfr.api(`/watchlist/uploads/${form.dataset.job}/report`, {
+      method: "POST", body: { justification: document.getElementById("upload-report-why").value.trim() } });
+    document.getElementById("upload-report-rows").replaceChildren(...report.rows.map((r) =>
+      lfr.row([r.row, r.folder, r.entry_id ? "added" : `refused: ${r.reason}`])));
+  } catch (error) {
+    lfr.notice(`The report cannot be read: ${error.message}`, "error");
+  }
 }
 
 async function openReport(id, pdf) {
@@ -195,6 +209,7 @@ function wire(id) {
       lfr.notice(`Not uploaded: ${error.message}`, "error");
     }
   });
+  on("upload-report-form", (event) => readUploadReport(event.target));
   on("compile-form", async () => {
     const rows = (await lfr.api(`/web/api/deployments/${id}/watchlist`)).rows;
     if (!rows.length) { lfr.notice("Upload the entries first: there is nothing to compile.", "error"); return; }
