@@ -37,9 +37,9 @@ from domain.values import (
 from domain.watchlist import EntryDetails
 from projections.register import counts_of
 from recognition.engines import load_engine
-from recognition.enrol import EnrolmentError, template_from_image
 from runtime.bootstrap import Services, open_read_models
 from runtime.live import run_worker_in_process
+from services.enrolment import EnrolmentError, enrol
 from services.errors import UserError
 from services.report import (
     cancellation_report_html,
@@ -172,11 +172,6 @@ def _prepare(
     with progress("  … enrolling the watchlist", len(people)) as advance:
         for number, person in enumerate(people):
             image = person.images[0].read_bytes()
-            try:
-                template = template_from_image(engine, image)
-            except EnrolmentError as error:
-                narrative.say(f"  (skipped {person.name}: {error})")
-                continue
             details = EntryDetails(
                 f"WL-{number:05d}",
                 WatchlistCategory.WANTED_BY_COURTS,
@@ -184,16 +179,11 @@ def _prepare(
                 "PACE Code D",
                 date(2025, 1, 1),
             )
-            entries.append(
-                lfr.add_watchlist_entry(
-                    APPLICANT,
-                    deployment,
-                    details,
-                    image,
-                    template.vector.tobytes(),
-                    engine.model_id,
-                )
-            )
+            try:
+                entries.append(enrol(lfr, engine, APPLICANT, deployment, details, image))
+            except EnrolmentError as error:
+                narrative.say(f"  (skipped {person.name}: {error})")
+                continue
             advance(number + 1)
     if not entries:
         raise UserError("no watchlist image held a face that passed the quality gate")

@@ -23,7 +23,7 @@ from typing import Any
 from domain.errors import ConcurrentChange, DomainError
 from domain.sealing import watchlist_subject
 from domain.values import Actor, Role
-from recognition.enrol import EnrolmentError, template_from_image
+from services.enrolment import EnrolmentError, enrol
 from services.watchlist_import import Upload, UploadLimits, UploadRefused, details_of, open_upload
 
 ARCHIVE = "upload.zip"
@@ -110,25 +110,14 @@ class Importer:
             images = [n for n in images if PurePosixPath(n).name == wanted]
         if not images:
             return f"no image {wanted!r} in this folder" if wanted else "the folder holds no image"
-        try:
-            image = upload.read(images[0])
-            template = template_from_image(engine, image)
-        except (EnrolmentError, UploadRefused) as error:
-            return str(error)
         entry_id = row_entry_id(job.job_id, job.done)
         try:
-            self.lfr.add_watchlist_entry(
-                job.actor,
-                uuid.UUID(job.deployment_id),
-                details,
-                image,
-                template.vector.tobytes(),
-                engine.model_id,
-                entry_id=entry_id,
-            )
+            image = upload.read(images[0])
+            deployment_id = uuid.UUID(job.deployment_id)
+            enrol(self.lfr, engine, job.actor, deployment_id, details, image, entry_id)
         except ConcurrentChange:  # added before a crash, its row not yet recorded: done
             pass
-        except DomainError as error:
+        except (EnrolmentError, UploadRefused, DomainError) as error:
             return str(error)
         job.added[row_label(job.done)] = str(entry_id)
         return ""

@@ -19,7 +19,7 @@ from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, RuleViolation
 from domain.values import Role
 from domain.watchlist import EntryDetails, WatchlistEntry
-from recognition.enrol import EnrolmentError, template_from_image
+from services.enrolment import EnrolmentError, enrol
 from services.upload_jobs import Importer, UploadJob, UploadJobs
 from services.watchlist_import import UploadRefused, archive_of
 
@@ -192,11 +192,6 @@ def add_entry(
         image = base64.b64decode(body.image_base64, validate=True)
     except (binascii.Error, ValueError):
         raise HTTPException(422, "image_base64: not base64") from None
-    engine = api.engine()
-    try:
-        template = template_from_image(engine, image)
-    except EnrolmentError as error:
-        raise HTTPException(422, f"image_base64: {error}") from None
     details = EntryDetails(
         body.reference,
         body.category,
@@ -207,9 +202,9 @@ def add_entry(
         body.ao_rationale,
     )
     try:
-        entry_id = api.lfr.add_watchlist_entry(
-            who.actor, deployment_id, details, image, template.vector.tobytes(), engine.model_id
-        )
+        entry_id = enrol(api.lfr, api.engine(), who.actor, deployment_id, details, image)
+    except EnrolmentError as error:
+        raise HTTPException(422, f"image_base64: {error}") from None
     except ConcurrentChange:  # a random id met twice: a retry of the same request
         raise RuleViolation("this entry was added twice at once; reload the watchlist") from None
     return schemas.Created(id=str(entry_id))
