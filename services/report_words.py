@@ -23,6 +23,7 @@ FIGURE_LABELS: tuple[tuple[str, str], ...] = (
     ("ends_at", "Authorised until"),
     ("started_at", "Started"),
     ("ended_at", "Ended"),
+    ("ending", "How it ended"),
     ("duration_minutes", "Duration (minutes)"),
     ("watchlist_size", "Watchlist size (people)"),
     ("threshold", "Threshold at the end"),

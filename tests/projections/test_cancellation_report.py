@@ -143,6 +143,7 @@ def test_the_report_reads_in_words_with_local_times_and_golds_own_text(
     assert not re.findall(r"\d{4}-\d\d-\d\dT\d", text), "raw ISO times shown"
     assert "26 Nov 2026" in text and "GMT" in text  # London time, as the day was
     assert "False alert rate" in text and "Cancellation report submitted" not in text
+    assert "How it ended ended by the Gold team" in text
     assert "Alert adjudicated" in text and "Engagement officer" in text
     rows = re.findall(
         r'data-label="Threshold">(0\.\d+)<.*?data-label="Alerts raised at it">(\d+)<', html, re.S
