@@ -279,5 +279,11 @@ def test_auditor_checks_a_deployments_timeline_its_state_then_and_the_whole_ledg
     verdict = browser.find_element(By.ID, "ledger-result")
     wait(browser).until(lambda _: verdict.text not in ("", "Verifying…"))
     assert "ok" in verdict.get_attribute("class"), verdict.text
+    browser.find_element(By.ID, "export").click()
+    fetched = (
+        "return performance.getEntriesByType('resource')"
+        ".filter(e => e.name.endsWith('/ledger/export.zip')).map(e => e.responseStatus)"
+    )
+    wait(browser, 30).until(lambda b: b.execute_script(fetched) == [200])
     screenshot(browser, "auditor")
     assert console_errors(browser) == []
