@@ -444,6 +444,21 @@ class FacesSeenIn(Body):
     _aware_times = field_validator("interval_start", "interval_end")(_aware)
 
 
+class RejectedMessageOut(BaseModel):
+    notification_id: int = Field(description="where the rejection stands in the event store")
+    at: str = Field(description="when the ingest refused the message")
+    reason: str = Field(
+        description="why: no or a forged worker credential, a camera the "
+        "worker's token does not cover, an unknown schema version, a malformed message..."
+    )
+
+
+class RejectedMessagesOut(BaseModel):
+    """Worker messages the ingest refused for one deployment (none of them became an alert)."""
+
+    rows: list[RejectedMessageOut]
+
+
 class AlertOut(BaseModel):
     id: str
     version: int

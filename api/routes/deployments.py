@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -198,6 +199,39 @@ def amend_report(
     api.lfr.require_appointed(who.actor, deployment_id, "amend the cancellation report")
     amend_cancellation_report(api.read_models(), who.actor, deployment_id, report, body.reason)
     return schemas.Done(id=str(deployment_id))
+
+
+@router.get(
+    "/{deployment_id}/rejected-messages",
+    response_model=schemas.RejectedMessagesOut,
+    summary="Worker messages the ingest refused for this deployment (forged or unsigned, "
+    "outside the worker's token, malformed), oldest first",
+)
+def rejected_messages(
+    deployment_id: UUID, who: Principal = Depends(gold_team), api: ApiState = Depends(api_state)
+) -> schemas.RejectedMessagesOut:
+    api.lfr.require_appointed(who.actor, deployment_id)
+    rows = [
+        r for r in api.read_models().timeline(deployment_id) if r["event"] == "MessageRejected"
+    ]
+    return schemas.RejectedMessagesOut(
+        rows=[
+            schemas.RejectedMessageOut(
+                notification_id=int(r["notification_id"]),
+                at=str(r["at"]),
+                reason=str(_detail(r["detail"]).get("reason", "")),
+            )
+            for r in rows
+        ]
+    )
+
+
+def _detail(detail: Any) -> dict[str, Any]:
+    """A timeline row's decision fields (JSON text on some stores, a dict on others)."""
+    if isinstance(detail, str):
+        loaded = json.loads(detail or "{}")
+        return loaded if isinstance(loaded, dict) else {}
+    return dict(detail or {})
 
 
 VERSION = Query(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from adapters.kafka_ingest import KafkaIngest
+from api.auth import issue_token
 from recognition.credential import WorkerCredential
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, FacesSeenCount, utc_iso
 from recognition.transport import KafkaSink
@@ -176,3 +177,30 @@ def _only_the_credentialled_worker_raises_alerts(
         "worker credential refused: the message's proof does not match its worker credential",
         "worker credential refused: the message carries no worker credential",
     ]
+
+
+def test_operators_see_the_messages_refused_for_their_deployment_and_others_do_not(
+    tmp_path: Path,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.api.process import tokens
+
+    world = make_world("memory:", tmp_path)
+    world.scenario.live()
+    signed = json.loads(world.wire(world.match_event(0)))
+    unsigned = {k: v for k, v in signed.items() if k not in ("credential", "proof")}
+    ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, json.dumps(unsigned).encode())])
+    path = f"/deployments/{world.scenario.deployment}/rejected-messages"
+    secret = world.settings.secret("token_secret")
+    other = {"Authorization": f"Bearer {issue_token(secret, 'pc-other', ['operator'])}"}
+
+    with TestClient(create_app(world.settings, world.services)) as client:
+        seen = client.get(path, headers=tokens(secret)["operator"])
+        refused = client.get(path, headers=other)
+
+    assert seen.status_code == 200, seen.text
+    [row] = seen.json()["rows"]
+    assert row["reason"] == "worker credential refused: the message carries no worker credential"
+    assert refused.status_code == 403  # an operator not appointed to this deployment
