@@ -223,6 +223,11 @@ def test_no_route_without_a_token_serves_anything_personal_after_a_demo_with_vid
                     answered[path] = answered.get(path, 0) + 1
                     scan.answer(url, answer.content, asked)
     assert scan.problems == [], "\n".join(scan.problems[:40])
-    for public in ("/public/register", "/public/register/{deployment_id}", "/web/register"):
+    for public in (
+        "/public/register",
+        "/public/register/{deployment_id}",
+        "/web/register",
+        "/web/register/{deployment_id}",
+    ):
         assert answered.get(public), f"{public} answered nothing: the scan would prove nothing"
     assert scan.events >= 3, "the register's public events (with their proofs) were scanned"

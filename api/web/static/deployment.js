@@ -118,6 +118,9 @@ function showSteps(d, gold) {
 async function load(id) {
   const user = await lfr.me();
   const d = await lfr.api(`/deployments/${id}`);
+  const heading = `Deployment at ${d.location.name}`;
+  document.querySelector("h1").textContent = heading;
+  document.title = `${heading} · LFR`;
   showFacts(d);
   showProcess(d);
   showSteps(d, user.roles.includes("gold"));
