@@ -9,7 +9,7 @@ from typing import Any, Literal, NamedTuple
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from projections.tables import Changes, Row, Table, Values
+from projections.tables import Changes, Key, Row, Table, Values
 
 SQLITE_TYPES = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "json": "TEXT"}
 POSTGRES_TYPES = {"text": "TEXT", "int": "BIGINT", "real": "DOUBLE PRECISION", "json": "TEXT"}
@@ -64,10 +64,52 @@ def run(cursor: Any, statements: list[Statement]) -> None:
 
 
 class SqlTables:
-    """SQL shared by the SQLite and PostgreSQL views; `mark` is the parameter placeholder."""
+    """What the SQLite and PostgreSQL views share: their SQL, written once with the dialect's
+    parameter `mark`, and their reads and resets over the library's `datastore`. A dialect
+    says how its tables are made (`_tables_ddl`) and how a fetched row reads (`_values`)."""
 
     mark = "?"
     tables: dict[str, Table]
+    datastore: Any
+
+    def _tables_ddl(self) -> list[str]:
+        raise NotImplementedError
+
+    def _values(self, row: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def ensure_position(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self._start_sql(), (application_name,))
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        rows = self._query(self._select_sql(table, table.key, ()), key)
+        return table.decode(rows[0]) if rows else None
+
+    def select(
+        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
+    ) -> list[Row]:
+        where = where or {}
+        sql = self._select_sql(table, list(where), order_by)
+        return [table.decode(r) for r in self._query(sql, tuple(where.values()))]
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, tuple(params))
+            return [self._values(r) for r in cursor.fetchall()]
+
+    def reset(self, application_name: str) -> None:
+        """Drops the tables, makes them again empty, and sets the position back to 0."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in self.tables.values():
+                cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
+            for statement in self._tables_ddl():
+                cursor.execute(statement)
+            cursor.execute(
+                f"UPDATE {self.tracking_table} SET notification_id = 0 "
+                f"WHERE application_name = {self.mark}",
+                (application_name,),
+            )
 
     def qualified(self, table: Table) -> str:
         return table.name

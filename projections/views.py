@@ -22,7 +22,7 @@ import orjson
 import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.memview import MemoryView
 from projections.sql import (
@@ -123,39 +123,11 @@ class SQLiteView(SqlTables, SQLiteTrackingRecorder):
                     for statement in index_ddl(table, table.name):
                         c.execute(statement)
 
-    def ensure_position(self, application_name: str) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(self._start_sql(), (application_name,))
+    def _tables_ddl(self) -> list[str]:
+        return self.construct_create_table_statements()
 
-    def get(self, table: Table, key: Key) -> Row | None:
-        rows = self._query(self._select_sql(table, table.key, ()), key)
-        return table.decode(rows[0]) if rows else None
-
-    def select(
-        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
-    ) -> list[Row]:
-        where = where or {}
-        sql = self._select_sql(table, list(where), order_by)
-        return [table.decode(r) for r in self._query(sql, tuple(where.values()))]
-
-    def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(sql, tuple(params))
-            return [tuple(r) for r in c.fetchall()]
-
-    def reset(self, application_name: str) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            self._drop(c)
-            for statement in self.construct_create_table_statements():
-                c.execute(statement)
-            c.execute(
-                "UPDATE tracking SET notification_id = 0 WHERE application_name = ?",
-                (application_name,),
-            )
-
-    def _drop(self, c: SQLiteCursor) -> None:
-        for table in self.tables.values():
-            c.execute(f"DROP TABLE IF EXISTS {table.name}")
+    def _values(self, row: Any) -> tuple[Any, ...]:
+        return tuple(row)
 
 
 class PostgresView(SqlTables, PostgresTrackingRecorder):
@@ -243,36 +215,11 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
         sql = f"COPY {self.qualified(table)} ({names}) FROM STDIN"
         return Statement(sql, [table.encode(r) for r in rows], "copy")
 
-    def ensure_position(self, application_name: str) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self._start_sql(), (application_name,))
+    def _tables_ddl(self) -> list[str]:
+        return self._table_ddl
 
-    def get(self, table: Table, key: Key) -> Row | None:
-        rows = self._query(self._select_sql(table, table.key, ()), key)
-        return table.decode(rows[0]) if rows else None
-
-    def select(
-        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
-    ) -> list[Row]:
-        where = where or {}
-        sql = self._select_sql(table, list(where), order_by)
-        return [table.decode(r) for r in self._query(sql, tuple(where.values()))]
-
-    def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(sql, tuple(params))
-            return [tuple(r.values()) for r in curs.fetchall()]
-
-    def reset(self, application_name: str) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            for table in self.tables.values():
-                curs.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
-            for statement in self._table_ddl:
-                curs.execute(statement)
-            curs.execute(
-                f"UPDATE {self.tracking_table} SET notification_id = 0 WHERE application_name = %s",
-                (application_name,),
-            )
+    def _values(self, row: Any) -> tuple[Any, ...]:
+        return tuple(row.values())  # the library's connections return dict rows
 
 
 def view_beside(recorder: Any, tables: Sequence[Table]) -> View:

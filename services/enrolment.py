@@ -3,34 +3,19 @@ watchlist. The one way the API, the upload jobs and the demo add an entry from a
 
 from __future__ import annotations
 
-from typing import Protocol
 from uuid import UUID
 
 from domain.values import Actor
 from domain.watchlist import EntryDetails
 from recognition.engines.base import FaceEngine
 from recognition.enrol import EnrolmentError, template_from_image
+from services.lfr import LfrService
 
 __all__ = ["EnrolmentError", "enrol"]
 
 
-class Watchlists(Protocol):
-    """The command enrolment ends in (`services.lfr.LfrService`)."""
-
-    def add_watchlist_entry(
-        self,
-        actor: Actor,
-        deployment_id: UUID,
-        details: EntryDetails,
-        image: bytes,
-        template: bytes,
-        model_id: str,
-        entry_id: UUID | None = None,
-    ) -> UUID: ...
-
-
 def enrol(
-    lfr: Watchlists,
+    lfr: LfrService,
     engine: FaceEngine,
     actor: Actor,
     deployment_id: UUID,
