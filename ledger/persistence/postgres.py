@@ -19,10 +19,11 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL
 
+from ledger.persistence.ledgered import LedgeredSql
 from ledger.pgstore import PostgresLedgerStore, quote
 
 
-class _LedgerMixin:
+class _LedgerMixin(LedgeredSql):
     """Adds the ledger to a PostgreSQL application or process recorder."""
 
     datastore: es_pg.PostgresDatastore
@@ -96,24 +97,10 @@ class _LedgerMixin:
         )
         curs.execute(self.insert_events_statement, columns)
 
-    def create_table(self) -> None:
-        super().create_table()  # type: ignore[misc]
-        self.ledger_store.log_id(self.events_table_name)
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        # Registering the log needs its own transaction, so it happens first (once).
-        self.ledger_store.log_id(self.events_table_name)
-        return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
-
-    # Other writes that must commit with the events (a new subject's data key): each has
-    # `write(cursor)`, run in the events' transaction before they are inserted.
-    writes_with_events = True
-
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        for other in kwargs.get("with_events", ()):
-            other.write(curs)
+        self._write_with_events(curs, kwargs)
         super()._insert_events(curs, stored_events, **kwargs)  # type: ignore[misc]
 
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:

@@ -14,6 +14,7 @@ import eventsourcing.sqlite as es_sqlite
 from eventsourcing.persistence import StoredEvent
 
 from ledger.leaf import StoredRow, hex_id, row_leaf_hash
+from ledger.persistence.ledgered import LedgeredSql
 from ledger.sqlitestore import SQLiteLedgerStore
 
 _INSERT_LEAF = (
@@ -22,7 +23,7 @@ _INSERT_LEAF = (
 )
 
 
-class _LedgerMixin:
+class _LedgerMixin(LedgeredSql):
     """Adds the ledger to an SQLite application or process recorder."""
 
     datastore: es_sqlite.SQLiteDatastore
@@ -38,15 +39,6 @@ class _LedgerMixin:
     def construct_create_table_statements(self) -> list[str]:
         statements: list[str] = super().construct_create_table_statements()  # type: ignore[misc]
         return statements + self.ledger_store.ddl()
-
-    def create_table(self) -> None:
-        super().create_table()  # type: ignore[misc]
-        self.ledger_store.log_id(self.events_table_name)
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        # Registering the log needs its own transaction, so it happens first (once).
-        self.ledger_store.log_id(self.events_table_name)
-        return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
 
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """Every event of many aggregates in one read, each aggregate's in version order
@@ -69,15 +61,10 @@ class _LedgerMixin:
                 ]
         return found
 
-    # Other writes that must commit with the events (a new subject's data key): each has
-    # `write(cursor)`, run in the events' transaction before they are inserted.
-    writes_with_events = True
-
     def _insert_events(
         self, c: es_sqlite.SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        for other in kwargs.get("with_events", ()):
-            other.write(c)
+        self._write_with_events(c, kwargs)
         ids = super()._insert_events(c, stored_events, **kwargs)  # type: ignore[misc]
         if ids:
             log = self.events_table_name
