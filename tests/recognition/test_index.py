@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -87,13 +85,11 @@ def test_clearing_empties_the_index_and_searches_find_nothing() -> None:
     assert index.search(np.ones(128, np.float32), MODEL) == [[]]
 
 
-def test_search_at_ten_thousand_entries_takes_under_two_milliseconds_per_probe() -> None:
+def test_search_among_ten_thousand_entries_finds_each_probes_own_entry_first() -> None:
+    # How fast it is shows in `python -m bench.recognition` (search latency), not here.
+    templates = _templates(10_000)
     index = WatchlistIndex(MODEL, 128)
-    index.add(_templates(10_000))
-    probes = _templates(50, seed=1)
-    timings = []
-    for probe in probes:
-        start = time.perf_counter()
-        index.search(probe.vector, MODEL)
-        timings.append(time.perf_counter() - start)
-    assert float(np.median(timings)) < 0.002
+    index.add(templates)
+    for template in templates[::1000]:
+        hits = index.search(template.vector, MODEL)[0]
+        assert hits[0].entry_id == template.entry_id
