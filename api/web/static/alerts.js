@@ -375,6 +375,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("working").hidden = false;
   for (const hint of page.querySelectorAll("[data-engager]")) hint.hidden = !isEngager();
   document.addEventListener("keydown", onKey);
+  // A decision still in its undo window is not sent if the page is left: say so first.
+  window.addEventListener("beforeunload", (event) => {
+    if ([...queue.cards.values()].some((entry) => entry.pending)) event.preventDefault();
+  });
   setInterval(() => {
     for (const { card, row } of queue.cards.values()) card.querySelector(".age").textContent = age(row.observed_at);
   }, 1000);

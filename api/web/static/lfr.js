@@ -97,7 +97,7 @@ const lfr = (() => {
   // table is stacked into one block per row (no sideways scrolling).
   function labelCells() {
     for (const table of document.querySelectorAll("main table")) {
-      const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+      const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.replace(/[▲▼]/g, "").trim());
       for (const tr of table.querySelectorAll("tbody tr")) {
         [...tr.children].forEach((cell, i) => {
           if (heads[i] && cell.dataset.label !== heads[i]) cell.dataset.label = heads[i];
