@@ -37,6 +37,9 @@ class Provider:
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
     issuer: str = ""
+    # A flaw to put in the next ID token, as a forged or misdirected one would carry it:
+    # "nonce", "audience", "issuer", "expired" or "key" (signed by a key not in the JWKS).
+    flaw: str = ""
 
     def app(self, issuer: str) -> FastAPI:
         self.issuer = issuer
@@ -105,7 +108,13 @@ class Provider:
             "iss": self.issuer, "sub": self.account.sub, "aud": client_id,
             "iat": now, "exp": now + 300, "nonce": issued["nonce"], "roles": self.account.roles,
         }  # fmt: skip
-        id_token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": KID})
+        flaws = {
+            "nonce": {"nonce": "another sign-in"}, "audience": {"aud": "another-client"},
+            "issuer": {"iss": "https://elsewhere.example"}, "expired": {"exp": now - 60},
+        }  # fmt: skip
+        claims.update(flaws.get(self.flaw, {}))
+        key = rsa.generate_private_key(65537, 2048) if self.flaw == "key" else self.key
+        id_token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": KID})
         return {"access_token": "unused", "token_type": "Bearer", "id_token": id_token}
 
     def jwks(self) -> dict[str, Any]:

@@ -164,3 +164,33 @@ def test_single_sign_on_is_offered_only_where_an_issuer_is_configured(tmp_path: 
 def test_the_page_to_return_to_after_signing_in_is_a_page_of_this_site(asked: str) -> None:
     assert safe_next(asked) == "/web/sign-in"
     assert safe_next("/web/alerts?deployment_id=1") == "/web/alerts?deployment_id=1"
+
+
+@pytest.mark.parametrize(
+    ("flaw", "said"),
+    [
+        ("nonce", "not for this sign-in (nonce)"),
+        ("audience", "ID token is not valid"),
+        ("issuer", "ID token is not valid"),
+        ("expired", "ID token is not valid"),
+        ("key", "ID token is not valid"),
+    ],
+)
+def test_an_id_token_that_is_forged_misdirected_or_stale_signs_no_one_in(
+    tmp_path: Path, provider: Provider, flaw: str, said: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    provider.flaw = flaw
+    with TestClient(create_app(_settings(tmp_path, provider)), base_url="http://127.0.0.1") as c:
+        page = _sign_in(c)
+        assert page.status_code == 400 and said in page.text, page.text[-600:]
+        assert "data-token" not in page.text
+
+
+def test_the_pkce_challenge_is_rfc_7636s() -> None:
+    from api.oidc import challenge
+
+    # RFC 7636, appendix B.
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    assert challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
