@@ -11,7 +11,7 @@ from typing import Literal
 from urllib.parse import parse_qs, unquote, urlparse
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.errors import ConfigurationError
@@ -147,6 +147,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite://", "postgresql://", "postgres://", "memory:")):
             raise ValueError("LFR_DATABASE_URL must start with sqlite://, postgresql:// or memory:")
         return value
+
+    @model_validator(mode="after")
+    def _single_sign_on(self) -> Settings:
+        """An issuer needs this system's client id there; in production, over https."""
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("LFR_OIDC_CLIENT_ID must be set with LFR_OIDC_ISSUER")
+        if self.oidc_issuer and self.is_production and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("LFR_OIDC_ISSUER must be an https:// URL in production")
+        return self
 
     def kafka_security(self) -> dict[str, object]:
         """The Kafka clients' security settings; refused when incomplete or, in production,

@@ -194,3 +194,17 @@ def test_the_pkce_challenge_is_rfc_7636s() -> None:
     # RFC 7636, appendix B.
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
     assert challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
+def test_single_sign_on_settings_that_cannot_work_are_refused_at_start() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="LFR_OIDC_CLIENT_ID must be set"):
+        Settings(database_url="memory:", oidc_issuer="https://login.example")
+    with pytest.raises(ValidationError, match="https:// URL in production"):
+        Settings(
+            env="production",
+            database_url="memory:",
+            oidc_issuer="http://login.example",
+            oidc_client_id="lfr",
+        )
