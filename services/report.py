@@ -163,7 +163,7 @@ def cancellation_report_pdf(
     lfr: Any, deployment_id: UUID | str, version: int | None = None
 ) -> bytes:
     """The report as a PDF, the same document as the HTML."""
-    from services.report_pdf import render_pdf
+    from services.report_pdf import render_pdf  # reportlab loads only when a PDF is asked for
 
     chosen, count = report_version(lfr, deployment_id, version)
     return render_pdf(report_context(deployment_id, chosen, count))

@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.register_proofs import key_fingerprint
 from api.state import ApiState, api_state
 from api.web import charts, maps
 from api.web.pages import render
@@ -190,7 +191,6 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _context(api: ApiState, query: RegisterQuery) -> dict[str, Any]:
-    from api.register_proofs import key_fingerprint
 
     everything = api.read_models(public=True).public_register_rows()
     matching = query.ordered([r for r in everything if query.matches(r)])
@@ -280,7 +280,6 @@ def summary(row: dict[str, Any]) -> str:
 def deployment_page(
     request: Request, deployment_id: UUID, api: ApiState = Depends(api_state)
 ) -> HTMLResponse:
-    from api.register_proofs import key_fingerprint
 
     row = api.read_models(public=True).public_register_row(deployment_id)
     if row is None:
