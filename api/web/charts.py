@@ -25,7 +25,7 @@ class Size:
 
     width: int
     height: int
-    left: int = 56
+    left: int = 72
     right: int = 16
     top: int = 16
     bottom: int = 64
@@ -40,7 +40,7 @@ class Size:
 
 
 WIDE = Size(600, 320)
-NARROW = Size(340, 300, left=48)
+NARROW = Size(340, 300, left=64)
 
 
 def nice_ticks(top: float, whole: bool, most: int = 5) -> list[float]:
@@ -86,12 +86,17 @@ def _y(size: Size, value: float, top: float) -> float:
     return size.top + size.plot_h - size.plot_h * value / top
 
 
-def _axes(size: Size, labels: Sequence[str], ticks: list[float], unit: str) -> list[str]:
+def _axes(
+    size: Size, labels: Sequence[str], ticks: list[float], unit: str, y_label: str = ""
+) -> list[str]:
     top = ticks[-1]
     base = size.top + size.plot_h
+    middle = size.top + size.plot_h / 2
     parts = [
+        f'<text transform="translate(14 {middle:.1f}) rotate(-90)" text-anchor="middle">'
+        f"{escape(y_label)}</text>",
         f'<line x1="{size.left}" y1="{base}" x2="{size.width - size.right}" y2="{base}" '
-        'class="axis"/>'
+        'class="axis"/>',
     ]
     for value in ticks:
         y = _y(size, value, top)
@@ -129,12 +134,13 @@ def stacked_bars(
     series: dict[str, Sequence[float]],
     size: Size = WIDE,
     key: str = "bars",
+    y_label: str = "",
 ) -> Markup:
     """Bars per label, each stacked from the series in order; whole-number ticks."""
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     ticks = nice_ticks(max(totals, default=0), whole=True)
     width = size.plot_w / max(len(labels), 1)
-    body = _axes(size, labels, ticks, "")
+    body = _axes(size, labels, ticks, "", y_label)
     for i, label in enumerate(labels):
         below = 0.0
         for colour, (name, values) in zip(COLOURS, series.items(), strict=False):
@@ -160,11 +166,12 @@ def lines(
     unit: str = "",
     size: Size = WIDE,
     key: str = "lines",
+    y_label: str = "",
 ) -> Markup:
     """One line per series over the labels; missing values leave a gap."""
     values = [v for vs in series.values() for v in vs if v is not None]
     ticks = nice_ticks(max(values, default=0), whole=False)
-    body = _axes(size, labels, ticks, unit)
+    body = _axes(size, labels, ticks, unit, y_label)
     for colour, (_, points) in zip(COLOURS, series.items(), strict=False):
         xy = [
             (size.left + size.plot_w * (i + 0.5) / max(len(labels), 1), _y(size, v, ticks[-1]))

@@ -170,6 +170,7 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 },
                 size,
                 key="alerts",
+                y_label="alerts",
             ),
             "rates": charts.lines(
                 "False alerts as a share of alerts, per month",
@@ -178,6 +179,7 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 unit="%",
                 size=size,
                 key="rates",
+                y_label="share of alerts",
             ),
             "per_faces": charts.lines(
                 "False alerts per 1,000 faces seen, per month",
@@ -185,6 +187,7 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 {"per 1,000 faces": [rate(m, "false_alert_rate_per_faces", 1000) for m in figures]},
                 size=size,
                 key="faces",
+                y_label="false alerts per 1,000 faces",
             ),
         }
     return drawn
