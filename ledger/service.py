@@ -1,6 +1,6 @@
 """The ledger as the rest of the system uses it: checkpoints, proofs, verification, export.
 
-ledger = open_ledger(settings, app.recorder)
+ledger = services.ledger()                  # built by runtime.bootstrap, once per process
 checkpoint = ledger.checkpoint()           # sign, store, publish, have witnesses co-sign
 report = ledger.verify()                   # report.ok, report.first_bad, report.summary()
 proof = ledger.prove_inclusion(notification_id)
