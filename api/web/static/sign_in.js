@@ -7,6 +7,13 @@ async function showIdentity() {
   if (!user) return;
   document.getElementById("identity").textContent =
     `${user.user_id}, signed in as ${lfr.roleWords(user.roles)}.`;
+  const next = document.getElementById("sign-in-page").dataset.next;
+  if (next) {
+    // Already signed in (in another tab, say): the page asked for is one step away.
+    const again = lfr.el("p", "");
+    again.append(lfr.el("a", "Go on to the page you asked for", { href: next, id: "go-on" }));
+    document.getElementById("identity").after(again);
+  }
   const list = document.getElementById("your-pages");
   list.replaceChildren();
   for (const item of document.querySelectorAll("nav [data-for-roles]:not([hidden]) a")) {
