@@ -4,7 +4,8 @@ writes prepared as `Statement`s (every value encoded) before a connection is tak
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal, NamedTuple
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -71,12 +72,37 @@ class SqlTables:
     mark = "?"
     tables: dict[str, Table]
     datastore: Any
+    _bulk = False
 
     def _tables_ddl(self) -> list[str]:
         raise NotImplementedError
 
     def _values(self, row: Any) -> tuple[Any, ...]:
         raise NotImplementedError
+
+    def _qualified_index(self, name: str) -> str:
+        return name
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Fills tables just emptied by `reset` faster, for a rebuild: the secondary indexes
+        are dropped and made again at the end (also when loading fails), and commits do not
+        wait for the disk (each dialect says how, beside its `write_prepared`). A process
+        killed mid-rebuild leaves the indexes missing until the view is opened again
+        (`create_table` makes them)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in self.tables.values():
+                for name, _ in index_names(table):
+                    cursor.execute(f"DROP INDEX IF EXISTS {self._qualified_index(name)}")
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            with self.datastore.transaction(commit=True) as cursor:
+                for table in self.tables.values():
+                    for statement in index_ddl(table, self.qualified(table)):
+                        cursor.execute(statement)
 
     def ensure_position(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as cursor:

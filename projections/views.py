@@ -14,8 +14,8 @@ emptied tables (secondary indexes made at the end). The shared SQL is in
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 import orjson
@@ -31,8 +31,6 @@ from projections.sql import (
     RowRefused,
     SqlTables,
     Statement,
-    index_ddl,
-    index_names,
     run,
     table_ddl,
 )
@@ -86,6 +84,10 @@ class SQLiteView(SqlTables, SQLiteTrackingRecorder):
         return statements
 
     def write_prepared(self, prepared: list[Statement], tracking: Tracking, after: int) -> None:
+        # A bulk load (`SqlTables.bulk_load`) commits without waiting for the disk: WAL with
+        # `synchronous = NORMAL`, so a power cut may lose the last commits, rows and position
+        # together, never corrupt the file; the rebuild goes on from the position that
+        # survived. Not `synchronous = OFF`: the events share the file, that could corrupt it.
         with self.datastore.get_connection(commit=True) as conn:
             with conn.cursor() as c:  # SQLite refuses to change it inside a transaction
                 c.execute(f"PRAGMA synchronous = {'NORMAL' if self._bulk else 'FULL'}")
@@ -99,29 +101,6 @@ class SQLiteView(SqlTables, SQLiteTrackingRecorder):
                     run(c, prepared)
                 except sqlite3.IntegrityError as error:
                     raise RowRefused(str(error)) from error
-
-    @contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """Fills tables just emptied by `reset` faster, for a rebuild: the secondary indexes
-        are dropped and made again at the end (also when loading fails), and commits do not
-        wait for the disk (WAL with `synchronous = NORMAL`: a power cut may lose the last
-        commits, rows and position together, never corrupt the file; the rebuild simply
-        goes on from the position that survived). Not `synchronous = OFF`: the events share
-        the file, and that could corrupt it. A process killed mid-rebuild leaves the
-        indexes missing until the view is opened again (`create_table` makes them)."""
-        with self.datastore.transaction(commit=True) as c:
-            for table in self.tables.values():
-                for name, _ in index_names(table):
-                    c.execute(f"DROP INDEX IF EXISTS {name}")
-        self._bulk = True
-        try:
-            yield
-        finally:
-            self._bulk = False
-            with self.datastore.transaction(commit=True) as c:
-                for table in self.tables.values():
-                    for statement in index_ddl(table, table.name):
-                        c.execute(statement)
 
     def _tables_ddl(self) -> list[str]:
         return self.construct_create_table_statements()
@@ -158,7 +137,8 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
 
     def write_prepared(self, prepared: list[Statement], tracking: Tracking, after: int) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            if self._bulk:
+            if self._bulk:  # a crash may lose the last commits, rows and position together,
+                # never corrupt anything; the rebuild goes on from the position that survived
                 curs.execute("SET LOCAL synchronous_commit = off")
             self._advance(curs, tracking, after)
             try:
@@ -166,28 +146,8 @@ class PostgresView(SqlTables, PostgresTrackingRecorder):
             except psycopg.IntegrityError as error:
                 raise RowRefused(str(error).splitlines()[0]) from error
 
-    @contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """Fills tables just emptied by `reset` faster, for a rebuild: the secondary indexes
-        are dropped and made again at the end (also when loading fails), and commits do not
-        wait for the WAL flush (`synchronous_commit = off`: a crash may lose the last
-        commits, rows and position together, never corrupt anything; the rebuild goes on
-        from the position that survived). A process killed mid-rebuild leaves the indexes
-        missing until the view is opened again (`create_table` makes them)."""
-        schema = self.datastore.schema
-        with self.datastore.transaction(commit=True) as curs:
-            for table in self.tables.values():
-                for name, _ in index_names(table):
-                    curs.execute(f'DROP INDEX IF EXISTS "{schema}".{name}')
-        self._bulk = True
-        try:
-            yield
-        finally:
-            self._bulk = False
-            with self.datastore.transaction(commit=True) as curs:
-                for table in self.tables.values():
-                    for statement in index_ddl(table, self.qualified(table)):
-                        curs.execute(statement)
+    def _qualified_index(self, name: str) -> str:
+        return f'"{self.datastore.schema}".{name}'
 
     def _upsert(self, table: Table) -> str:
         """One statement per table and batch: the rows go as one JSON array of arrays, so
