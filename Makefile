@@ -1,7 +1,8 @@
 # The habits in one place: `make check` is what CI runs before the tests (.ci/run).
 # BIN is the virtual environment the README makes; override it: `make BIN=/path/bin check`.
 BIN ?= .venv/bin
-BENCHES = append ingest ledger projections retention api alert_latency recognition growth
+BENCHES = append ingest ledger projections retention api alert_latency recognition growth \
+	mixed_load public_page
 SIZE ?= --smoke
 
 .PHONY: check test bench demo

@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str], set[str]]] = {
         {"pg"},
     ),
     "mixed_load": ([], ["requests served", "errors:", "time to recover"], {"pg"}),
+    "public_page": ([], ["first load", "warm load", "page size"], {"browser"}),
     "growth": (
         [],
         ["latest_checkpoint()", "register read p95", "index version per alert", "copy"],
@@ -77,6 +78,9 @@ def test_the_benchmark_runs_at_its_smoke_size_and_prints_its_figures(
         request.getfixturevalue("kafka_bootstrap")  # the broker can start here
     if "faces" in needs and not SHARED.exists():
         pytest.skip("the shared faces and models are not present")
+    if "browser" in needs and not Path("/usr/bin/chromedriver").exists():
+        message = "chromium and chromium-driver are not installed (.ci/browsers installs them)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     env = {
         **os.environ,
         "LFR_BENCH_POSTGRES": POSTGRES_URL,
