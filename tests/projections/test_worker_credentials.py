@@ -59,6 +59,28 @@ def test_a_match_altered_after_it_was_signed_is_rejected(memory_world: World) ->
     )
 
 
+def test_a_match_altered_after_its_token_was_accepted_is_still_rejected(
+    memory_world: World,
+) -> None:
+    """The token is checked once per token, each message's proof every time."""
+    world = memory_world
+    world.scenario.live()
+    credential, sealer = world.worker_credential(), world.ingest.probe_keys.sealer
+    accepted = world.match_event(0).to_json(sealer, credential)
+    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, accepted)])
+    assert report.alerts == 1  # the token is now known to the ingest
+    signed = json.loads(world.match_event(0, track="t2").to_json(sealer, credential))
+    signed["entry_id"] = str(world.scenario.entry_ids[1])  # pinned on another person
+    altered = json.dumps(signed).encode()
+
+    report = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 1, altered)])
+
+    assert report.alerts == 0
+    assert [reason for *_, reason in report.rejected] == [
+        "worker credential refused: the message's proof does not match its worker credential"
+    ]
+
+
 def test_a_token_not_issued_with_this_installation_s_secret_is_rejected(
     memory_world: World,
 ) -> None:
