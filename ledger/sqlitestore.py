@@ -75,5 +75,11 @@ class SQLiteLedgerStore(SqlLedgerStore):
 
     @contextmanager
     def writing(self) -> Iterator[Any]:
+        """A write transaction that takes SQLite's write lock first. The library begins a
+        deferred one: in WAL mode, one that reads and then writes fails at once ("database
+        is locked", no busy wait) when another connection committed in between, as the
+        events' writers do while a checkpoint is made. An immediate one waits its turn."""
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute("ROLLBACK")  # the library's deferred BEGIN, nothing done in it yet
+            curs.execute("BEGIN IMMEDIATE")
             yield curs
