@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from adapters.outages import database_unavailable
 from domain.errors import ConcurrentChange
 from recognition.transport import TOPICS, TopicPlan, create_topics
 from services.broker_log import LogView, ResetPolicy, bind
 from services.ingest import IngestReport, IngestService, Message, ingest_batch
+from services.outages import database_unavailable
 
 log = logging.getLogger(__name__)
 

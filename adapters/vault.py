@@ -302,7 +302,17 @@ class SqlKeyStore:
         self._local = threading.local()
 
     def _run(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-        cursor = self._connect().execute(sql if self.is_sqlite else sql.replace("?", "%s"), params)
+        statement = sql if self.is_sqlite else sql.replace("?", "%s")
+        kept = getattr(self._local, "conn", None)
+        try:
+            cursor = self._connect().execute(statement, params)
+        except Exception as error:
+            # A kept connection the server dropped since its last use (a restart) fails at
+            # its next statement, which therefore never ran: once more on a new connection.
+            if kept is None or self.is_sqlite or not _connection_lost(error):
+                raise
+            self._forget(kept)
+            cursor = self._connect().execute(statement, params)
         return list(cursor.fetchall()) if cursor.description else []
 
     def insert_new(self, cursor: Any, keys: Mapping[str, bytes]) -> None:
@@ -450,3 +460,9 @@ class SqlKeyStore:
                 (horizon,),
             )
         )
+
+
+def _connection_lost(error: Exception) -> bool:
+    import psycopg
+
+    return isinstance(error, psycopg.OperationalError)

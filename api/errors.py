@@ -5,6 +5,7 @@ Domain errors keep the rule's own message; validation errors name each field and
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -66,6 +67,9 @@ def _answer(
     return JSONResponse(
         {"detail": detail, "errors": errors or []}, status_code=status, headers=headers
     )
+
+
+log = logging.getLogger(__name__)
 
 
 async def _validation(_: Request, error: Exception) -> JSONResponse:
@@ -132,10 +136,30 @@ async def _overflow(_: Request, error: Exception) -> JSONResponse:
     return _answer(422, "bad input: a number is too large")
 
 
+async def _database(request: Request, error: Exception) -> JSONResponse:
+    """The driver's and the library's database errors, answered here rather than by the
+    catch-all: Starlette re-raises what reaches the catch-all after answering, and the server
+    then logs a traceback and drops the client's connection, once per request of an outage."""
+    if database_unavailable(error):
+        return _answer(
+            503,
+            "the database is not available; try again shortly",
+            headers={"Retry-After": "5"},
+        )
+    log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
+    return _answer(500, "internal error")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(OverflowError, _overflow)
+    import psycopg
+    from eventsourcing.persistence import InterfaceError, OperationalError
+    from psycopg_pool import PoolTimeout
+
+    for kind in (psycopg.OperationalError, PoolTimeout, OperationalError, InterfaceError):
+        app.add_exception_handler(kind, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,8 +16,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from adapters.outages import database_unavailable
 from services.errors import UserError
+from services.outages import database_unavailable
 
 # Commands that may create a store where none is.
 CREATES_STORES = {("demo",)}

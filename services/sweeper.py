@@ -28,6 +28,7 @@ from domain.errors import ConcurrentChange, DomainError
 from domain.values import Actor, Role
 from domain.watchlist import WatchlistEntry
 from services.lfr import LfrService
+from services.outages import database_unavailable, first_line
 from services.retention import (
     Item,
     RetentionSettings,
@@ -257,8 +258,8 @@ def run_periodically(
                     len(result.erased),
                     len(result.refused),
                 )
-        except Exception:
-            log.exception("retention sweep failed; retrying in %.0f s", interval_s)
+        except Exception as error:
+            _log_failure("retention sweep", error, interval_s)
         stop.wait(interval_s)
 
 
@@ -268,8 +269,22 @@ def run_deployment_clock(lfr: LfrService, interval_s: float, stop: threading.Eve
     while not stop.wait(interval_s):
         try:
             end_due_deployments(lfr)
-        except Exception:
-            log.exception("ending due deployments failed; retrying in %.0f s", interval_s)
+        except Exception as error:
+            _log_failure("ending due deployments", error, interval_s)
+
+
+def _log_failure(work: str, error: Exception, interval_s: float) -> None:
+    """The database away is one line each round (it recovers by itself); anything else is a
+    defect, logged with where it happened."""
+    if database_unavailable(error):
+        log.warning(
+            "%s: the database is not available (%s); retrying in %.0f s",
+            work,
+            first_line(error),
+            interval_s,
+        )
+    else:
+        log.exception("%s failed; retrying in %.0f s", work, interval_s)
 
 
 def start_deployment_clock(

@@ -22,3 +22,9 @@ def database_unavailable(error: BaseException) -> bool:
         if seen is error:
             break
     return False
+
+
+def first_line(error: BaseException) -> str:
+    """The error's message, first line only (a driver's messages run to several)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
