@@ -44,6 +44,7 @@ class Outcome:
     kind: str
     status: int  # the HTTP status, or 0 for a connection error or timeout
     error: str = ""
+    took: float = 0.0  # seconds until the answer (or the error)
 
 
 @dataclass
@@ -94,12 +95,14 @@ def client(base: str, requests: Requests, run: Run, started: float, until: float
     with httpx.Client(base_url=base, timeout=30) as http:
         while time.monotonic() < until:
             kind, method, path, body, headers = requests.next()
+            asked = time.monotonic()
             try:
                 status = http.request(method, path, json=body, headers=headers).status_code
                 error = ""
             except httpx.TransportError as failure:
                 status, error = 0, type(failure).__name__
-            run.record(Outcome(time.monotonic() - started, kind, status, error))
+            now = time.monotonic()
+            run.record(Outcome(now - started, kind, status, error, now - asked))
 
 
 def error_kind(outcome: Outcome) -> str | None:
@@ -119,7 +122,10 @@ def summarise(run: Run, seconds: float, clients: int, down: float) -> list[str]:
     errors = Counter(kind for o in run.outcomes if (kind := error_kind(o)))
     by_kind = Counter(o.kind for o in served)
     stopped, back = run.stopped_at or 0.0, run.back_at or 0.0
-    first_fail = min((o.at for o in run.outcomes if o.at >= stopped and o.status != 200), default=0)
+    failed = [o.at for o in run.outcomes if o.at >= stopped and not 200 <= o.status < 300]
+    # Requests asked while it was down: answered (at) after the stop, asked before it was back.
+    during = [o for o in run.outcomes if o.at >= stopped and o.at - o.took <= back]
+    slowest = max((o.took for o in during), default=0.0)
     recovered = {
         kind: min((o.at for o in served if o.kind == kind and o.at >= back), default=None)
         for kind in KINDS
@@ -133,7 +139,12 @@ def summarise(run: Run, seconds: float, clients: int, down: float) -> list[str]:
         + ", ".join(f"{kind}s {by_kind[kind]}" for kind in KINDS),
         f"requests made: {len(run.outcomes)}",
         "errors: " + (", ".join(f"{kind} {n}" for kind, n in sorted(errors.items())) or "none"),
-        f"time to fail fast: {max(first_fail - stopped, 0.0):.2f} s after the stop",
+        (
+            f"time to fail fast: {min(failed) - stopped:.2f} s after the stop"
+            if failed
+            else "time to fail fast: no request failed (those asked waited for the database)"
+        ),
+        f"slowest answer to a request asked while the database was down: {slowest:.2f} s",
         "time to recover: "
         + (f"{worst:.2f} s" if worst is not None else "not recovered")
         + " after the database was back ("
