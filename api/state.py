@@ -16,7 +16,7 @@ from api.register_proofs import RegisterProofs
 from ledger.service import Ledger
 from projections.readmodels import ReadModels
 from recognition.engines import EngineUnavailable, load_engine
-from runtime.bootstrap import Services, open_read_models
+from runtime.bootstrap import Services
 from runtime.settings import Settings
 from services.lfr import LfrService
 from services.report import cancellation_report_html, cancellation_report_pdf
@@ -103,7 +103,7 @@ class ApiState:
         return self._once("register_proofs", lambda: RegisterProofs(self.ledger()))
 
     def _open_read_models(self) -> ReadModels:
-        return open_read_models(self.settings, self.services)
+        return self.services.read_models()
 
     def ledger(self) -> Ledger:
         return self.services.ledger()

@@ -37,7 +37,7 @@ from domain.values import (
 from domain.watchlist import EntryDetails
 from projections.register import counts_of
 from recognition.engines import load_engine
-from runtime.bootstrap import Services, open_read_models
+from runtime.bootstrap import Services
 from runtime.live import run_worker_in_process
 from services.enrolment import EnrolmentError, enrol
 from services.errors import UserError
@@ -257,7 +257,7 @@ def _close(services: Services, deployment: UUID, narrative: Narrative) -> dict[s
     narrative.step(
         "retention", f"watchlist erased: {len(erased)} data keys destroyed", erased=len(erased)
     )
-    models = open_read_models(services.settings, services)
+    models = services.read_models()
     models.catch_up()
     submit_cancellation_report(
         models,

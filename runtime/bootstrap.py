@@ -30,6 +30,7 @@ class Services:
     lfr: LfrService
     vault: Vault
     _ledger: Ledger | None = field(default=None, repr=False)
+    _read_models: ReadModels | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -42,6 +43,13 @@ class Services:
             if self._ledger is None:
                 self._ledger = open_ledger(self.settings, self.lfr.recorder)
             return self._ledger
+
+    def read_models(self) -> ReadModels:
+        """The read models over this application's store, opened on first use."""
+        with self._lock:
+            if self._read_models is None:
+                self._read_models = ReadModels(self.lfr, ViewFactory(self.settings.store))
+            return self._read_models
 
 
 def policy_from(settings: Settings) -> Policy:
