@@ -226,3 +226,16 @@ def test_operators_see_the_messages_refused_for_their_deployment_and_others_do_n
     [row] = seen.json()["rows"]
     assert row["reason"] == "worker credential refused: the message carries no worker credential"
     assert refused.status_code == 403  # an operator not appointed to this deployment
+
+
+def test_a_genuine_message_replayed_by_whoever_read_the_topic_raises_no_second_alert(
+    memory_world: World,
+) -> None:
+    world = memory_world
+    world.scenario.live()
+    genuine = world.wire(world.match_event(0))
+
+    first = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 0, genuine)])
+    replayed = ingest_batch(world.ingest, [Message(MATCHES_TOPIC, 0, 7, genuine)])
+
+    assert (first.alerts, replayed.alerts, replayed.already_stored) == (1, 0, 1)
