@@ -72,7 +72,7 @@ def events(n: int) -> list[StoredEvent]:
 
 def bench_append(appends: int, rounds: int) -> dict[str, float]:
     plain_f, plain = recorder_for("bench_plain", "eventsourcing.postgres")
-    led_f, ledgered = recorder_for("bench_ledger", "ledger.persistence.postgres")
+    led_f, ledgered = recorder_for("bench_ledger", "adapters.persistence.postgres")
     for recorder in (plain, ledgered):  # warm up connections and prepared statements
         for event in events(200):
             recorder.insert_events([event])
@@ -99,7 +99,7 @@ def bench_append(appends: int, rounds: int) -> dict[str, float]:
 
 
 def bulk_load(schema: str, n: int) -> tuple[Ledger, Any, Any]:
-    factory, recorder = recorder_for(schema, "ledger.persistence.postgres")
+    factory, recorder = recorder_for(schema, "adapters.persistence.postgres")
     store = recorder.ledger_store
     log_id = store.log_id(recorder.events_table_name)
     table = store.table(recorder.events_table_name)
@@ -240,7 +240,7 @@ def bench_latest(stops: list[int]) -> list[tuple[int, float, float]]:
     append): both must stay flat as checkpoints accumulate."""
     import tempfile
 
-    factory, recorder = recorder_for("bench_latest", "ledger.persistence.postgres")
+    factory, recorder = recorder_for("bench_latest", "adapters.persistence.postgres")
     store = recorder.ledger_store
     rows: list[tuple[int, float, float]] = []
     with tempfile.TemporaryDirectory() as folder:

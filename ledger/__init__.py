@@ -6,5 +6,5 @@ Public API:
 - `Checkpoint`, `SigningKey`, `PublicKey`, `Witness` (ledger.checkpoint);
 - `check_inclusion`, `check_consistency` (ledger.proofs): stand-alone proof verifiers;
 - `ParquetSource` + `verify_source` (ledger.export, ledger.verify): verify an export.
-The persistence modules under `ledger.persistence` attach the ledger to the event store.
+The persistence modules under `adapters.persistence` attach the ledger to the event store.
 """

@@ -13,11 +13,11 @@ from typing import Any
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from adapters.persistence.pgstore import PostgresLedgerStore
+from adapters.persistence.sqlitestore import SQLiteLedgerStore
 from ledger.legacy import legacy_published, migrate_store
 from ledger.note import KeyType, NoteError, PublicKey, SigningKey, valid_name
-from ledger.pgstore import PostgresLedgerStore
 from ledger.service import Ledger, LedgerError
-from ledger.sqlitestore import SQLiteLedgerStore
 from ledger.witness_http import WitnessEndpoint
 from services.errors import ConfigurationError
 
@@ -110,7 +110,7 @@ def _store_of(recorder: Any) -> Any:
     if store is None:
         raise LedgerError(
             f"{type(recorder).__name__} keeps no ledger: PERSISTENCE_MODULE must name one of "
-            "ledger.persistence.postgres, ledger.persistence.sqlite, ledger.persistence.popo"
+            "adapters.persistence.postgres, adapters.persistence.sqlite, adapters.persistence.popo"
         )
     return store
 

@@ -268,16 +268,16 @@ class StoreLocation:
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment the eventsourcing library reads to build its recorders."""
         if self.kind == "memory":
-            return {"PERSISTENCE_MODULE": "ledger.persistence.popo"}
+            return {"PERSISTENCE_MODULE": "adapters.persistence.popo"}
         if self.kind == "sqlite":
             Path(self.parts["path"]).parent.mkdir(parents=True, exist_ok=True)
             return {
-                "PERSISTENCE_MODULE": "ledger.persistence.sqlite",
+                "PERSISTENCE_MODULE": "adapters.persistence.sqlite",
                 "SQLITE_DBNAME": self.parts["path"],
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         env = {
-            "PERSISTENCE_MODULE": "ledger.persistence.postgres",
+            "PERSISTENCE_MODULE": "adapters.persistence.postgres",
             "POSTGRES_DBNAME": self.parts["dbname"],
             "POSTGRES_HOST": self.parts["host"],
             "POSTGRES_PORT": self.parts["port"],

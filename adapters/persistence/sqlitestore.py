@@ -9,7 +9,7 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore
 
-from ledger.sqlstore import SqlLedgerStore
+from adapters.persistence.sqlstore import SqlLedgerStore
 
 
 class SQLiteLedgerStore(SqlLedgerStore):

@@ -9,8 +9,8 @@ from uuid import UUID
 import eventsourcing.popo as es_popo
 from eventsourcing.persistence import ApplicationRecorder, ProcessRecorder, StoredEvent
 
+from adapters.persistence.memstore import MemoryLedgerStore
 from ledger.leaf import StoredRow, row_leaf_hash, text_id
-from ledger.memstore import MemoryLedgerStore
 from ledger.source import LeafRecord
 
 LOG = "stored_events"

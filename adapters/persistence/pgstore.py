@@ -12,7 +12,7 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg import Connection
 from psycopg.rows import tuple_row
 
-from ledger.sqlstore import BATCH, SqlLedgerStore
+from adapters.persistence.sqlstore import BATCH, SqlLedgerStore
 
 
 def quote(name: str) -> str:

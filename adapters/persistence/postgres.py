@@ -19,8 +19,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL
 
-from ledger.persistence.ledgered import LedgeredSql
-from ledger.pgstore import PostgresLedgerStore, quote
+from adapters.persistence.ledgered import LedgeredSql
+from adapters.persistence.pgstore import PostgresLedgerStore, quote
 
 
 class _LedgerMixin(LedgeredSql):

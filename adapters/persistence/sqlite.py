@@ -13,9 +13,9 @@ from uuid import UUID
 import eventsourcing.sqlite as es_sqlite
 from eventsourcing.persistence import StoredEvent
 
+from adapters.persistence.ledgered import LedgeredSql
+from adapters.persistence.sqlitestore import SQLiteLedgerStore
 from ledger.leaf import StoredRow, hex_id, row_leaf_hash
-from ledger.persistence.ledgered import LedgeredSql
-from ledger.sqlitestore import SQLiteLedgerStore
 
 _INSERT_LEAF = (
     "INSERT INTO ledger_leaves (idx, log_id, notification_id, leaf_hash) "
