@@ -9,6 +9,7 @@ SIZE ?= --smoke
 
 check:  ## lint, types, and the import contracts (dependencies point inwards)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -118,9 +118,7 @@ class ApiState:
             services.lfr, services.vault, services.retention_rules, self.ledger, subject_id
         )
 
-    def cancellation_report(
-        self, deployment_id: Any, version: int | None, form: str
-    ) -> Any:
+    def cancellation_report(self, deployment_id: Any, version: int | None, form: str) -> Any:
         """The report as submitted (or one of its versions), as "html" text or "pdf" bytes."""
         if form == "pdf":
             return cancellation_report_pdf(self.lfr, deployment_id, version)

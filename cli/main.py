@@ -394,7 +394,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-
 def _health_commands(commands: Any) -> None:
     _, health_cmds = _group(commands, "health", "readiness checks for containers")
     health_api = health_cmds.add_parser("api", help="the API's own check of database and broker")

@@ -414,8 +414,7 @@ class Deployment(Aggregate):
             require_text(str(report.get(part, "")), f"the report's {part}")
         versions = self.__dict__.get("report_versions") or [{}]
         require(
-            report != self.report
-            or _figures(record) != _figures(versions[-1].get("record")),
+            report != self.report or _figures(record) != _figures(versions[-1].get("record")),
             "the amended report is the same as the one in force, text and figures",
         )
         require_text(reason, "the reason for the amendment")

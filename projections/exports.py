@@ -136,4 +136,3 @@ def register_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
             )
         return text.getvalue().encode()
     raise ValueError(f"the register exports as {', '.join(FORMATS)}, not {fmt!r}")
-

@@ -64,9 +64,7 @@ class Settings(BaseSettings):
     kafka_reset_policy: Literal["earliest", "latest", "stop"] = "earliest"
     # Kafka transport security, as kafka-python names it: TLS with the broker's CA (and a
     # client certificate for mutual TLS), SASL credentials over TLS for a shared broker.
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
-        "PLAINTEXT"
-    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = ""
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = ""

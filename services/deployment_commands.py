@@ -292,9 +292,7 @@ class DeploymentCommands(ServiceBase):
         record: dict[str, Any] | None = None,
     ) -> None:
         deployment, authority = self._deployment_and_authority(deployment_id)
-        deployment.amend_cancellation_report(
-            self._for(actor, authority), report, reason, record
-        )
+        deployment.amend_cancellation_report(self._for(actor, authority), report, reason, record)
         self.commit(deployment)
 
     def cancellation_reports(self, deployment_id: UUID) -> list[dict[str, Any]]:

@@ -23,9 +23,7 @@ from projections.thresholds import thresholds_in_force
 from services.report_plots import png, report_figures
 from services.report_words import GOLDS_PARTS, figures, local_time, timeline, words
 
-_PAGES = Environment(
-    loader=PackageLoader("services", "templates"), autoescape=select_autoescape()
-)
+_PAGES = Environment(loader=PackageLoader("services", "templates"), autoescape=select_autoescape())
 _ADJUDICATED_TRUE = {"confirmed_true", "not_stopped"}
 
 

@@ -56,9 +56,7 @@ class _LedgerMixin(LedgeredSql):
                     "ORDER BY originator_id, originator_version",
                     ids,
                 )
-                found += [
-                    StoredEvent(convert(r[0]), r[1], r[2], r[3]) for r in c.fetchall()
-                ]
+                found += [StoredEvent(convert(r[0]), r[1], r[2], r[3]) for r in c.fetchall()]
         return found
 
     def _insert_events(

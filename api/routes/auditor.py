@@ -78,9 +78,7 @@ def as_of(
     response_model=documents.CheckpointsOut,
     summary="Every signed checkpoint, oldest first",
 )
-def checkpoints(
-    _: Principal = Depends(auditor), api: ApiState = Depends(api_state)
-) -> Any:
+def checkpoints(_: Principal = Depends(auditor), api: ApiState = Depends(api_state)) -> Any:
     ledger = api.ledger()
     return {"rows": [c.to_json(ledger.witnesses) for c in ledger.checkpoints()]}
 

@@ -211,9 +211,7 @@ def rejected_messages(
     deployment_id: UUID, who: Principal = Depends(gold_team), api: ApiState = Depends(api_state)
 ) -> schemas.RejectedMessagesOut:
     api.lfr.require_appointed(who.actor, deployment_id)
-    rows = [
-        r for r in api.read_models().timeline(deployment_id) if r["event"] == "MessageRejected"
-    ]
+    rows = [r for r in api.read_models().timeline(deployment_id) if r["event"] == "MessageRejected"]
     return schemas.RejectedMessagesOut(
         rows=[
             schemas.RejectedMessageOut(

@@ -71,8 +71,6 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     )
 
 
-
-
 @router.get("", response_class=RedirectResponse)
 def home() -> RedirectResponse:
     return RedirectResponse("/web/register")

@@ -77,7 +77,6 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         ingest.close()
         raise UserError(str(error)) from None
 
-
     heartbeat = Heartbeat(heartbeat_path(settings.data_dir, "ingest"))
     stored = {"messages": 0, "stored_at": time.time()}
 

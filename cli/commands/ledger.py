@@ -57,7 +57,6 @@ def verify(args: Namespace, settings: Settings) -> int:
         try:
             ledger = open_ledger(settings, read_only=True)
         except LedgerError as error:  # an unreadable store does not verify
-
             report = VerificationReport(0, "")
             report.fail(str(error))
         else:

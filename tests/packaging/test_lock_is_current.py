@@ -43,6 +43,6 @@ def test_digest_changes_when_a_dependency_is_added(tmp_path) -> None:  # type: i
     changed.write_text(
         (ROOT / "pyproject.toml")
         .read_text()
-        .replace('dependencies = [\n', 'dependencies = [\n    "leftpad>=1",\n', 1)
+        .replace("dependencies = [\n", 'dependencies = [\n    "leftpad>=1",\n', 1)
     )
     assert dependency_digest(changed) != dependency_digest()

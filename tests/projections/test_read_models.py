@@ -175,6 +175,4 @@ def test_cancellation_report_shows_figures_plots_and_timeline(memory_world: Worl
     assert html.count("data:image/png;base64,") == 3
     assert "False alert rate (false alerts per faces seen)" in html and "Alert adjudicated" in html
     with pytest.raises(NotFound):
-        cancellation_report_html(
-            memory_world.services.lfr, "00000000-0000-0000-0000-000000000000"
-        )
+        cancellation_report_html(memory_world.services.lfr, "00000000-0000-0000-0000-000000000000")

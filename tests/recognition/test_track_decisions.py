@@ -32,6 +32,8 @@ CREDENTIAL = unchecked_credential()  # no ingest reads these messages
 
 def new_sink() -> InProcessSink:
     return InProcessBroker(KEYS.sealer, CREDENTIAL).sink()
+
+
 WANTED = np.eye(1, 128, 0, dtype=np.float32)[0]
 ELSEWHERE = np.eye(1, 128, 1, dtype=np.float32)[0]
 

@@ -36,6 +36,8 @@ CREDENTIAL = unchecked_credential()  # no ingest reads these messages
 
 def new_sink() -> InProcessSink:
     return InProcessBroker(KEYS.sealer, CREDENTIAL).sink()
+
+
 # A count's fields, its schema, and the proof of the worker's token (no per-face data).
 COUNT_FIELDS = {*(f.name for f in fields(FacesSeenCount)), "schema", "version"} | {
     "credential",
