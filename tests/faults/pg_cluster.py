@@ -9,6 +9,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,14 @@ class Cluster:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def running_cluster(port: int) -> Iterator[Cluster]:
+    """A cluster of a test's own on `port`, started, and removed afterwards."""
+    own = Cluster(port).init()
+    own.start()
+    try:
+        yield own
+    finally:
+        own.remove()

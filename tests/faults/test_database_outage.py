@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.faults.pg_cluster import Cluster
+from tests.faults.pg_cluster import Cluster, running_cluster
 from tests.faults.served import served_api
 
 pytestmark = pytest.mark.slow
@@ -23,12 +23,8 @@ PORT = 55405  # this suite's own cluster, apart from the shared server
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
-    own = Cluster(PORT).init()
-    own.start()
-    try:
+    with running_cluster(PORT) as own:
         yield own
-    finally:
-        own.remove()
 
 
 def test_the_api_answers_503_while_postgres_is_down_and_recovers_by_itself(

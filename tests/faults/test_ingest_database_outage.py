@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from recognition.transport import KafkaSink
-from tests.faults.pg_cluster import Cluster
+from tests.faults.pg_cluster import Cluster, running_cluster
 from tests.projections.conftest import World, make_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka]
@@ -27,12 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
-    own = Cluster(PORT).init()
-    own.start()
-    try:
+    with running_cluster(PORT) as own:
         yield own
-    finally:
-        own.remove()
 
 
 def start_ingest(world: World, bootstrap: str, wait_s: float) -> subprocess.Popen[str]:

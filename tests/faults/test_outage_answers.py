@@ -15,7 +15,7 @@ import pytest
 
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
-from tests.faults.pg_cluster import Cluster
+from tests.faults.pg_cluster import Cluster, running_cluster
 from tests.faults.served import served_api
 from tests.scenario import Clock, Scenario
 
@@ -26,12 +26,8 @@ PORT = 55416  # this suite's own cluster, apart from the shared server and the o
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
-    own = Cluster(PORT).init()
-    own.start()
-    try:
+    with running_cluster(PORT) as own:
         yield own
-    finally:
-        own.remove()
 
 
 def consult(client: httpx.Client, alert: str, headers: dict[str, str]) -> int | str:
