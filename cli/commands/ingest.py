@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import signal
 import sys
 import threading
@@ -44,7 +45,7 @@ def _report_health(
             lag = fetch.get("records-lag-max")
         except Exception:  # the metric is advisory; the check then goes by stored_at
             lag = None
-        known = isinstance(lag, int | float) and lag == lag and lag >= 0
+        known = isinstance(lag, int | float) and math.isfinite(lag) and lag >= 0
         heartbeat.beat({"lag": int(lag) if known else None, **stored}, force=True)
         if stop.wait(heartbeat.every_s):
             return
