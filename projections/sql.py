@@ -3,7 +3,7 @@ writes prepared as `Statement`s (every value encoded) before a connection is tak
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, NamedTuple
@@ -64,7 +64,7 @@ def run(cursor: Any, statements: list[Statement]) -> None:
                     copy.write_row(row)
 
 
-class SqlTables:
+class SqlTables(ABC):
     """What the SQLite and PostgreSQL views share: their SQL, written once with the dialect's
     parameter `mark`, and their reads and resets over the library's `datastore`. A dialect
     says how its tables are made (`_tables_ddl`) and how a fetched row reads (`_values`)."""
@@ -74,11 +74,13 @@ class SqlTables:
     datastore: Any
     _bulk = False
 
+    @abstractmethod
     def _tables_ddl(self) -> list[str]:
-        raise NotImplementedError
+        """The dialect's CREATE statements for `tables`."""
 
+    @abstractmethod
     def _values(self, row: Any) -> tuple[Any, ...]:
-        raise NotImplementedError
+        """A fetched row as a tuple of column values, in the dialect's row type."""
 
     def _qualified_index(self, name: str) -> str:
         return name

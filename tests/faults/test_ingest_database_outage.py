@@ -5,9 +5,7 @@ wait it stops with one line and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from recognition.transport import KafkaSink
 from tests.faults.pg_cluster import Cluster, running_cluster
 from tests.projections.conftest import World, make_world
+from tests.support.ingest_process import alerts_raised, publish, start_ingest
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka]
 
@@ -31,39 +29,15 @@ def cluster() -> Iterator[Cluster]:
         yield own
 
 
-def start_ingest(world: World, bootstrap: str, wait_s: float) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "LFR_DATABASE_URL": world.settings.database_url,
-        "LFR_DATA_DIR": str(world.settings.data_dir),
-        "LFR_KAFKA_BOOTSTRAP": bootstrap,
-        "LFR_INGEST_DATABASE_WAIT_S": str(wait_s),
-        "PYTHONPATH": str(ROOT),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "ingest"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+def ingest_waiting(world: World, bootstrap: str, wait_s: float) -> subprocess.Popen[str]:
+    """`lfr ingest` told to wait `wait_s` for the database, its errors read by the test."""
+    return start_ingest(
+        world,
+        bootstrap,
+        world.settings.data_dir,
+        subprocess.PIPE,
+        LFR_INGEST_DATABASE_WAIT_S=str(wait_s),
     )
-
-
-def publish(world: World, bootstrap: str, count: int, prefix: str, pause_s: float = 0.0) -> None:
-    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer, world.worker_credential())
-    for n in range(count):
-        sink.send(world.match_event(n % 2, track=f"{prefix}-{n}"))
-        if pause_s:
-            sink.flush()
-            time.sleep(pause_s)
-    sink.flush()
-    sink.close()
-
-
-def alerts_raised(world: World) -> list[str]:
-    notifications = world.services.lfr.recorder.select_notifications(1, 1_000_000)
-    return [str(n.originator_id) for n in notifications if n.topic.endswith("AlertRaised")]
 
 
 def wait_for_alerts(world: World, count: int, timeout_s: float) -> list[str]:
@@ -84,7 +58,7 @@ def test_ingest_waits_out_a_database_restart_and_stores_every_message_once(
 ) -> None:
     world = make_world(cluster.url(), tmp_path)
     world.scenario.live()
-    ingest = start_ingest(world, kafka_bootstrap, wait_s=120)
+    ingest = ingest_waiting(world, kafka_bootstrap, wait_s=120)
     count = 120
     producer = threading.Thread(
         target=publish, args=(world, kafka_bootstrap, count, "outage", 0.05)
@@ -114,7 +88,7 @@ def test_ingest_gives_up_with_one_line_when_the_database_stays_down(
 ) -> None:
     world = make_world(cluster.url(), tmp_path)
     world.scenario.live()
-    ingest = start_ingest(world, kafka_bootstrap, wait_s=5)
+    ingest = ingest_waiting(world, kafka_bootstrap, wait_s=5)
     try:
         publish(world, kafka_bootstrap, 3, "before")
         assert len(wait_for_alerts(world, 3, timeout_s=60)) == 3
@@ -129,7 +103,7 @@ def test_ingest_gives_up_with_one_line_when_the_database_stays_down(
     [last] = [line for line in stderr.splitlines() if line.startswith("lfr: ")]
     assert "database" in last and "not available" in last, stderr
     cluster.start()
-    restarted = start_ingest(world, kafka_bootstrap, wait_s=60)
+    restarted = ingest_waiting(world, kafka_bootstrap, wait_s=60)
     try:
         raised = wait_for_alerts(world, 6, timeout_s=90)
     finally:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -19,22 +16,10 @@ from recognition.events import MATCHES_TOPIC
 from recognition.transport import KafkaSink
 from tests.projections.conftest import World, make_world
 from tests.scenario import padded_jpeg
+from tests.support.ingest_process import alerts_raised, publish, start_ingest
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def publish(world: World, bootstrap: str, count: int, prefix: str) -> None:
-    sink = KafkaSink(bootstrap, world.ingest.probe_keys.sealer, world.worker_credential())
-    for n in range(count):
-        sink.send(world.match_event(n % 2, track=f"{prefix}-{n}"))
-    sink.flush()
-    sink.close()
-
-
-def alerts_raised(world: World) -> list[str]:
-    notifications = world.services.lfr.recorder.select_notifications(1, 1_000_000)
-    return [str(n.originator_id) for n in notifications if n.topic.endswith("AlertRaised")]
 
 
 def end_offset(bootstrap: str) -> int:
@@ -121,23 +106,6 @@ def test_a_thousand_matches_with_40_kb_crops_reach_postgres_without_hanging(
 
     assert total.alerts == 1000
     assert len(alerts_raised(world)) == 1000
-
-
-def start_ingest(world: World, bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "LFR_DATABASE_URL": world.settings.database_url,
-        "LFR_KAFKA_BOOTSTRAP": bootstrap,
-        "LFR_DATA_DIR": str(data_dir),
-        "PYTHONPATH": str(ROOT),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "ingest"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 @pytest.mark.slow
