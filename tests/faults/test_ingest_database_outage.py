@@ -15,6 +15,7 @@ import pytest
 
 from tests.faults.pg_cluster import Cluster, running_cluster
 from tests.projections.conftest import World, make_world
+from tests.support.broker import running_broker
 from tests.support.ingest_process import alerts_raised, publish, start_ingest
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka]
@@ -27,6 +28,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def cluster() -> Iterator[Cluster]:
     with running_cluster(PORT) as own:
         yield own
+
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap() -> Iterator[str]:
+    """A broker of this module's own: the ingest reads its topic from the start, and on the
+    session's shared broker that meant every earlier test's messages (a timeout when run
+    after the projections' tests)."""
+    with running_broker() as broker:
+        broker.create_topics("lfr.matches", "lfr.faces-seen")
+        yield broker.bootstrap
 
 
 def ingest_waiting(world: World, bootstrap: str, wait_s: float) -> subprocess.Popen[str]:
