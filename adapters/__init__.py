@@ -1,4 +1,5 @@
-"""Adapters: the outside world behind interfaces the inner layers declare: the vault's key
-store (`vault`), the event store's SQL dialects with the ledger's leaves written in the same
-transaction (`persistence`: SQLite, PostgreSQL, in memory), the Kafka ingest loop
+"""Adapters: the outside world behind interfaces the inner layers declare: the vault
+(`vault`), the event store's SQL dialects with the ledger's leaves written in the same
+transaction and the vault's key store on the same datastore (`persistence`: SQLite,
+PostgreSQL, in memory), the Kafka ingest loop
 (`kafka_ingest`), process heartbeats and outage handling."""

@@ -1,14 +1,15 @@
 """The vault: each data subject's personal data sealed with AES-GCM under its own data key.
 
 Data keys are wrapped (RFC 3394) by the key-encryption key (KEK) from the settings and kept in
-their own table, `lfr_data_keys`, apart from the events. Destroying a key makes every sealed copy
-unreadable, while the ciphertext stays in the events so the ledger still verifies.
+their own table, `lfr_data_keys`, apart from the events but in their database, through the
+event store's own connection pool (`adapters.persistence.keystore`). Destroying a key makes
+every sealed copy unreadable, while the ciphertext stays in the events so the ledger still verifies.
 
 What "destroyed" means on disk:
 
 - The row stays as a tombstone (wrapped key NULL, `destroyed_at` set), so a destroyed subject can
   never be given a fresh key and `open` can say "erased" rather than "unknown".
-- SQLite: the key store's connection runs with `PRAGMA secure_delete`, which zeroes the freed
+- SQLite: the key store's writes run with `PRAGMA secure_delete`, which zeroes the freed
   bytes of the old row, and `purge` checkpoints and truncates the write-ahead log, so no page
   image with the old key survives in the database files.
 - PostgreSQL: an UPDATE leaves the old row version (with the wrapped key) in the table file until
@@ -24,11 +25,9 @@ What "destroyed" means on disk:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,22 +37,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
+from adapters.persistence.keystore import SqlKeyStore
 from domain.errors import DataErased
 from services.errors import ConfigurationError
 
+__all__ = ["HeldKeys", "KeyStore", "MemoryKeyStore", "SqlKeyStore", "Vault"]
+
 MAGIC = b"LFRv1"
 NONCE = 12
-BATCH = 10_000
-
-
-class Database(Protocol):
-    """Where the keys live (`runtime.settings.StoreLocation`): "sqlite" or "postgres", and
-    the parts of its URL."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def parts(self) -> dict[str, str]: ...
 
 
 class KeyStore(Protocol):
@@ -228,241 +219,3 @@ class MemoryKeyStore:
 
     def purge(self) -> int:
         return 0
-
-
-SQLITE_DDL = """CREATE TABLE IF NOT EXISTS {t} (subject_id TEXT PRIMARY KEY, wrapped_key BLOB,
-    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, destroyed_at TEXT, purged_at TEXT)"""
-POSTGRES_DDL = """CREATE TABLE IF NOT EXISTS {t} (subject_id TEXT PRIMARY KEY, wrapped_key BYTEA,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(), destroyed_at TIMESTAMPTZ,
-    purged_at TIMESTAMPTZ)"""
-# The oldest snapshot another session holds: an old row version may be kept for it.
-OLDEST_SNAPSHOT = """SELECT LEAST(now(), MIN(xact_start)) - make_interval(secs => ?)
-    FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
-    AND datname = current_database()"""
-
-
-class SqlKeyStore:
-    """Keys in table `lfr_data_keys` of the same database, never in the events.
-
-    `settle_s`: on PostgreSQL, a destruction counts as purged only if it is this much older
-    than the oldest snapshot open elsewhere (a destroy is stamped when its statement starts,
-    and commits a little later)."""
-
-    def __init__(self, location: Database, settle_s: float = 60.0) -> None:
-        self.location = location
-        self.settle_s = settle_s
-        self.is_sqlite = location.kind == "sqlite"
-        self._local = threading.local()
-        self._opened: list[Any] = []  # every thread's connection, for `close`
-        schema = location.parts.get("schema")
-        self.table = f"{schema}.lfr_data_keys" if schema else "lfr_data_keys"
-        self._run((SQLITE_DDL if self.is_sqlite else POSTGRES_DDL).format(t=self.table), ())
-
-    def _connect(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and not self.is_sqlite and (conn.closed or conn.broken):
-            # The server went away (a restart, a dropped connection): connect afresh, so
-            # the services recover by themselves once the database is back.
-            self._forget(conn)
-            conn = None
-        if conn is None:
-            if self.is_sqlite:
-                conn = sqlite3.connect(
-                    self.location.parts["path"], timeout=10, isolation_level=None
-                )
-                conn.execute("PRAGMA secure_delete = ON")  # freed bytes are zeroed, not left
-            else:
-                import psycopg
-
-                p = self.location.parts
-                conn = psycopg.connect(
-                    host=p["host"],
-                    port=p["port"],
-                    user=p["user"],
-                    password=p["password"] or None,
-                    dbname=p["dbname"],
-                    autocommit=True,
-                )
-            self._local.conn = conn
-            self._opened.append(conn)
-        return conn
-
-    def _forget(self, conn: Any) -> None:
-        with contextlib.suppress(Exception):
-            conn.close()
-        with contextlib.suppress(ValueError):
-            self._opened.remove(conn)
-        self._local.conn = None
-
-    def close(self) -> None:
-        """Closes every thread's connection (a thread that uses the store again reopens)."""
-        opened, self._opened = self._opened, []
-        for conn in opened:
-            conn.close()
-        self._local = threading.local()
-
-    def _run(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-        statement = sql if self.is_sqlite else sql.replace("?", "%s")
-        kept = getattr(self._local, "conn", None)
-        try:
-            cursor = self._connect().execute(statement, params)
-        except Exception as error:
-            # A kept connection the server dropped since its last use (a restart) fails at
-            # its next statement, which therefore never ran: once more on a new connection.
-            if kept is None or self.is_sqlite or not _connection_lost(error):
-                raise
-            self._forget(kept)
-            cursor = self._connect().execute(statement, params)
-        return list(cursor.fetchall()) if cursor.description else []
-
-    def insert_new(self, cursor: Any, keys: Mapping[str, bytes]) -> None:
-        """Inserts new subjects' keys with another transaction's cursor on this database (the
-        events'); a subject that already has a key or a tombstone fails that transaction."""
-        insert = f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?)"
-        cursor.executemany(insert if self.is_sqlite else insert.replace("?", "%s"), keys.items())
-
-    def get(self, subject_id: str) -> bytes | None:
-        rows = self._run(
-            f"SELECT wrapped_key FROM {self.table} WHERE subject_id = ?", (subject_id,)
-        )
-        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
-
-    def put_new(self, subject_id: str, wrapped: bytes) -> bytes:
-        inserted = self._run(
-            f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?) "
-            "ON CONFLICT (subject_id) DO NOTHING RETURNING wrapped_key",
-            (subject_id, wrapped),
-        )
-        stored = bytes(inserted[0][0]) if inserted else self.get(subject_id)
-        if stored is None:  # destroyed before, or by someone else just now
-            raise DataErased(f"the personal data of {subject_id} has been erased")
-        return stored
-
-    def put_many(self, keys: Mapping[str, bytes]) -> dict[str, bytes | None]:
-        """Stores the keys of subjects that have none, in one transaction; returns each
-        subject's stored key (its earlier one if it had a key, None if destroyed)."""
-        if not keys:
-            return {}
-        items = list(keys.items())
-        insert = (
-            f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?) "
-            "ON CONFLICT (subject_id) DO NOTHING"
-        )
-        conn = self._connect()
-        if self.is_sqlite:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(insert, items)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        else:  # one statement for the batch, the keys in binary (not one INSERT per key)
-            conn.execute(
-                f"INSERT INTO {self.table} (subject_id, wrapped_key) "
-                "SELECT * FROM unnest(%s::text[], %b::bytea[]) "
-                "ON CONFLICT (subject_id) DO NOTHING",
-                ([s for s, _ in items], [w for _, w in items]),
-            )
-        return self._stored(list(keys))
-
-    def _stored(self, subjects: list[str]) -> dict[str, bytes | None]:
-        stored: dict[str, bytes | None] = {}
-        for start in range(0, len(subjects), 500):
-            chunk = subjects[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            rows = self._run(
-                f"SELECT subject_id, wrapped_key FROM {self.table} WHERE subject_id IN ({marks})",
-                chunk,
-            )
-            stored |= {s: bytes(w) if w is not None else None for s, w in rows}
-        return stored
-
-    def destroy(self, subject_ids: Iterable[str]) -> int:
-        subjects = list(dict.fromkeys(subject_ids))
-        total = 0
-        for start in range(0, len(subjects), BATCH):
-            chunk = subjects[start : start + BATCH]
-            total += (
-                self._destroy_sqlite(chunk) if self.is_sqlite else self._destroy_postgres(chunk)
-            )
-        return total
-
-    def _destroy_sqlite(self, subjects: list[str]) -> int:
-        conn = self._connect()
-        before = conn.total_changes
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(
-                f"UPDATE {self.table} SET wrapped_key = NULL, destroyed_at = CURRENT_TIMESTAMP "
-                "WHERE subject_id = ? AND wrapped_key IS NOT NULL",
-                [(s,) for s in subjects],
-            )
-            destroyed = conn.total_changes - before
-            # A subject never sealed still gets its tombstone, so no key can be made for it later.
-            conn.executemany(
-                f"INSERT OR IGNORE INTO {self.table} (subject_id, destroyed_at) "
-                "VALUES (?, CURRENT_TIMESTAMP)",
-                [(s,) for s in subjects],
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return int(destroyed)
-
-    def _destroy_postgres(self, subjects: list[str]) -> int:
-        rows = self._run(
-            f"INSERT INTO {self.table} (subject_id, wrapped_key, destroyed_at) "
-            "SELECT unnest(?::text[]), NULL, now() ON CONFLICT (subject_id) DO UPDATE "
-            "SET wrapped_key = NULL, destroyed_at = now() "
-            f"WHERE {self.table}.wrapped_key IS NOT NULL RETURNING xmax::text <> '0'",
-            (subjects,),
-        )
-        return sum(1 for (updated,) in rows if updated)
-
-    def is_destroyed(self, subject_id: str) -> bool:
-        rows = self._run(
-            f"SELECT destroyed_at FROM {self.table} WHERE subject_id = ?", (subject_id,)
-        )
-        return bool(rows and rows[0][0])
-
-    def live_among(self, subject_ids: Sequence[str]) -> list[str]:
-        live: list[str] = []
-        for start in range(0, len(subject_ids), 500):
-            chunk = list(subject_ids[start : start + 500])
-            marks = ", ".join("?" * len(chunk))
-            live += [
-                row[0]
-                for row in self._run(
-                    f"SELECT subject_id FROM {self.table} WHERE wrapped_key IS NOT NULL "
-                    f"AND subject_id IN ({marks})",
-                    chunk,
-                )
-            ]
-        return live
-
-    def purge(self) -> int:
-        """Removes old copies of destroyed keys from the database files; returns how many
-        destructions it covered (PostgreSQL) or 0 (SQLite, where each destroy zeroes in place)."""
-        if self.is_sqlite:
-            self._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return 0
-        pending = f"FROM {self.table} WHERE destroyed_at IS NOT NULL AND purged_at IS NULL"
-        if not self._run(f"SELECT 1 {pending} LIMIT 1", ()):
-            return 0
-        horizon = self._run(OLDEST_SNAPSHOT, (self.settle_s,))[0][0]
-        self._run(f"VACUUM FULL {self.table}", ())
-        return len(
-            self._run(
-                f"UPDATE {self.table} SET purged_at = now() WHERE subject_id IN "
-                f"(SELECT subject_id {pending} AND destroyed_at < ?) RETURNING 1",
-                (horizon,),
-            )
-        )
-
-
-def _connection_lost(error: Exception) -> bool:
-    import psycopg
-
-    return isinstance(error, psycopg.OperationalError)

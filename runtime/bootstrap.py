@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from adapters.vault import MemoryKeyStore, SqlKeyStore, Vault
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from adapters.persistence.keystore import key_store_on
+from adapters.vault import KeyStore, MemoryKeyStore, Vault
 from domain.authority_rules import DOCUMENT_VERSIONS
 from ledger.service import Ledger
 from projections.readmodels import ReadModels, ViewFactory
@@ -87,10 +92,21 @@ def open_services(settings: Settings, clock: Callable[[], datetime] | None = Non
         # read (so never stale), they are not replayed from their first event each time.
         "AGGREGATE_CACHE_MAXSIZE": "1000",
     }
-    keys = MemoryKeyStore() if location.kind == "memory" else SqlKeyStore(location)
+    # One event store per process: its datastore (the connection pool) serves the
+    # recorders and the vault's key store alike.
+    factory = event_store(LfrService.name, env)
+    keys: KeyStore = (
+        MemoryKeyStore() if location.kind == "memory" else key_store_on(factory.datastore)  # type: ignore[attr-defined]
+    )
     vault = Vault(keys, settings.secret("key_encryption_key"))
-    lfr = LfrService(env, sealer=vault, policy=policy_from(settings), clock=clock)
+    lfr = LfrService(env, sealer=vault, policy=policy_from(settings), clock=clock, factory=factory)
     return Services(settings=settings, lfr=lfr, vault=vault)
+
+
+def event_store(name: str, env: dict[str, str]) -> InfrastructureFactory:
+    """The eventsourcing library's factory for `env` (over the process environment, as an
+    application reads it): its `datastore` is the connection pool of the events' database."""
+    return InfrastructureFactory.construct(Environment(name, {**os.environ, **env}))
 
 
 def open_read_models(settings: Settings, services: Services | None = None) -> ReadModels:

@@ -12,7 +12,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    StoredEvent,
+)
+from eventsourcing.utils import Environment
 
 from domain.access import ACROSS_DEPLOYMENTS, Appointments, NotAppointed, appointments
 from domain.alert import Alert
@@ -69,11 +75,26 @@ class ServiceBase(Application):
         sealer: Sealer,
         policy: Policy | None = None,
         clock: Callable[[], datetime] | None = None,
+        factory: InfrastructureFactory | None = None,
     ) -> None:
+        # The event store's factory (and so its datastore and connection pool), when the
+        # composition root built it to share it with the key store.
+        self._given_factory = factory
         super().__init__(env)
         self.sealer = sealer
         self.policy = policy or Policy()
         self.clock = clock or (lambda: datetime.now(UTC))
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        if self._given_factory is not None:
+            return self._given_factory
+        return super().construct_factory(env)
+
+    def __del__(self) -> None:
+        # A given event store may serve others still (the vault's key store): its pool
+        # closes when `close` is called, or when nothing uses it any more.
+        if self._given_factory is None:
+            super().__del__()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -5,28 +5,48 @@ from __future__ import annotations
 import base64
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from adapters.persistence.keystore import key_store_on
 from adapters.vault import MemoryKeyStore, SqlKeyStore, Vault
 from domain.errors import DataErased
-from runtime.bootstrap import open_services
+from runtime.bootstrap import event_store, open_services
 from runtime.settings import Settings, StoreLocation
 from services.errors import ConfigurationError
 
 KEK = bytes(range(32))
 
 
-def key_store(url: str) -> MemoryKeyStore | SqlKeyStore:
-    location = StoreLocation.parse(url)
-    return MemoryKeyStore() if location.kind == "memory" else SqlKeyStore(location)
+@pytest.fixture
+def stores() -> Iterator[Callable[..., MemoryKeyStore | SqlKeyStore]]:
+    """Key stores on the event store's datastore of a URL, as the composition root makes
+    them; their connection pools closed afterwards."""
+    opened: list[SqlKeyStore] = []
+
+    def make(url: str, settle_s: float = 60.0) -> MemoryKeyStore | SqlKeyStore:
+        location = StoreLocation.parse(url)
+        if location.kind == "memory":
+            return MemoryKeyStore()
+        factory = event_store("lfr", {**location.eventsourcing_env(), "CREATE_TABLE": "y"})
+        opened.append(key_store_on(factory.datastore, settle_s))  # type: ignore[attr-defined]
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        store.datastore.close()
 
 
-def test_sealed_data_reads_back_until_its_key_is_destroyed(store_url: str) -> None:
-    vault = Vault(key_store(store_url), KEK)
+KeyStores = Callable[..., MemoryKeyStore | SqlKeyStore]
+
+
+def test_sealed_data_reads_back_until_its_key_is_destroyed(
+    store_url: str, stores: KeyStores
+) -> None:
+    vault = Vault(stores(store_url), KEK)
     sealed = vault.seal("entry-1", b"face image bytes")
     other = vault.seal("entry-2", b"another face")
     assert b"face image bytes" not in sealed
@@ -37,8 +57,8 @@ def test_sealed_data_reads_back_until_its_key_is_destroyed(store_url: str) -> No
     assert vault.open("entry-2", other) == b"another face"
 
 
-def test_erased_subject_can_never_be_given_a_new_key(store_url: str) -> None:
-    vault = Vault(key_store(store_url), KEK)
+def test_erased_subject_can_never_be_given_a_new_key(store_url: str, stores: KeyStores) -> None:
+    vault = Vault(stores(store_url), KEK)
     vault.seal("alert-1", b"probe")
     vault.destroy("alert-1")
     vault.destroy_many(["never-sealed"])
@@ -47,8 +67,10 @@ def test_erased_subject_can_never_be_given_a_new_key(store_url: str) -> None:
             vault.seal(subject, b"probe again")
 
 
-def test_keys_put_for_a_batch_never_replace_a_live_or_destroyed_key(store_url: str) -> None:
-    keys = key_store(store_url)
+def test_keys_put_for_a_batch_never_replace_a_live_or_destroyed_key(
+    store_url: str, stores: KeyStores
+) -> None:
+    keys = stores(store_url)
     vault = Vault(keys, KEK)
     sealed = vault.seal("alert-1", b"probe")
     vault.destroy_many(["alert-2"])
@@ -62,8 +84,8 @@ def test_keys_put_for_a_batch_never_replace_a_live_or_destroyed_key(store_url: s
     assert keys.put_many({}) == {}
 
 
-def test_batch_destroy_counts_only_keys_still_live(store_url: str) -> None:
-    vault = Vault(key_store(store_url), KEK)
+def test_batch_destroy_counts_only_keys_still_live(store_url: str, stores: KeyStores) -> None:
+    vault = Vault(stores(store_url), KEK)
     subjects = [f"s-{n}" for n in range(25)]
     for subject in subjects:
         vault.seal(subject, b"x")
@@ -111,8 +133,8 @@ def test_key_encryption_key_of_the_wrong_size_is_refused(tmp_path: Path) -> None
         open_services(settings)
 
 
-def test_a_different_key_encryption_key_is_a_clear_error(tmp_path: Path) -> None:
-    store = SqlKeyStore(StoreLocation.parse(f"sqlite:///{tmp_path / 'k.db'}"))
+def test_a_different_key_encryption_key_is_a_clear_error(tmp_path: Path, stores: KeyStores) -> None:
+    store = stores(f"sqlite:///{tmp_path / 'k.db'}")
     sealed = Vault(store, KEK).seal("a", b"x")
     with pytest.raises(ConfigurationError, match="does not unwrap"):
         Vault(store, bytes(32)).open("a", sealed)
@@ -125,17 +147,32 @@ def test_keys_live_in_their_own_table_apart_from_the_events(tmp_path: Path) -> N
         assert conn.execute("SELECT count(*) FROM lfr_data_keys").fetchone() == (1,)
 
 
+def test_the_key_store_shares_the_event_stores_connection_pool(
+    store_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(database_url=store_url, data_dir=tmp_path)
+    services = open_services(settings)
+    keys = services.vault.keys
+    if isinstance(keys, MemoryKeyStore):
+        pytest.skip("in memory there is no database to share")
+    assert isinstance(keys, SqlKeyStore)
+    assert keys.datastore is services.lfr.recorder.datastore  # type: ignore[attr-defined]
+    services.vault.seal("shared", b"x")
+    services.lfr.close()
+
+
 def wrapped_keys(store: SqlKeyStore, subjects: list[str]) -> list[bytes]:
     keys = [store.get(s) for s in subjects]
     assert all(keys)
     return [k for k in keys if k]
 
 
-def test_destroyed_keys_leave_no_copy_in_the_sqlite_files(tmp_path: Path) -> None:
+def test_destroyed_keys_leave_no_copy_in_the_sqlite_files(
+    tmp_path: Path, stores: KeyStores
+) -> None:
     path = tmp_path / "lfr.db"
-    store = SqlKeyStore(StoreLocation.parse(f"sqlite:///{path}"))
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")  # as the event store runs it
+    store = stores(f"sqlite:///{path}")
+    assert isinstance(store, SqlKeyStore)
     vault = Vault(store, KEK)
     subjects = [f"subject-{n}" for n in range(50)]
     for subject in subjects:
@@ -192,8 +229,11 @@ def purged_eventually(vault: Vault, expected: int, url: str) -> bool:
 
 
 @pytest.mark.postgres
-def test_destroyed_keys_leave_no_old_row_version_in_the_postgres_table(postgres_url: str) -> None:
-    store = SqlKeyStore(StoreLocation.parse(postgres_url), settle_s=0)
+def test_destroyed_keys_leave_no_old_row_version_in_the_postgres_table(
+    postgres_url: str, stores: KeyStores
+) -> None:
+    store = stores(postgres_url, settle_s=0)
+    assert isinstance(store, SqlKeyStore)
     vault = Vault(store, KEK)
     subjects = [f"subject-{n}" for n in range(50)]
     for subject in subjects:
@@ -213,9 +253,10 @@ def test_destroyed_keys_leave_no_old_row_version_in_the_postgres_table(postgres_
 
 @pytest.mark.postgres
 def test_destruction_younger_than_the_settling_time_waits_for_a_later_purge(
-    postgres_url: str,
+    postgres_url: str, stores: KeyStores
 ) -> None:
-    store = SqlKeyStore(StoreLocation.parse(postgres_url), settle_s=3600)
+    store = stores(postgres_url, settle_s=3600)
+    assert isinstance(store, SqlKeyStore)
     vault = Vault(store, KEK)
     vault.seal("a", b"x")
     vault.destroy("a")
