@@ -13,7 +13,7 @@ from datetime import datetime
 import orjson
 
 from projections.base import Batch, ReadModelProjection
-from projections.recorded import Recorded
+from projections.recorded import ALERT_OUTCOME_EVENTS, Recorded
 from projections.tables import Row, Table, Values
 
 ALERTS_TABLE = Table(
@@ -91,14 +91,8 @@ class AlertsProjection(ReadModelProjection):
 
     name = "alerts"
     tables = (ALERTS_TABLE, ENTRIES_TABLE)
-    events = frozenset(
+    events = ALERT_OUTCOME_EVENTS | frozenset(
         {
-            "AlertRaised",
-            "AlertAdjudicated",
-            "EngagementConcluded",
-            "OutcomeRecorded",
-            "AdjudicationCorrected",
-            "OutcomeAmended",
             "LegalHoldPlaced",
             "LegalHoldLifted",
             "AlertDataErased",

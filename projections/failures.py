@@ -15,9 +15,9 @@ Outages are not failures: an error reaching the database is raised, never record
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import psycopg
@@ -75,27 +75,50 @@ def record_first_failure(app: Any, projection: Any, page_size: int) -> bool:
     projection.forget()
     after = projection.position()
     for event in decode(notification_rows(app.recorder, after + 1, page_size)):
-        batch = projection.new_batch(after)
-        try:
-            if projection.wants(event.topic):
-                projection.apply(event, batch)
-            projection.settle(batch)
-            projection.write(
-                projection.prepare(batch, event.notification_id), event.notification_id, after
-            )
-        except RETRY_LATER:
-            projection.forget()
-            raise
-        except Exception as error:
-            projection.forget()
-            failed = projection.new_batch(after)
-            failed.put(table, _failure(event, error))
-            projection.write(
-                projection.prepare(failed, event.notification_id), event.notification_id, after
-            )
+        project = partial(_apply_wanted, projection, event)
+        if not _write_or_record(projection, table, event, project, after, event.notification_id):
             return True
         after = event.notification_id
     return False
+
+
+def _apply_wanted(projection: Any, event: Recorded, batch: Any) -> None:
+    if projection.wants(event.topic):
+        projection.apply(event, batch)
+
+
+def _apply_and_clear(projection: Any, table: Table, event: Recorded, batch: Any) -> None:
+    """Projects a failed event again and clears its failure record."""
+    projection.apply(event, batch)
+    batch.delete(table, (event.notification_id,))
+
+
+def _write_or_record(
+    projection: Any,
+    table: Table,
+    event: Recorded,
+    project: Callable[[Any], None],
+    after: int,
+    position: int,
+) -> bool:
+    """Writes what `project` puts in a new batch, moving the position from `after` to
+    `position`; if projecting fails, writes the event's failure record instead (the
+    position moves all the same). True if the event went through."""
+    batch = projection.new_batch(after)
+    try:
+        project(batch)
+        projection.settle(batch)
+        projection.write(projection.prepare(batch, position), position, after)
+        return True
+    except RETRY_LATER:
+        projection.forget()
+        raise
+    except Exception as error:
+        projection.forget()
+        failed = projection.new_batch(after)
+        failed.put(table, _failure(event, error))
+        projection.write(projection.prepare(failed, position), position, after)
+        return False
 
 
 def _failure(event: Recorded, error: BaseException) -> Row:
@@ -130,20 +153,9 @@ def retry_failed(app: Any, projections: Sequence[Any]) -> tuple[int, int]:
             (event,) = decode(notification_rows(app.recorder, nid, 1))
             projection.forget()
             position = projection.position()
-            batch = projection.new_batch(position)
-            try:
-                projection.apply(event, batch)
-                projection.settle(batch)
-                batch.delete(table, (nid,))
-                projection.write(projection.prepare(batch, position), position, position)
+            project = partial(_apply_and_clear, projection, table, event)
+            if _write_or_record(projection, table, event, project, position, position):
                 cleared += 1
-            except RETRY_LATER:
-                projection.forget()
-                raise
-            except Exception as error:
-                projection.forget()
-                again = projection.new_batch(position)
-                again.put(table, _failure(event, error))
-                projection.write(projection.prepare(again, position), position, position)
+            else:
                 failing += 1
     return cleared, failing

@@ -54,7 +54,7 @@ from projections.register import (
 from projections.retention_projection import RetentionProjection
 from projections.tables import Row, Table
 from projections.thresholds import thresholds_in_force
-from projections.views import MemoryView, PostgresView, SQLiteView, View
+from projections.views import MemoryView, View, sql_view
 
 
 class Store(Protocol):
@@ -114,15 +114,9 @@ class ViewFactory:
             self._datastore = factory.datastore
 
     def view(self, tables: Sequence[Table]) -> View:
-        view: Any
         if self.kind == "memory":
             return MemoryView(tables)
-        if self.kind == "sqlite":
-            view = SQLiteView(self._datastore, tables)
-        else:
-            view = PostgresView(self._datastore, tables)
-        view.create_table()
-        return view
+        return sql_view(self._datastore, tables)
 
     def close(self) -> None:
         if self._datastore is not None:

@@ -124,3 +124,17 @@ class Recorded:
     def get(self, field: str, default: Any = None) -> Any:
         value = self.state.get(field)
         return default if value is None else plain(value)
+
+
+#: The events that change what an alert is and how it ended (raised, adjudicated, engaged,
+#: its outcome and their corrections): the register's figures and the alert queue read them.
+ALERT_OUTCOME_EVENTS = frozenset(
+    {
+        "AlertRaised",
+        "AlertAdjudicated",
+        "EngagementConcluded",
+        "OutcomeRecorded",
+        "AdjudicationCorrected",
+        "OutcomeAmended",
+    }
+)

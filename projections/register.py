@@ -31,7 +31,7 @@ from typing import Any
 from domain.publication import COUNTS, ENDING_WORDS, PUBLIC_COLUMNS, derive
 from domain.values import DeploymentStatus, Ending
 from projections.base import Batch, ReadModelProjection
-from projections.recorded import Recorded
+from projections.recorded import ALERT_OUTCOME_EVENTS, Recorded
 from projections.tables import ColumnType, Row, Table
 
 _TYPES: dict[str, ColumnType] = {
@@ -62,14 +62,6 @@ PUBLIC_HEAD_TABLE = Table(
 #: The public schema: every register row and export has exactly these keys, in this order.
 REGISTER_COLUMNS: tuple[str, ...] = tuple(REGISTER_TABLE.columns)
 
-_ALERT_EVENTS = {
-    "AlertRaised",
-    "AlertAdjudicated",
-    "EngagementConcluded",
-    "OutcomeRecorded",
-    "AdjudicationCorrected",
-    "OutcomeAmended",
-}
 _DISPOSAL_COLUMNS = {"arrest": "arrests", "other_disposal": "other_disposals"}
 _DEPLOYMENT_EVENTS = {
     "DeploymentPlanned",
@@ -137,7 +129,7 @@ class RegisterProjection(ReadModelProjection):
 
     name = "register"
     tables = (REGISTER_TABLE,)
-    events = frozenset(_ALERT_EVENTS | _DEPLOYMENT_EVENTS | {"FacesSeenCounted"})
+    events = frozenset(ALERT_OUTCOME_EVENTS | _DEPLOYMENT_EVENTS | {"FacesSeenCounted"})
 
     def __init__(self, view: Any) -> None:
         super().__init__(view)

@@ -1,12 +1,13 @@
-"""The SQL the SQLite and PostgreSQL views share: table and index DDL, and a batch's
-writes prepared as `Statement`s (every value encoded) before a connection is taken."""
+"""The one SQL view of SQLite and PostgreSQL (`SqlView`, with the database's `Dialect`):
+table and index DDL, reads, and a batch's writes prepared as `Statement`s (every value
+encoded) before a connection is taken."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, Literal, NamedTuple
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Literal, NamedTuple, Protocol
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -64,38 +65,108 @@ def run(cursor: Any, statements: list[Statement]) -> None:
                     copy.write_row(row)
 
 
-class SqlTables(ABC):
-    """What the SQLite and PostgreSQL views share: their SQL, written once with the dialect's
-    parameter `mark`, and their reads and resets over the library's `datastore`. A dialect
-    says how its tables are made (`_tables_ddl`) and how a fetched row reads (`_values`)."""
+class Tracker(Protocol):
+    """The part of the library's tracking recorder a view uses."""
 
-    mark = "?"
-    tables: dict[str, Table]
-    datastore: Any
-    _bulk = False
+    def create_table(self) -> None: ...
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+
+class Dialect(ABC):
+    """What a database does its own way for `SqlView`; by default, plain SQL."""
+
+    mark = "?"  # the driver's parameter mark
+    types: Mapping[str, str] = SQLITE_TYPES
+    tracking_table = "tracking"
+    overlaps_writes = False
+    refusals: tuple[type[Exception], ...] = ()  # the driver's errors for a refused row
+
+    def __init__(self, datastore: Any) -> None:
+        self.datastore = datastore
 
     @abstractmethod
-    def _tables_ddl(self) -> list[str]:
-        """The dialect's CREATE statements for `tables`."""
+    def tracking_recorder(self) -> Tracker:
+        """The library's tracking recorder on this datastore."""
 
     @abstractmethod
-    def _values(self, row: Any) -> tuple[Any, ...]:
-        """A fetched row as a tuple of column values, in the dialect's row type."""
+    def writing(self, bulk: bool) -> AbstractContextManager[Any]:
+        """A cursor in a transaction that commits at the end of the block; `bulk`: a
+        rebuild's, whose commits need not wait for the disk."""
 
-    def _qualified_index(self, name: str) -> str:
+    def qualified(self, name: str) -> str:
+        """A table's or index's name as this database addresses it."""
         return name
+
+    def values(self, row: Any) -> tuple[Any, ...]:
+        """A fetched row as a tuple of column values."""
+        return tuple(row)
+
+    def put_statement(self, table: Table, rows: Iterable[Row | Values]) -> Statement:
+        """Rows written whether or not their key is there (an upsert)."""
+        names = ", ".join(table.columns)
+        marks = ", ".join([self.mark] * len(table.columns))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c not in table.key)
+        action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        sql = (
+            f"INSERT INTO {self.qualified(table.name)} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(table.key)}) {action}"
+        )
+        return Statement(sql, [table.encode(r) for r in rows])
+
+    def new_statement(self, table: Table, rows: list[Row | Values]) -> Statement:
+        """New rows: a key already there is refused (`Batch.insert`)."""
+        marks = ", ".join([self.mark] * len(table.columns))
+        names = ", ".join(table.columns)
+        sql = f"INSERT INTO {self.qualified(table.name)} ({names}) VALUES ({marks})"
+        return Statement(sql, [table.encode(r) for r in rows])
+
+
+class SqlView:
+    """A projection's tables in the event store's database, with the library's tracking
+    table: the one view for SQLite and PostgreSQL. Its SQL is written once with the
+    dialect's parameter mark; the `dialect` (`projections.views`) says how the database
+    names a table, opens a write, writes rows fast and returns a row."""
+
+    def __init__(self, dialect: Dialect, tables: Sequence[Table]) -> None:
+        self.dialect = dialect
+        self.datastore = dialect.datastore
+        self.mark = dialect.mark
+        self.tables = {t.name: t for t in tables}
+        self.tracking = dialect.tracking_recorder()
+        self.tracking_table = dialect.tracking_table
+        # Where writing a batch is mostly waiting for the server, the projector projects
+        # the next page meanwhile (`projections.base.Projector`).
+        self.overlaps_writes = dialect.overlaps_writes
+        self._bulk = False
+
+    def create_table(self) -> None:
+        """Makes the tracking table, and this view's tables and indexes if missing."""
+        self.tracking.create_table()
+        with self.datastore.transaction(commit=True) as cursor:
+            for statement in self._tables_ddl():
+                cursor.execute(statement)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        return self.tracking.max_tracking_id(application_name)
+
+    def _tables_ddl(self) -> list[str]:
+        types = self.dialect.types
+        return [s for t in self.tables.values() for s in table_ddl(t, self.qualified(t), types)]
+
+    def qualified(self, table: Table) -> str:
+        return self.dialect.qualified(table.name)
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
         """Fills tables just emptied by `reset` faster, for a rebuild: the secondary indexes
         are dropped and made again at the end (also when loading fails), and commits do not
-        wait for the disk (each dialect says how, beside its `write_prepared`). A process
+        wait for the disk (each dialect's `writing` says how). A process
         killed mid-rebuild leaves the indexes missing until the view is opened again
         (`create_table` makes them)."""
         with self.datastore.transaction(commit=True) as cursor:
             for table in self.tables.values():
                 for name, _ in index_names(table):
-                    cursor.execute(f"DROP INDEX IF EXISTS {self._qualified_index(name)}")
+                    cursor.execute(f"DROP INDEX IF EXISTS {self.dialect.qualified(name)}")
         self._bulk = True
         try:
             yield
@@ -124,7 +195,7 @@ class SqlTables(ABC):
     def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql, tuple(params))
-            return [self._values(r) for r in cursor.fetchall()]
+            return [self.dialect.values(r) for r in cursor.fetchall()]
 
     def reset(self, application_name: str) -> None:
         """Drops the tables, makes them again empty, and sets the position back to 0."""
@@ -139,19 +210,6 @@ class SqlTables(ABC):
                 (application_name,),
             )
 
-    def qualified(self, table: Table) -> str:
-        return table.name
-
-    def _upsert(self, table: Table) -> str:
-        names = ", ".join(table.columns)
-        marks = ", ".join([self.mark] * len(table.columns))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c not in table.key)
-        action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-        return (
-            f"INSERT INTO {self.qualified(table)} ({names}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(table.key)}) {action}"
-        )
-
     def _where(self, columns: Sequence[str]) -> str:
         if not columns:
             return ""
@@ -161,8 +219,6 @@ class SqlTables(ABC):
         order = f" ORDER BY {', '.join(order_by)}" if order_by else ""
         names = ", ".join(table.columns)
         return f"SELECT {names} FROM {self.qualified(table)}{self._where(where)}{order}"
-
-    tracking_table = "tracking"
 
     def _advance(self, cursor: Any, tracking: Tracking, after: int) -> None:
         """Moves the position from `after` to the tracking's id, or refuses: compare and set.
@@ -199,26 +255,21 @@ class SqlTables(ABC):
         ]
         for name, rows in changes.puts.items():
             if rows:
-                statements.append(self._put_statement(self.tables[name], rows.values()))
+                statements.append(self.dialect.put_statement(self.tables[name], rows.values()))
         for name in changes.new.keys() | changes.added.keys():
             fresh = [*changes.new.get(name, {}).values(), *changes.added.get(name, ())]
             if fresh:
-                statements.append(self._new_statement(self.tables[name], fresh))
+                statements.append(self.dialect.new_statement(self.tables[name], fresh))
         return statements
-
-    def _new_statement(self, table: Table, rows: list[Row | Values]) -> Statement:
-        """New rows are inserted: a key already there is refused (`Batch.insert`)."""
-        marks = ", ".join([self.mark] * len(table.columns))
-        sql = f"INSERT INTO {self.qualified(table)} ({', '.join(table.columns)}) VALUES ({marks})"
-        return Statement(sql, [table.encode(r) for r in rows])
-
-    def _put_statement(self, table: Table, rows: Iterable[Row | Values]) -> Statement:
-        return Statement(self._upsert(table), [table.encode(r) for r in rows])
 
     def write(self, changes: Changes, tracking: Tracking, after: int) -> None:
         self.write_prepared(self.prepare(changes), tracking, after)
 
-    @abstractmethod
     def write_prepared(self, prepared: list[Statement], tracking: Tracking, after: int) -> None:
-        """Writes prepared rows and moves the position from `after`, in one transaction: each
-        store's view does it its own way (SQLite in line, PostgreSQL with COPY)."""
+        """Writes prepared rows and moves the position from `after`, in one transaction."""
+        with self.dialect.writing(self._bulk) as cursor:
+            self._advance(cursor, tracking, after)
+            try:
+                run(cursor, prepared)
+            except self.dialect.refusals as error:
+                raise RowRefused(str(error).splitlines()[0]) from error

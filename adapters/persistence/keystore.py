@@ -16,9 +16,8 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
-from psycopg.rows import tuple_row
 
-from adapters.persistence.pgstore import quote
+from adapters.persistence.pgstore import pooled_cursor, pooled_transaction, quote
 from domain.errors import DataErased
 
 BATCH = 10_000  # subjects destroyed per statement
@@ -248,21 +247,11 @@ class PostgresKeyStore(SqlKeyStore):
             "destroyed_at TIMESTAMPTZ, purged_at TIMESTAMPTZ)"
         )
 
-    @contextmanager
-    def reading(self) -> Iterator[Any]:
-        # The pool checks a connection before lending it (pre-ping), so after an outage
-        # the next read gets a fresh one.
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
-            yield c
+    def reading(self) -> AbstractContextManager[Any]:
+        return pooled_cursor(self.datastore)
 
-    @contextmanager
-    def writing(self) -> Iterator[Any]:
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor(row_factory=tuple_row) as curs,
-        ):
-            yield curs
+    def writing(self) -> AbstractContextManager[Any]:
+        return pooled_transaction(self.datastore)
 
     def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> None:
         # One statement for the batch, the keys in binary (not one INSERT per key).

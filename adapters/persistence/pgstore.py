@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
@@ -18,6 +18,25 @@ from adapters.persistence.sqlstore import BATCH, SqlLedgerStore
 def quote(name: str) -> str:
     """An SQL identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def pooled_cursor(datastore: PostgresDatastore) -> Iterator[Any]:
+    """A cursor (tuple rows, autocommit) on a connection lent by the datastore's pool; the
+    pool checks a connection before lending it, so after an outage a fresh one is made."""
+    with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+        yield curs
+
+
+@contextmanager
+def pooled_transaction(datastore: PostgresDatastore) -> Iterator[Any]:
+    """A cursor (tuple rows) in a transaction that commits at the end of the block."""
+    with (
+        datastore.get_connection() as conn,
+        conn.transaction(),
+        conn.cursor(row_factory=tuple_row) as curs,
+    ):
+        yield curs
 
 
 class PostgresLedgerStore(SqlLedgerStore):
@@ -91,17 +110,11 @@ class PostgresLedgerStore(SqlLedgerStore):
             with _cursor(self._snapshot) as curs:
                 yield curs
             return
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+        with pooled_cursor(self.datastore) as curs:
             yield curs
 
-    @contextmanager
-    def writing(self) -> Iterator[Any]:
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor(row_factory=tuple_row) as curs,
-        ):
-            yield curs
+    def writing(self) -> AbstractContextManager[Any]:
+        return pooled_transaction(self.datastore)
 
     def batches(
         self, sql: str, params: Callable[[Any], Sequence[Any]], start: Any, key: int

@@ -99,13 +99,15 @@ class SqlLedgerStore(ABC):
 
     def leaf_records_between(self, start: int, end: int) -> list[LeafRecord]:
         """The leaf records of ledger indexes start..end-1 (an entry bundle's)."""
+        return self._leaf_records(f"idx >= {self.p} AND idx < {self.p}", (start, end))
+
+    def _leaf_records(self, where: str, params: Sequence[Any]) -> list[LeafRecord]:
         names = self._logs()
         with self.reading() as curs:
             curs.execute(
                 "SELECT idx, log_id, notification_id, leaf_hash "
-                f"FROM {self.table('ledger_leaves')} "
-                f"WHERE idx >= {self.p} AND idx < {self.p} ORDER BY idx",
-                (start, end),
+                f"FROM {self.table('ledger_leaves')} WHERE {where} ORDER BY idx",
+                params,
             )
             rows = curs.fetchall()
         return [LeafRecord(i, names.get(n, f"#{n}"), nid, bytes(h)) for i, n, nid, h in rows]
@@ -184,16 +186,7 @@ class SqlLedgerStore(ABC):
 
     def entries_for(self, notification_id: int) -> list[LeafRecord]:
         """The ledger entries that record an event with this notification id (one per log)."""
-        names = self._logs()
-        with self.reading() as curs:
-            curs.execute(
-                "SELECT idx, log_id, notification_id, leaf_hash "
-                f"FROM {self.table('ledger_leaves')} "
-                f"WHERE notification_id = {self.p} ORDER BY idx",
-                (notification_id,),
-            )
-            rows = curs.fetchall()
-        return [LeafRecord(r[0], names.get(r[1], f"#{r[1]}"), r[2], bytes(r[3])) for r in rows]
+        return self._leaf_records(f"notification_id = {self.p}", (notification_id,))
 
     def leaf_hashes(self, indexes: Sequence[int]) -> dict[int, bytes]:
         """The stored leaf hashes at the given ledger indexes."""

@@ -16,7 +16,7 @@ from projections.readmodels import ReadModels, ViewFactory
 from projections.recorded import Recorded
 from projections.retention_projection import ITEMS_TABLE
 from projections.tables import Table
-from projections.views import PostgresView, SQLiteView
+from projections.views import PostgresDialect, SQLiteDialect, SqlView
 from runtime.bootstrap import open_read_models
 from tests.projections.conftest import World, make_world
 from tests.projections.test_read_models import all_tables
@@ -37,10 +37,11 @@ def db_world(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
 def secondary_indexes(world: World) -> set[str]:
     view = world.models.view("alerts")
-    if isinstance(view, SQLiteView):
+    assert isinstance(view, SqlView)
+    if isinstance(view.dialect, SQLiteDialect):
         rows = view._query("SELECT name FROM sqlite_master WHERE type = 'index'", ())
     else:
-        assert isinstance(view, PostgresView)
+        assert isinstance(view.dialect, PostgresDialect)
         rows = view._query(
             "SELECT indexname FROM pg_indexes WHERE schemaname = %s",
             (view.datastore.schema,),
