@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -489,15 +490,51 @@ class Alert(Aggregate):
         self.sealed_notes["legal_hold_lift"] = sealed_reason
 
     def erase(self, audit: Audit, rule: str) -> None:
-        require_role(audit, Role.SYSTEM, Role.DPO, doing="erase alert data")
-        require(not self.erased, "the alert data is already erased")
-        require(
-            not self.legal_hold,
-            f"the alert is under a legal hold for {self.legal_hold.get('basis')}",
-        )
-        require_text(rule, "the retention rule applied")
+        _require_erasable(audit, rule, self.erased, self.legal_hold)
         self._erased(audit=audit, rule=rule)
+
+    @classmethod
+    def erasure(
+        cls,
+        audit: Audit,
+        rule: str,
+        seen: SeenAlert,
+        timestamp: datetime | None = None,
+    ) -> Aggregate.Event:
+        """The erasure event of an alert known only as `seen` (its id, version, hold and
+        erasure, as a read model recorded them), decided by the rules of `erase` without
+        loading the alert. It is the event at the version after `seen.version`: if the alert
+        changed since (a hold placed, erased by someone else), storing it is refused as a
+        concurrent change, so a stale record never erases what the alert now keeps."""
+        _require_erasable(audit, rule, seen.erased, seen.legal_hold)
+        erased: Any = cls.AlertDataErased  # type: ignore[attr-defined]  # made by @event
+        return erased(
+            originator_id=seen.alert_id,
+            originator_version=seen.version + 1,
+            timestamp=timestamp or erased.create_timestamp(),
+            audit=audit,
+            rule=rule,
+        )
 
     @event("AlertDataErased")
     def _erased(self, audit: Audit, rule: str) -> None:
         self.erased = True
+
+
+@dataclass(frozen=True)
+class SeenAlert:
+    """What a read model recorded of an alert: enough to decide its erasure (`Alert.erasure`)."""
+
+    alert_id: UUID
+    version: int
+    legal_hold: Mapping[str, str]
+    erased: bool = False
+
+
+def _require_erasable(audit: Audit, rule: str, erased: bool, legal_hold: Mapping[str, str]) -> None:
+    """An alert's data is erased once, by the system or the DPO, under a named rule, and
+    never while a legal hold keeps it (DOMAIN.md §c)."""
+    require_role(audit, Role.SYSTEM, Role.DPO, doing="erase alert data")
+    require(not erased, "the alert data is already erased")
+    require(not legal_hold, f"the alert is under a legal hold for {legal_hold.get('basis')}")
+    require_text(rule, "the retention rule applied")

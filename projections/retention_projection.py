@@ -28,10 +28,16 @@ from projections.recorded import Recorded
 from projections.retention_seal import SEAL_KEY, SEAL_TABLE, ZERO, Sealing, xor
 from projections.tables import Row, Table, Values
 
+# "_v2": with each item's version. A store whose rows were made before finds this table
+# empty while its seal covers the old rows: the seal check fails, and the view is rebuilt
+# from the events at its first read (`services.retention.retention_view`).
 ITEMS_TABLE = Table(
-    "rm_retention_items",
+    "rm_retention_items_v2",
     {
         "item_id": "text",
+        # The version of the item's aggregate after the last event applied: the sweeper's
+        # erasure is the event at the next version, refused if the item changed since.
+        "version": "int",
         "notification_id": "int",  # of the event that collected it: the view's order
         "kind": "text",  # "watchlist_entry" or "alert"
         "deployment_id": "text",
@@ -50,11 +56,18 @@ DEPLOYMENTS_TABLE = Table(
     key=("deployment_id",),
 )
 
+# Every event of the items' aggregates (each moves the item's version), the deployments'
+# ends and the faces-seen tallies. A new event of an alert or an entry must be added here.
 EVENTS = {
-    WatchlistEntry: ("WatchlistEntryAdded", "WatchlistEntryErased"),
+    WatchlistEntry: ("WatchlistEntryAdded", "AoRationaleRecorded", "WatchlistEntryErased"),
     Deployment: ("DeploymentEnded",),
     Alert: (
         "AlertRaised",
+        "AlertAdjudicated",
+        "AdjudicationCorrected",
+        "EngagementConcluded",
+        "OutcomeRecorded",
+        "OutcomeAmended",
         "LegalHoldPlaced",
         "LegalHoldApproved",
         "LegalHoldReviewDue",
@@ -71,6 +84,7 @@ def _collected(event: Recorded, kind: str, data: str, at: str) -> Values:
     """A new item's row, as `Values` (in `ITEMS_TABLE` column order, JSON as text)."""
     return (
         event.originator_id,  # item_id
+        event.originator_version,
         event.notification_id,
         kind,
         event["deployment_id"],
@@ -123,6 +137,7 @@ class RetentionProjection(ReadModelProjection):
             item = batch.get(ITEMS_TABLE, (event.originator_id,))
             if item is not None:
                 self._rehash(ITEMS_TABLE, item)
+                item["version"] = event.originator_version
                 self._change(item, event)
                 self._rehash(ITEMS_TABLE, item)
                 batch.put(ITEMS_TABLE, item)

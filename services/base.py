@@ -172,6 +172,43 @@ class ServiceBase(Application):
                 "someone else changed this record at the same time; reload and try again"
             ) from None
 
+    def record(self, events: Sequence[Any]) -> None:
+        """Stores events decided without loading their aggregates (e.g. `Alert.erasure`) in
+        one transaction. Each names the version it follows: if any aggregate changed since,
+        none is stored (ConcurrentChange). The aggregates' cache fast-forwards from the store
+        at each read, so it never shows them without these events."""
+        try:
+            self.recorder.insert_events(self._stored_alike(events))
+        except IntegrityError:
+            raise ConcurrentChange(
+                "someone else changed these records at the same time; reload and try again"
+            ) from None
+
+    def _stored_alike(self, events: Sequence[Any]) -> list[StoredEvent]:
+        """The events as stored. Events alike but for their aggregate and version (one class,
+        equal fields: a batch's erasures share their audit, rule and timestamp) have the same
+        stored state, so it is encoded once (unless a cipher makes each state its own)."""
+        to_stored = self.mapper.to_stored_event
+        if self.mapper.cipher is not None:
+            return [to_stored(event) for event in events]
+        encoded: dict[Any, StoredEvent] = {}
+        stored: list[StoredEvent] = []
+        for event in events:
+            fields = dict(vars(event))
+            aggregate_id, version = fields.pop("originator_id"), fields.pop("originator_version")
+            alike = (type(event), tuple(fields.items()))
+            try:
+                first = encoded.get(alike)
+            except TypeError:  # a field that has no hash: this event is encoded on its own
+                stored.append(to_stored(event))
+                continue
+            if first is None:
+                first = encoded[alike] = to_stored(event)
+                stored.append(first)
+            else:
+                stored.append(StoredEvent(aggregate_id, version, first.topic, first.state))
+        return stored
+
     def exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 

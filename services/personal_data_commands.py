@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
-from domain.alert import Alert, HoldRequest
+from domain.access import ACROSS_DEPLOYMENTS
+from domain.alert import Alert, HoldRequest, SeenAlert
 from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
 from domain.errors import DataErased, NotFound
@@ -215,24 +217,40 @@ class PersonalDataCommands(SubjectSealing):
         self.commit(entry)
         self.sealer.destroy(str(entry.id))
 
-    def erase_alerts_data_batch(self, actor: Actor, alert_ids: list[UUID], rule: str) -> list[UUID]:
-        """The sweeper's batch: records many erasures in one transaction, then destroys the keys.
-
-        Alerts already erased or under a legal hold are skipped; if another process changed one
-        of them meanwhile, nothing is recorded and ConcurrentChange is raised (retry one by one)."""
-        loaded = self.load_many(Alert, alert_ids)
-        alerts = [a for a in loaded if not a.erased and not a.legal_hold]
-        for alert in alerts:
-            alert.erase(self._for_alert(actor, alert, S62Operation.ERASURE), rule)
-        self.commit(*alerts)
-        for alert in alerts:
-            self.sealer.destroy(str(alert.id))
-        return [alert.id for alert in alerts]
+    def erase_seen_alerts(
+        self, actor: Actor, deployment_id: UUID, seen: Sequence[SeenAlert], rule: str
+    ) -> list[UUID]:
+        """The sweeper's batch from the retention view: one deployment's alerts as the view
+        recorded them (version, hold), erased without loading them (`Alert.erasure`), in one
+        transaction, then their keys destroyed. Alerts recorded as held or erased are skipped;
+        if any alert changed since the view saw it, nothing is recorded and ConcurrentChange
+        is raised (retry one by one)."""
+        deployment = self.load(Deployment, deployment_id)
+        if actor.role not in ACROSS_DEPLOYMENTS:
+            self.require_appointed(actor, deployment_id, "act")
+        audit = self.audit(
+            actor,
+            s62=S62Operation.ERASURE,
+            deployment_id=deployment_id,
+            authority_id=deployment.authority_id,
+        )
+        timestamp = datetime.now(UTC)  # one for the batch: the events differ only by alert
+        erasures = [
+            Alert.erasure(audit, rule, alert, timestamp)
+            for alert in seen
+            if not alert.erased and not alert.legal_hold
+        ]
+        self.record(erasures)
+        for erasure in erasures:
+            self.sealer.destroy(str(erasure.originator_id))
+        return [erasure.originator_id for erasure in erasures]
 
     def erase_watchlist_entries_batch(
         self, actor: Actor, entry_ids: list[UUID], rule: str
     ) -> list[UUID]:
-        """As `erase_alerts_data_batch`, for watchlist entries (already erased ones skipped)."""
+        """The sweeper's batch of watchlist entries: their erasures recorded in one transaction
+        (already erased ones skipped), then their keys destroyed; if another process changed
+        one of them meanwhile, nothing is recorded and ConcurrentChange is raised."""
         entries = [e for e in self.load_many(WatchlistEntry, entry_ids) if not e.erased]
         for entry in entries:
             entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)

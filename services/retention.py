@@ -117,6 +117,7 @@ class Item:
     deployment_id: str
     data: tuple[str, ...]
     collected_at: datetime
+    version: int = 0  # of its aggregate, as last seen
     rule: str = ""
     deadline: datetime | None = None
     due_at: datetime | None = None
@@ -232,6 +233,7 @@ def _item(row: Row) -> Item:
         row["deployment_id"],
         tuple(row["data"]),
         datetime.fromisoformat(row["collected_at"]),
+        int(row["version"]),
         hold=row["hold"] or {},
         hold_lifted_at=_moment(row["hold_lifted_at"]),
         erasure=row["erasure"] or {},

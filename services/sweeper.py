@@ -4,6 +4,8 @@ First it ends every deployment whose authority no longer covers it (the window c
 urgent authority lapsed unconfirmed), so the watchlist's clock starts. Then it finds what is
 due from the stored events (`services.retention`), erases each item with the actor
 `retention-sweeper` (role system) and the rule's name, and destroys the data keys in batches.
+Alerts are erased as the retention view saw them (version and hold: `Alert.erasure`), not
+loaded and decoded one by one; an alert changed since is a conflict, retried one by one.
 It is idempotent and safe to run in several processes at once: an item another sweeper erased
 first is refused by the domain (already erased, or a concurrent-change conflict) and counted as
 already done. It also repairs an erasure whose key outlived its event (a crash between the
@@ -15,14 +17,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.alert import Alert
+from domain.alert import Alert, SeenAlert
 from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, DomainError
 from domain.values import Actor, Role
@@ -141,10 +143,11 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     view = retention_view(services.lfr, rules_from(services.settings), now)
     due = view.due()
     with services.vault.deferred_destruction():
-        for kind, rule in {(item.kind, item.rule) for item in due}:
-            ids = [UUID(i.item_id) for i in due if i.kind == kind and i.rule == rule]
-            for start in range(0, len(ids), BATCH):
-                _erase_batch(services, kind, ids[start : start + BATCH], rule, result)
+        for (kind, rule, deployment_id), items in _batches(due):
+            if kind == "alert":
+                erase_seen_alerts(services, UUID(deployment_id), items, rule, result)
+            else:
+                _erase_entries(services, [UUID(i.item_id) for i in items], rule, result)
     erased_before = [item.item_id for item in view.by_status("erased")]
     result.keys_repaired = services.vault.destroy_many(services.vault.live_among(erased_before))
     _close_watchlists(services, view, result)
@@ -153,16 +156,38 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     return result
 
 
-def _erase_batch(
-    services: Services, kind: str, ids: list[UUID], rule: str, result: SweepResult
+def _batches(due: list[Item]) -> Iterator[tuple[tuple[str, str, str], list[Item]]]:
+    """The due items in batches of at most BATCH, each of one kind, rule and deployment."""
+    groups: dict[tuple[str, str, str], list[Item]] = {}
+    for item in due:
+        groups.setdefault((item.kind, item.rule, item.deployment_id), []).append(item)
+    for group, items in groups.items():
+        for start in range(0, len(items), BATCH):
+            yield group, items[start : start + BATCH]
+
+
+def erase_seen_alerts(
+    services: Services, deployment_id: UUID, items: list[Item], rule: str, result: SweepResult
 ) -> None:
-    lfr = services.lfr
-    batch = lfr.erase_alerts_data_batch if kind == "alert" else lfr.erase_watchlist_entries_batch
+    """Erases alerts as the retention view saw them, without loading each one; if any changed
+    since (a hold placed, erased by another sweeper), one by one, loading each."""
+    seen = [SeenAlert(UUID(i.item_id), i.version, i.hold, bool(i.erasure)) for i in items]
     try:
-        erased = batch(SWEEPER, ids, rule)
+        erased = services.lfr.erase_seen_alerts(SWEEPER, deployment_id, seen, rule)
+    except ConcurrentChange:
+        for alert in seen:
+            _erase_one(services, "alert", alert.alert_id, rule, result)
+        return
+    result.erased += [str(i) for i in erased]
+    result.already_done += len(seen) - len(erased)
+
+
+def _erase_entries(services: Services, ids: list[UUID], rule: str, result: SweepResult) -> None:
+    try:
+        erased = services.lfr.erase_watchlist_entries_batch(SWEEPER, ids, rule)
     except ConcurrentChange:  # someone else got there first: one by one, to see which
         for item_id in ids:
-            _erase_one(services, kind, item_id, rule, result)
+            _erase_one(services, "watchlist_entry", item_id, rule, result)
         return
     result.erased += [str(i) for i in erased]
     result.already_done += len(ids) - len(erased)

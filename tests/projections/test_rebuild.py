@@ -192,6 +192,7 @@ def test_a_raised_alert_is_stored_with_each_value_in_its_named_column(world: Wor
     assert isinstance(timeline["detail"], dict)
     assert item == {
         "item_id": str(alert),
+        "version": 1,
         "notification_id": raised.id,
         "kind": "alert",
         "deployment_id": deployment,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from projections.retention_projection import ITEMS_TABLE
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from tests.scenario import Clock, Scenario
@@ -139,7 +140,8 @@ def test_report_raises_an_alarm_when_the_retention_table_was_edited_behind_the_e
     capsys.readouterr()
     with sqlite3.connect(store.data_dir / "lfr.db") as conn:  # an intruder hides the alert
         conn.execute(
-            'UPDATE rm_retention_items SET hold = \'{"basis": "x"}\' WHERE item_id = ?', (alert_id,)
+            f'UPDATE {ITEMS_TABLE.name} SET hold = \'{{"basis": "x"}}\' WHERE item_id = ?',
+            (alert_id,),
         )
 
     assert main(["retention", "report"]) == 1

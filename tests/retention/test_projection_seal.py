@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from domain.alert import Alert
+from projections.retention_projection import ITEMS_TABLE
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
 from services.retention import retention_view
@@ -33,7 +34,7 @@ def stored(
 
         def edit_sqlite(sql: str, params: tuple[object, ...]) -> None:
             with sqlite3.connect(path) as conn:
-                conn.execute(sql.format(t="rm_retention_items").replace("%s", "?"), params)
+                conn.execute(sql.format(t=ITEMS_TABLE.name).replace("%s", "?"), params)
 
         yield f"sqlite:///{path}", edit_sqlite
         return
@@ -43,7 +44,7 @@ def stored(
 
     def edit_postgres(sql: str, params: tuple[object, ...]) -> None:
         with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(sql.format(t=f'"{schema}".rm_retention_items'), params)  # type: ignore[arg-type]
+            conn.execute(sql.format(t=f'"{schema}".{ITEMS_TABLE.name}'), params)  # type: ignore[arg-type]
 
     yield url, edit_postgres
 

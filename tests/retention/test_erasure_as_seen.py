@@ -1,0 +1,84 @@
+"""The sweeper erases alerts as the retention view saw them (version, hold), without loading
+each one; an alert changed since the view was read is never erased on the strength of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from domain.alert import Alert, HoldBasis, HoldRequest, SeenAlert
+from domain.errors import ConcurrentChange
+from domain.values import Adjudication
+from runtime.bootstrap import Services
+from services.retention import Item, retention_view
+from services.sweeper import SWEEPER, SweepResult, erase_seen_alerts, rules_from, sweep
+from tests.scenario import DPO, ENGAGER, Clock, Scenario
+
+
+def due_alerts(services: Services, clock: Clock, count: int) -> tuple[UUID, list[UUID]]:
+    scenario = Scenario(services.lfr, clock).live()
+    alerts = [scenario.alert(n % 2, track=f"t{n}") for n in range(count)]
+    clock.advance(days=32)
+    return scenario.deployment, alerts
+
+
+def seen_now(services: Services) -> list[Item]:
+    view = retention_view(services.lfr, rules_from(services.settings), services.lfr.clock())
+    return view.due()
+
+
+def hold(services: Services, clock: Clock, alert_id: UUID) -> None:
+    review = clock.now.date() + timedelta(days=30)
+    request = HoldRequest(HoldBasis.PROCEEDINGS, "CPS file", review)
+    services.lfr.place_legal_hold(DPO, alert_id, request)
+
+
+def test_an_alert_held_after_the_view_saw_it_stops_the_batch_and_nothing_is_erased(
+    services: Services, clock: Clock
+) -> None:
+    deployment, alerts = due_alerts(services, clock, 3)
+    items = seen_now(services)
+    hold(services, clock, alerts[1])  # after the view was read
+    seen = [SeenAlert(UUID(i.item_id), i.version, i.hold) for i in items]
+
+    with pytest.raises(ConcurrentChange):
+        services.lfr.erase_seen_alerts(SWEEPER, deployment, seen, "alert-data-31d-after-alert")
+
+    assert not any(services.lfr.load(Alert, a).erased for a in alerts)
+    assert not any(services.vault.is_destroyed(str(a)) for a in alerts)
+
+
+def test_a_stale_view_erases_the_others_one_by_one_and_the_alert_held_since_is_refused(
+    services: Services, clock: Clock
+) -> None:
+    deployment, alerts = due_alerts(services, clock, 3)
+    items = seen_now(services)
+    hold(services, clock, alerts[1])
+    result = SweepResult(as_of=clock.now)
+
+    erase_seen_alerts(services, deployment, items, items[0].rule, result)
+
+    assert sorted(result.erased) == sorted(str(a) for a in (alerts[0], alerts[2]))
+    assert list(result.refused) == [str(alerts[1])]
+    assert "legal hold" in result.refused[str(alerts[1])]
+    assert not services.lfr.load(Alert, alerts[1]).erased
+    assert not services.vault.is_destroyed(str(alerts[1]))
+
+
+def test_an_adjudicated_alert_is_erased_at_the_version_after_its_last_event(
+    services: Services, clock: Clock
+) -> None:
+    _, alerts = due_alerts(services, clock, 2)
+    services.lfr.adjudicate_alert(ENGAGER, alerts[0], Adjudication.FALSE_ALERT)
+    assert {i.item_id: i.version for i in seen_now(services)}[str(alerts[0])] == 2
+
+    result = sweep(services)
+
+    assert sorted(result.erased) == sorted(map(str, alerts))
+    assert (result.already_done, result.refused) == (0, {})
+    events = list(services.lfr.repository.event_store.get(alerts[0]))
+    assert [type(e).__name__ for e in events][-1] == "AlertDataErased"
+    assert events[-1].originator_version == 3
+    assert services.vault.is_destroyed(str(alerts[0]))
