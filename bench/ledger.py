@@ -2,8 +2,10 @@
 (PostgreSQL).
 
     python bench/ledger.py [--events 1000000] [--appends 2000] [--rounds 5] [--smoke]
+                           [--only append]
 
-`--smoke` runs every part at a small size in seconds (CI runs it so the benchmark cannot rot).
+`--smoke` runs every part at a small size in seconds (CI runs it so the benchmark cannot rot);
+`--only append` runs part 1 alone.
 
 Uses PostgreSQL at LFR_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test),
 in schemas of its own that it drops afterwards. Prints its figures.
@@ -293,6 +295,7 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="every part, small, in seconds")
+    parser.add_argument("--only", choices=["append"], help="run only this part")
     args = parser.parse_args()
     if args.smoke:
         args.events, args.appends, args.rounds = 5_000, 50, 1
@@ -310,6 +313,8 @@ def main() -> None:
             f"plain {a['plain_ms']:.3f} ms, ledger {a['ledger_ms']:.3f} ms, "
             f"ratio {a['ratio']:.3f} (target <= 1.15)"
         )
+        if args.only == "append":
+            return
         n = args.events
         start = time.perf_counter()
         ledger, recorder, factory = bulk_load("bench_verify", n - 1000)

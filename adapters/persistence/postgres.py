@@ -1,10 +1,11 @@
 """PostgreSQL recorders that write ledger leaves in the transaction that stores the events.
 
-The library's insert runs in one pipelined transaction: lock the events table, insert,
-fetch the new notification ids, commit. We add the ledger table to the lock (so that
-applications with different events tables still get one gap-free ledger order) and make
-the events' INSERT also compute and insert their leaves (one statement, no extra round
-trip); the leaf rows commit or roll back with the events.
+The library's insert runs in one pipelined transaction: lock the events table, notify,
+insert, fetch the new notification ids, commit. We add the ledger table to the lock
+statement (so that applications with different events tables still get one gap-free ledger
+order) and make the events' INSERT also compute and insert their leaves and send the
+notification (one statement, no extra statement or round trip); the leaf rows commit or
+roll back with the events.
 """
 
 from __future__ import annotations
@@ -31,71 +32,84 @@ class _LedgerMixin(LedgeredSql):
     stored_event_type_name: str
     sql_create_statements: list[Any]
     lock_table_statements: list[Any]
+    channel_name: str
 
     def _init_ledger(self) -> None:
         if self.datastore.enable_db_functions:
             raise ProgrammingError("the ledger needs POSTGRES_ENABLE_DB_FUNCTIONS off")
         self.ledger_store = PostgresLedgerStore(self.datastore)
         self.sql_create_statements.extend(SQL(s) for s in self.ledger_store.ddl())
-        leaves = self.ledger_store.table("ledger_leaves")
-        # Events tables are always locked before the ledger table, so no deadlock.
-        self.lock_table_statements.append(SQL(f"LOCK TABLE {leaves} IN EXCLUSIVE MODE"))
-        self.insert_events_statement = self._insert_with_leaves()
+        # One statement takes both locks, one table after the other in the order written:
+        # every ledgered recorder locks its events table before the ledger's, so writers
+        # of different events tables sharing the ledger cannot deadlock.
+        lock_timeout, lock_events = self.lock_table_statements
+        assert "LOCK TABLE" in lock_events.as_string(None), lock_events
+        self.lock_table_statements = [
+            lock_timeout,
+            SQL(f"LOCK TABLE {self._events()}, {self.ledger_store.table('ledger_leaves')} "
+                "IN EXCLUSIVE MODE"),
+        ]  # fmt: skip
+        self.insert_events_statement = self._insert_with_leaves(single=False)
+        self.insert_event_statement = self._insert_with_leaves(single=True)
 
-    def _insert_with_leaves(self) -> Any:
+    def _events(self) -> str:
+        return f"{quote(self.datastore.schema)}.{quote(self.events_table_name)}"
+
+    def _insert_with_leaves(self, *, single: bool) -> Any:
         """The library's INSERT of the events, with the leaves computed and inserted by the
-        same statement: no extra statement or round trip in the transaction.
+        same statement, and the library's NOTIFY (`pg_notify`): one statement, no extra
+        round trip in the transaction.
 
         The leaf bytes are built in SQL exactly as `ledger.leaf.leaf_bytes` builds them
         (big-endian header, then the fields), and hashed with PostgreSQL's sha256().
         Dense ledger indexes continue from the last one; the table lock makes max() safe.
+        The log's id is a parameter and its name a constant (it never changes once
+        registered). With `single`, for one event, the index needs no numbering.
         """
-        schema = self.datastore.schema
-        events = f"{quote(schema)}.{quote(self.events_table_name)}"
-        leaves, logs = (
-            self.ledger_store.table("ledger_leaves"),
-            self.ledger_store.table("ledger_logs"),
-        )
-        log = self.events_table_name.replace("'", "''")
+        leaves = self.ledger_store.table("ledger_leaves")
+        log = self.events_table_name.encode()
+        name = f"'\\x{log.hex()}'::bytea"
         oid, topic = "convert_to(n.originator_id::text, 'UTF8')", "convert_to(n.topic, 'UTF8')"
         leaf = (
             f"'\\x004c465231'::bytea || int8send(n.notification_id) "
-            f"|| int8send(n.originator_version) || int2send(octet_length(l.name)::int2) "
+            f"|| int8send(n.originator_version) || int2send({len(log)}::int2) "
             f"|| int2send(octet_length({oid})::int2) || int4send(octet_length({topic})) "
-            f"|| int8send(octet_length(n.state)::int8) || l.name || {oid} || {topic} || n.state"
+            f"|| int8send(octet_length(n.state)::int8) || {name} || {oid} || {topic} || n.state"
         )
+        numbered = "m.base + row_number() OVER (ORDER BY n.notification_id) - 1"
+        index = "m.base" if single else numbered
+        channel = self.channel_name.replace("'", "''")
         return SQL(
-            f"WITH new AS (INSERT INTO {events} AS t "
+            f"WITH new AS (INSERT INTO {self._events()} AS t "
             "(originator_id, originator_version, topic, state) "
             "SELECT originator_id, originator_version, topic, state "
             "FROM unnest(%b::uuid[], %b::int8[], %b::text[], %b::bytea[]) "
             "AS s (originator_id, originator_version, topic, state) "
             "RETURNING notification_id, originator_id, originator_version, topic, state), "
             f"added AS (INSERT INTO {leaves} (idx, log_id, notification_id, leaf_hash) "
-            "SELECT m.base + row_number() OVER (ORDER BY n.notification_id) - 1, "
-            f"l.log_id, n.notification_id, sha256({leaf}) "
-            f"FROM new AS n, (SELECT coalesce(max(idx) + 1, 0) AS base FROM {leaves}) AS m, "
-            f"(SELECT log_id, convert_to(name, 'UTF8') AS name FROM {logs} "
-            f"WHERE name = '{log}') AS l) "
-            "SELECT notification_id FROM new"
+            f"SELECT {index}, %b::int4, n.notification_id, sha256({leaf}) "
+            f"FROM new AS n, (SELECT coalesce(max(idx) + 1, 0) AS base FROM {leaves}) AS m) "
+            f"SELECT notification_id FROM new, (SELECT pg_notify('{channel}', '')) AS notified"
         )
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
     ) -> None:
-        """The library's lock and notify, then the events as four columns in binary: the
-        library's array of composite values is dumped as text, escaping every byte of the
-        states (sealed crops of 3-40 kB) with a regular expression, which cost more than
-        the rest of the insert."""
+        """The library's locks, then the events as four columns in binary (the INSERT also
+        notifies): the library's array of composite values is dumped as text, escaping
+        every byte of the states (sealed crops of 3-40 kB) with a regular expression,
+        which cost more than the rest of the insert."""
         self._lock_table(curs)  # type: ignore[attr-defined]
-        self._notify_channel(curs)  # type: ignore[attr-defined]
-        columns = (
+        params = (
             [e.originator_id for e in stored_events],
             [e.originator_version for e in stored_events],
             [e.topic for e in stored_events],
             [e.state for e in stored_events],
+            self.ledger_store.log_id(self.events_table_name),
         )
-        curs.execute(self.insert_events_statement, columns)
+        single = len(stored_events) == 1
+        statement = self.insert_event_statement if single else self.insert_events_statement
+        curs.execute(statement, params, prepare=True)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
