@@ -3,7 +3,7 @@
 Retention decisions (erase, keep, hold) are read from the retention projection's tables, which
 anyone with write access to the database could edit unnoticed: the ledger covers the events,
 not the read models. So the projection keeps, in the same transaction as its rows, a seal: the
-XOR of a keyed hash (HMAC-SHA256) of every row, and the id of the last event it applied, under a
+XOR of a keyed hash (BLAKE2b) of every row, and the id of the last event it applied, under a
 tag made with the same key. The key is derived from the key-encryption key, which never enters
 the database, so nobody can recompute the seal after editing a row.
 
@@ -51,7 +51,9 @@ class Sealing:
         self.key = key
 
     def row_hash(self, table: Table, row: Row) -> bytes:
-        return hmac.new(self.key, _canonical(table, row), hashlib.sha256).digest()
+        # Keyed BLAKE2b (a MAC by design, as strong as HMAC-SHA256 here) is a fifth of
+        # HMAC's cost, and the check hashes every row each time the view is read.
+        return hashlib.blake2b(_canonical(table, row), key=self.key, digest_size=32).digest()
 
     def tag(self, digest: bytes, last_event: int) -> str:
         message = b"lfr:retention-seal:" + digest + last_event.to_bytes(8, "big")

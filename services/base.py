@@ -185,23 +185,20 @@ class ServiceBase(Application):
             ) from None
 
     def _stored_alike(self, events: Sequence[Any]) -> list[StoredEvent]:
-        """The events as stored. Events alike but for their aggregate and version (one class,
-        equal fields: a batch's erasures share their audit, rule and timestamp) have the same
-        stored state, so it is encoded once (unless a cipher makes each state its own)."""
+        """The events as stored. Events that share their field values but for their aggregate
+        and version (the same objects: a batch's erasures share their audit, rule and
+        timestamp) have the same stored state, so it is encoded once (unless a cipher makes
+        each state its own). `events` keeps the values alive, so their ids are not reused."""
         to_stored = self.mapper.to_stored_event
         if self.mapper.cipher is not None:
             return [to_stored(event) for event in events]
-        encoded: dict[Any, StoredEvent] = {}
+        encoded: dict[tuple[Any, ...], StoredEvent] = {}
         stored: list[StoredEvent] = []
         for event in events:
             fields = dict(vars(event))
             aggregate_id, version = fields.pop("originator_id"), fields.pop("originator_version")
-            alike = (type(event), tuple(fields.items()))
-            try:
-                first = encoded.get(alike)
-            except TypeError:  # a field that has no hash: this event is encoded on its own
-                stored.append(to_stored(event))
-                continue
+            alike = (type(event), *map(id, fields.values()))
+            first = encoded.get(alike)
             if first is None:
                 first = encoded[alike] = to_stored(event)
                 stored.append(first)

@@ -217,23 +217,25 @@ class PersonalDataCommands(SubjectSealing):
         self.commit(entry)
         self.sealer.destroy(str(entry.id))
 
-    def erase_seen_alerts(
-        self, actor: Actor, deployment_id: UUID, seen: Sequence[SeenAlert], rule: str
-    ) -> list[UUID]:
-        """The sweeper's batch from the retention view: one deployment's alerts as the view
-        recorded them (version, hold), erased without loading them (`Alert.erasure`), in one
-        transaction, then their keys destroyed. Alerts recorded as held or erased are skipped;
-        if any alert changed since the view saw it, nothing is recorded and ConcurrentChange
-        is raised (retry one by one)."""
+    def erasure_audit(self, actor: Actor, deployment_id: UUID) -> Audit:
+        """The audit of erasing the data of a deployment's alerts, once the actor is found
+        allowed to: made once for all the batches of one sweep (`erase_seen_alerts`)."""
         deployment = self.load(Deployment, deployment_id)
         if actor.role not in ACROSS_DEPLOYMENTS:
             self.require_appointed(actor, deployment_id, "act")
-        audit = self.audit(
+        return self.audit(
             actor,
             s62=S62Operation.ERASURE,
             deployment_id=deployment_id,
             authority_id=deployment.authority_id,
         )
+
+    def erase_seen_alerts(self, audit: Audit, seen: Sequence[SeenAlert], rule: str) -> list[UUID]:
+        """The sweeper's batch from the retention view: alerts of the deployment `audit` is
+        for (`erasure_audit`), as the view recorded them (version, hold), erased without
+        loading them (`Alert.erasure`), in one transaction, then their keys destroyed. Alerts
+        recorded as held or erased are skipped; if any alert changed since the view saw it,
+        nothing is recorded and ConcurrentChange is raised (retry one by one)."""
         timestamp = datetime.now(UTC)  # one for the batch: the events differ only by alert
         erasures = [
             Alert.erasure(audit, rule, alert, timestamp)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,11 +143,13 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     view = retention_view(services.lfr, rules_from(services.settings), now)
     due = view.due()
     with services.vault.deferred_destruction():
-        for (kind, rule, deployment_id), items in _batches(due):
+        for (kind, rule, deployment_id), items in _groups(due).items():
             if kind == "alert":
                 erase_seen_alerts(services, UUID(deployment_id), items, rule, result)
-            else:
-                _erase_entries(services, [UUID(i.item_id) for i in items], rule, result)
+                continue
+            ids = [UUID(i.item_id) for i in items]
+            for start in range(0, len(ids), BATCH):
+                _erase_entries(services, ids[start : start + BATCH], rule, result)
     erased_before = [item.item_id for item in view.by_status("erased")]
     result.keys_repaired = services.vault.destroy_many(services.vault.live_among(erased_before))
     _close_watchlists(services, view, result)
@@ -156,30 +158,32 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     return result
 
 
-def _batches(due: list[Item]) -> Iterator[tuple[tuple[str, str, str], list[Item]]]:
-    """The due items in batches of at most BATCH, each of one kind, rule and deployment."""
+def _groups(due: list[Item]) -> dict[tuple[str, str, str], list[Item]]:
+    """The due items by kind, rule and deployment."""
     groups: dict[tuple[str, str, str], list[Item]] = {}
     for item in due:
         groups.setdefault((item.kind, item.rule, item.deployment_id), []).append(item)
-    for group, items in groups.items():
-        for start in range(0, len(items), BATCH):
-            yield group, items[start : start + BATCH]
+    return groups
 
 
 def erase_seen_alerts(
     services: Services, deployment_id: UUID, items: list[Item], rule: str, result: SweepResult
 ) -> None:
-    """Erases alerts as the retention view saw them, without loading each one; if any changed
-    since (a hold placed, erased by another sweeper), one by one, loading each."""
-    seen = [SeenAlert(UUID(i.item_id), i.version, i.hold, bool(i.erasure)) for i in items]
-    try:
-        erased = services.lfr.erase_seen_alerts(SWEEPER, deployment_id, seen, rule)
-    except ConcurrentChange:
-        for alert in seen:
-            _erase_one(services, "alert", alert.alert_id, rule, result)
-        return
-    result.erased += [str(i) for i in erased]
-    result.already_done += len(seen) - len(erased)
+    """Erases a deployment's alerts as the retention view saw them, without loading each one,
+    BATCH to a transaction; a batch with an alert changed since (a hold placed, erased by
+    another sweeper) is retried one by one, loading each."""
+    audit = services.lfr.erasure_audit(SWEEPER, deployment_id)
+    for start in range(0, len(items), BATCH):
+        batch = items[start : start + BATCH]
+        seen = [SeenAlert(UUID(i.item_id), i.version, i.hold, bool(i.erasure)) for i in batch]
+        try:
+            erased = services.lfr.erase_seen_alerts(audit, seen, rule)
+        except ConcurrentChange:
+            for alert in seen:
+                _erase_one(services, "alert", alert.alert_id, rule, result)
+            continue
+        result.erased += [str(i) for i in erased]
+        result.already_done += len(seen) - len(erased)
 
 
 def _erase_entries(services: Services, ids: list[UUID], rule: str, result: SweepResult) -> None:

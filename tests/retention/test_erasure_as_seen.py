@@ -43,8 +43,9 @@ def test_an_alert_held_after_the_view_saw_it_stops_the_batch_and_nothing_is_eras
     hold(services, clock, alerts[1])  # after the view was read
     seen = [SeenAlert(UUID(i.item_id), i.version, i.hold) for i in items]
 
+    audit = services.lfr.erasure_audit(SWEEPER, deployment)
     with pytest.raises(ConcurrentChange):
-        services.lfr.erase_seen_alerts(SWEEPER, deployment, seen, "alert-data-31d-after-alert")
+        services.lfr.erase_seen_alerts(audit, seen, "alert-data-31d-after-alert")
 
     assert not any(services.lfr.load(Alert, a).erased for a in alerts)
     assert not any(services.vault.is_destroyed(str(a)) for a in alerts)
