@@ -10,6 +10,8 @@ Everything the API, the web pages and the demo need is on one query object:
     models.metrics(by="month")                       # "month" | "use_case" | "borough"
     models.alert_queue(deployment_id=None, pending_only=True)  # operator queue, no images
     models.timeline(deployment_id)                   # every event, in order, with actor and role
+    models.directory("deployment")                   # ids of what exists, in order made
+    models.consultations(after=0, limit=100)         # the s.62 log, a page at a time
     models.aggregate_as_of(aggregate_id, version=None, at=None)  # past state of an aggregate
 
 See `projections.readmodels.ReadModels` for the row shapes. Each register row carries

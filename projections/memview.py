@@ -73,6 +73,11 @@ class MemoryView(POPOTrackingRecorder):
             rows.sort(key=lambda r, c=column: (r[c] is not None, r[c]))  # type: ignore[misc]
         return rows
 
+    def select_after(self, table: Table, column: str, after: Any, limit: int) -> list[Row]:
+        with self._database_lock:
+            rows = [dict(r) for r in self._rows[table.name].values() if r[column] > after]
+        return sorted(rows, key=lambda r: r[column])[:limit]
+
     def reset(self, application_name: str) -> None:
         with self._database_lock:
             for rows in self._rows.values():

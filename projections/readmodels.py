@@ -16,6 +16,10 @@ Row shapes:
   (`projections.alerts.ALERTS_TABLE`) plus `entry_category` and `entry_erased`; oldest
   first; no images, names or notes.
 - `timeline(deployment_id)`: dicts with the `rm_timeline` columns in notification order.
+- `directory(kind, deployment_id=None)`: the ids of the applications, deployments or a
+  deployment's watchlist entries, in the order they were made (`projections.directory`).
+- `consultations(after, limit)`: the s.62 log, dicts with the `rm_consultations` columns,
+  a page after a notification id.
 - `aggregate_as_of(aggregate_id, version=None, at=None)`: {"aggregate_id", "type",
   "version", "state"} with sealed bytes shown as {"sealed_bytes": n}.
 
@@ -40,6 +44,7 @@ from projections import audit
 from projections.alerts import ALERTS_TABLE, ENTRIES_TABLE, PENDING, AlertsProjection
 from projections.audit import TIMELINE_TABLE, TimelineProjection
 from projections.base import EventSource, Projector, ReadModelProjection
+from projections.directory import CONSULTATIONS_TABLE, DIRECTORY_TABLE, DirectoryProjection
 from projections.failures import failed_events, failures_table
 from projections.metrics import metrics
 from projections.register import (
@@ -87,6 +92,7 @@ CORE_PROJECTIONS: tuple[type[ReadModelProjection], ...] = (
     AlertsProjection,
     TimelineProjection,
     RetentionProjection,
+    DirectoryProjection,
 )
 
 
@@ -124,7 +130,8 @@ class ViewFactory:
 
 
 class ReadModels:
-    """The register, metrics, alert queue, timeline and history, over one event store."""
+    """The register, metrics, alert queue, timeline, directory, s.62 log and history, over
+    one event store."""
 
     def __init__(
         self,
@@ -290,6 +297,22 @@ class ReadModels:
         return self.view("timeline").select(
             TIMELINE_TABLE, {"deployment_id": str(deployment_id)}, ("notification_id",)
         )
+
+    # -- what exists, for the pages; the s.62 log --------------------------------------------
+
+    def directory(self, kind: str, deployment_id: UUID | str | None = None) -> list[UUID]:
+        """The ids of the applications, deployments or watchlist entries (`kind`, as in
+        `projections.directory`; entries of one deployment), in the order they were made."""
+        where = {"kind": kind}
+        if deployment_id is not None:
+            where["deployment_id"] = str(deployment_id)
+        rows = self.view("directory").select(DIRECTORY_TABLE, where, ("notification_id",))
+        return [UUID(r["aggregate_id"]) for r in rows]
+
+    def consultations(self, after: int = 0, limit: int = 100) -> list[Row]:
+        """The s.62 log: up to `limit` reads of personal data after notification id `after`."""
+        view = self.view("directory")
+        return view.select_after(CONSULTATIONS_TABLE, "notification_id", after, limit)
 
     def aggregate_as_of(
         self, aggregate_id: UUID | str, version: int | None = None, at: datetime | None = None

@@ -192,6 +192,15 @@ class SqlView:
         sql = self._select_sql(table, list(where), order_by)
         return [table.decode(r) for r in self._query(sql, tuple(where.values()))]
 
+    def select_after(self, table: Table, column: str, after: Any, limit: int) -> list[Row]:
+        """Up to `limit` rows whose `column` is above `after`, in its order: a page read
+        by an index on `column` (e.g. the key)."""
+        sql = (
+            f"SELECT {', '.join(table.columns)} FROM {self.qualified(table)} "
+            f"WHERE {column} > {self.mark} ORDER BY {column} LIMIT {self.mark}"
+        )
+        return [table.decode(r) for r in self._query(sql, (after, limit))]
+
     def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql, tuple(params))

@@ -12,14 +12,12 @@ from api.auth import Principal, allow
 from api.errors import REFUSALS
 from api.state import ApiState, api_state
 from domain.alert import HoldRequest
-from domain.records import Consultation
 from domain.values import Role
 
 router = APIRouter(tags=["dpo"], responses=REFUSALS)
 
 dpo = allow(Role.DPO)
 dpo_or_auditor = allow(Role.DPO, Role.AUDITOR)
-CONSULTED = f"{Consultation.__module__}:{Consultation.__qualname__}.PersonalDataConsulted"
 
 
 @router.get(
@@ -33,26 +31,8 @@ def consultations(
     _: Principal = Depends(dpo_or_auditor),
     api: ApiState = Depends(api_state),
 ) -> Any:
-    # Read straight from the store's notification log, filtered by topic: complete and in
-    # order without depending on any projection being up to date.
-    notifications = api.lfr.recorder.select_notifications(after + 1, limit, topics=[CONSULTED])
-    rows = []
-    for notification in notifications:
-        event: Any = api.lfr.mapper.to_domain_event(notification)
-        audit = event.audit
-        rows.append(
-            {
-                "notification_id": notification.id,
-                "at": audit.at,
-                "actor_id": audit.actor_id,
-                "actor_role": audit.actor_role,
-                "justification": audit.justification,
-                "operation": audit.s62_operation,
-                "data_class": event.data_class,
-                "item_id": event.item_id,
-                "deployment_id": audit.deployment_id,
-            }
-        )
+    # The log as projected (the read models catch up first): one indexed read of a page.
+    rows = api.read_models().consultations(after, limit)
     return {"rows": views.jsonable(rows)}
 
 

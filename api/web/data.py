@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +22,7 @@ from domain.authorisation import DeploymentApplication
 from domain.deployment import Deployment
 from domain.values import Actor, DeploymentStatus, Role
 from domain.watchlist import WatchlistEntry
+from projections.directory import APPLICATION, DEPLOYMENT, WATCHLIST_ENTRY
 
 router = APIRouter(prefix="/web/api", tags=["web pages"], responses=REFUSALS)
 
@@ -31,9 +31,6 @@ application_readers = allow(Role.AUTHORISING_OFFICER, Role.APPLICANT, Role.GOLD,
 watchlist_readers = allow(Role.AUTHORISING_OFFICER, Role.GOLD, Role.APPLICANT)
 queue_readers = allow(Role.OPERATOR, Role.ENGAGEMENT_OFFICER)
 
-APPLICATION_OPENED = f"{get_topic(DeploymentApplication)}.PolicingNeedIdentified"
-DEPLOYMENT_PLANNED = f"{get_topic(Deployment)}.DeploymentPlanned"
-ENTRY_ADDED = f"{get_topic(WatchlistEntry)}.WatchlistEntryAdded"
 POLL_S = 0.25  # how often the stream looks for new alerts (a new one is shown within 1 s)
 DECIDED_SHOWN = 50  # the queue's "decided" list: the latest decided alerts of the deployment
 HEARTBEAT_S = 15.0  # a comment line now and then keeps proxies from closing the stream
@@ -44,9 +41,9 @@ def me(who: Principal = Depends(anyone_signed_in)) -> Any:
     return {"user_id": who.user_id, "roles": list(who.roles)}
 
 
-def _events(api: ApiState, topic: str) -> list[Any]:
-    notifications = api.lfr.recorder.select_notifications(1, 10**9, topics=[topic])
-    return [api.lfr.mapper.to_domain_event(n) for n in notifications]
+def _made(api: ApiState, kind: str, deployment_id: UUID | None = None) -> list[UUID]:
+    """The ids of what was made of a kind, in order: one indexed read of the read models."""
+    return list(api.read_models().directory(kind, deployment_id))
 
 
 @router.get(
@@ -58,8 +55,8 @@ def applications(
     who: Principal = Depends(application_readers), api: ApiState = Depends(api_state)
 ) -> Any:
     rows = []
-    for event in reversed(_events(api, APPLICATION_OPENED)):
-        application = api.lfr.load(DeploymentApplication, event.originator_id)
+    for application_id in reversed(_made(api, APPLICATION)):
+        application = api.lfr.load(DeploymentApplication, application_id)
         if not api.lfr.appointments(application).admits(who.actor):
             continue  # only the applications the officer is appointed to
         rows.append(
@@ -106,9 +103,9 @@ def deployments(
     people = TOKEN_ROLES - {Role.WORKER.value}  # a worker's token chooses no deployment here
     actors = [Actor(who.user_id, Role(r)) for r in who.roles if r in people]
     rows = []
-    for event in _events(api, DEPLOYMENT_PLANNED):
-        if any(api.lfr.is_appointed(actor, event.originator_id) for actor in actors):
-            rows.append(deployment_row(api.lfr.load(Deployment, event.originator_id)))
+    for deployment_id in _made(api, DEPLOYMENT):
+        if any(api.lfr.is_appointed(actor, deployment_id) for actor in actors):
+            rows.append(deployment_row(api.lfr.load(Deployment, deployment_id)))
     order: dict[str, int] = {
         DeploymentStatus.LIVE: 0,
         DeploymentStatus.PAUSED: 1,
@@ -130,7 +127,7 @@ def watchlist(
     api: ApiState = Depends(api_state),
 ) -> Any:
     api.lfr.require_appointed(who.actor, deployment_id)  # 404 unknown, 403 not appointed
-    ids = [e.originator_id for e in _events(api, ENTRY_ADDED) if e.deployment_id == deployment_id]
+    ids = _made(api, WATCHLIST_ENTRY, deployment_id)
     entries = [views.entry(api.lfr.load(WatchlistEntry, i)).model_dump() for i in ids]
     entries.sort(key=lambda e: (not e["sensitive_flags"], e["category"], e["id"]))
     return {"rows": entries}

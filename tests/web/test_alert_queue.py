@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.utils import get_topic
 
 from api.app import create_app
 from api.auth import issue_token
-from api.routes.dpo import CONSULTED
 from domain.alert import Alert
+from domain.records import Consultation
 from domain.values import Adjudication
 from runtime.bootstrap import open_services
 from runtime.live import run_worker_in_process
@@ -24,6 +25,8 @@ from runtime.settings import Settings
 from tests.scenario import ENGAGER, OPERATOR, Clock, Scenario
 from tests.support.live import live_deployment, sought_walks_past
 from tests.web.browser import console_errors, screenshot, sign_in, wait
+
+CONSULTED = f"{get_topic(Consultation)}.PersonalDataConsulted"
 
 pytestmark = pytest.mark.slow
 JUSTIFICATION = "Adjudicating alert at Oxford Circus"
