@@ -196,7 +196,7 @@ class ReadModelProjection(ABC):
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while a page is projected: a page makes hundreds of
     thousands of short-lived dicts and tuples (no cycles), and the collections they set
     off, each walking every object the process holds, took a sixth of a rebuild. It runs
@@ -289,7 +289,7 @@ class Projector:
                     # From the projection furthest behind: one that lost a page to another
                     # projector may have been moved on less far than the page reached.
                     start = min(positions.values(), default=0)
-                    with _collector_paused():
+                    with collector_paused():
                         rows = notification_rows(self.app.recorder, start + 1, self.page_size)
                         # Each event decoded once, for every projection (the timeline
                         # reads them all).

@@ -29,6 +29,7 @@ from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, DomainError
 from domain.values import Actor, Role
 from domain.watchlist import WatchlistEntry
+from projections.base import collector_paused
 from services.lfr import LfrService
 from services.outages import database_unavailable, first_line
 from services.retention import (
@@ -140,8 +141,20 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     now = as_of or services.lfr.clock()
     result = SweepResult(as_of=now)
     result.deployments_ended = end_due_deployments(services.lfr)
-    view = retention_view(services.lfr, rules_from(services.settings), now)
-    due = view.due()
+    # Reading the view and erasing make a few objects per item, without cycles: the
+    # collections they would set off, each walking every object, took a third of the time.
+    with collector_paused():
+        view = retention_view(services.lfr, rules_from(services.settings), now)
+        _erase_due(services, view.due(), result)
+    erased_before = [item.item_id for item in view.by_status("erased")]
+    result.keys_repaired = services.vault.destroy_many(services.vault.live_among(erased_before))
+    _close_watchlists(services, view, result)
+    _raise_hold_reviews(services, view, result)
+    result.keys_purged = services.vault.purge()
+    return result
+
+
+def _erase_due(services: Services, due: list[Item], result: SweepResult) -> None:
     with services.vault.deferred_destruction():
         for (kind, rule, deployment_id), items in _groups(due).items():
             if kind == "alert":
@@ -150,12 +163,6 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
             ids = [UUID(i.item_id) for i in items]
             for start in range(0, len(ids), BATCH):
                 _erase_entries(services, ids[start : start + BATCH], rule, result)
-    erased_before = [item.item_id for item in view.by_status("erased")]
-    result.keys_repaired = services.vault.destroy_many(services.vault.live_among(erased_before))
-    _close_watchlists(services, view, result)
-    _raise_hold_reviews(services, view, result)
-    result.keys_purged = services.vault.purge()
-    return result
 
 
 def _groups(due: list[Item]) -> dict[tuple[str, str, str], list[Item]]:

@@ -244,7 +244,10 @@ class PostgresKeyStore(SqlKeyStore):
         return (
             f"CREATE TABLE IF NOT EXISTS {self.table} (subject_id TEXT PRIMARY KEY, "
             "wrapped_key BYTEA, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
-            "destroyed_at TIMESTAMPTZ, purged_at TIMESTAMPTZ)"
+            "destroyed_at TIMESTAMPTZ, purged_at TIMESTAMPTZ) "
+            # Half-full pages: destroying a key updates its row in place (a HOT update, no new
+            # index entry), at under half the cost; `purge`'s VACUUM FULL keeps the setting.
+            "WITH (fillfactor = 50)"
         )
 
     def reading(self) -> AbstractContextManager[Any]:
