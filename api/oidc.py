@@ -117,6 +117,19 @@ class OidcClient:
         endpoint = self.metadata["authorization_endpoint"]
         return f"{endpoint}?{urllib.parse.urlencode(query)}", pending
 
+    def end_session_url(self, signed_out_page: str) -> str | None:
+        """Where to send a browser that signed out, so the provider's session ends too
+        (OpenID Connect RP-Initiated Logout 1.0), or None when the provider has no
+        end-session endpoint (or cannot be reached: signing out here must still work)."""
+        try:
+            endpoint = self.metadata.get("end_session_endpoint")
+        except SignInError:
+            return None
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        query = {"client_id": self.config.client_id, "post_logout_redirect_uri": signed_out_page}
+        return f"{endpoint}?{urllib.parse.urlencode(query)}"
+
     def finish(self, code: str, redirect_uri: str, pending: Pending) -> dict[str, Any]:
         """Exchanges the code (with the PKCE verifier) and returns the ID token's checked
         claims; `SignInError` when anything does not hold."""

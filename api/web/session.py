@@ -78,6 +78,18 @@ def sign_in(
     return sign_in_page(request, api, safe_next(next_text) if next_text else "")
 
 
+@router.get("/sign-out", response_class=RedirectResponse)
+def sign_out(request: Request, api: ApiState = Depends(api_state)) -> Response:
+    """Where the Sign out button goes once the browser has dropped its token: through the
+    identity provider's end-session endpoint when single sign-on is set up (or the next
+    sign-on would pass straight through its still open session), back to the sign-in page."""
+    client = _client(request, api)
+    ended = client.end_session_url(str(request.url_for("sign_in"))) if client else None
+    response = RedirectResponse(ended or HOME, status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @router.get("/oidc/login", response_class=RedirectResponse)
 def oidc_login(
     request: Request,

@@ -1,7 +1,8 @@
 """A tiny OpenID Connect provider the tests run on loopback: discovery, an authorization
 endpoint that signs in the account the test chose (as a force's provider would after its
 own login), a token endpoint that checks the PKCE verifier and the redirect URI, and the
-JWKS of its RSA signing key. It records what the relying party sent, for the tests."""
+JWKS of its RSA signing key, and an end-session endpoint. It records what the relying party
+sent, for the tests."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Provider:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    sign_outs: list[dict[str, str]] = field(default_factory=list)
     issuer: str = ""
     # A flaw to put in the next ID token, as a forged or misdirected one would carry it:
     # "nonce", "audience", "issuer", "expired" or "key" (signed by a key not in the JWKS).
@@ -48,6 +50,7 @@ class Provider:
         app.get("/authorize")(self.authorize)
         app.post("/token")(self.token)
         app.get("/jwks")(self.jwks)
+        app.get("/end-session")(self.end_session)
         return app
 
     def discovery(self) -> dict[str, Any]:
@@ -56,6 +59,7 @@ class Provider:
             "authorization_endpoint": f"{self.issuer}/authorize",
             "token_endpoint": f"{self.issuer}/token",
             "jwks_uri": f"{self.issuer}/jwks",
+            "end_session_endpoint": f"{self.issuer}/end-session",
             "response_types_supported": ["code"],
             "code_challenge_methods_supported": ["S256"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -116,6 +120,13 @@ class Provider:
         key = rsa.generate_private_key(65537, 2048) if self.flaw == "key" else self.key
         id_token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": KID})
         return {"access_token": "unused", "token_type": "Bearer", "id_token": id_token}
+
+    def end_session(
+        self, client_id: str = Query(...), post_logout_redirect_uri: str = Query(...)
+    ) -> RedirectResponse:
+        """Ends the account's session here and sends the browser back to the relying party."""
+        self.sign_outs.append({"client_id": client_id, "to": post_logout_redirect_uri})
+        return RedirectResponse(post_logout_redirect_uri)
 
     def jwks(self) -> dict[str, Any]:
         public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)

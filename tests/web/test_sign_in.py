@@ -83,6 +83,7 @@ def test_an_operator_signs_in_with_single_sign_on_and_returns_to_the_queue_asked
     browser.find_element(By.ID, "sign-out").click()
     wait(browser).until(lambda b: b.find_element(By.ID, "signed-out").is_displayed())
     assert not browser.find_element(By.ID, "sign-out").is_displayed()
+    assert provider.sign_outs == [{"client_id": CLIENT_ID, "to": served.url("/web/sign-in")}]
     browser.close()
     browser.switch_to.window(first)
     browser.get(served.url(asked))  # signed out in one tab is signed out in all
@@ -144,6 +145,36 @@ def test_a_sign_in_is_refused_with_its_reason(tmp_path: Path, provider: Provider
             params={"error": "access_denied", "error_description": "user cancelled"},
         )
         assert denied.status_code == 400 and "access_denied: user cancelled" in denied.text
+
+
+def test_signing_out_ends_the_providers_session_and_returns_to_the_sign_in_page(
+    tmp_path: Path, provider: Provider
+) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(_settings(tmp_path, provider))
+    with TestClient(app, base_url="http://lfr.test") as client:
+        out = client.get("/web/sign-out", follow_redirects=False)
+        assert out.status_code == 303 and out.headers["cache-control"] == "no-store"
+        to_provider = urlparse(out.headers["location"])
+        assert out.headers["location"].startswith(f"{provider.issuer}/end-session?")
+        assert parse_qs(to_provider.query) == {
+            "client_id": [CLIENT_ID],
+            "post_logout_redirect_uri": ["http://lfr.test/web/sign-in"],
+        }
+
+
+def test_signing_out_without_single_sign_on_or_its_provider_returns_to_the_sign_in_page(
+    tmp_path: Path,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    plain = Settings(database_url="memory:", data_dir=tmp_path)
+    away = plain.model_copy(update={"oidc_issuer": "http://127.0.0.1:9", "oidc_client_id": "x"})
+    for settings in (plain, away):
+        with TestClient(create_app(settings)) as client:
+            out = client.get("/web/sign-out", follow_redirects=False)
+            assert (out.status_code, out.headers["location"]) == (303, "/web/sign-in")
 
 
 def test_single_sign_on_is_offered_only_where_an_issuer_is_configured(tmp_path: Path) -> None:

@@ -117,7 +117,7 @@ const lfr = (() => {
     if (!document.body.dataset.roles) showNav();
     document.getElementById("sign-out").addEventListener("click", () => {
       signOut();
-      location.assign("/web/sign-in");
+      location.assign("/web/sign-out"); // ends the identity provider's session too, if any
     });
   });
   // Signing in or out in another tab applies here too.
