@@ -16,11 +16,13 @@ from uuid import UUID
 
 import eventsourcing.postgres as es_pg
 from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.utils import Environment
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL
 
 from adapters.persistence.ledgered import LedgeredSql
+from adapters.persistence.liveness import check_pooled_connections_locally
 from adapters.persistence.pgstore import PostgresLedgerStore, quote
 
 
@@ -157,10 +159,15 @@ class LedgeredPostgresProcessRecorder(_LedgerMixin, es_pg.PostgresProcessRecorde
 
 
 class LedgeredPostgresFactory(es_pg.PostgresFactory):
-    """The library's PostgreSQL factory with ledgered recorders."""
+    """The library's PostgreSQL factory with ledgered recorders, whose pool checks each
+    connection before use without a round trip (`adapters.persistence.liveness`)."""
 
     application_recorder_class = LedgeredPostgresApplicationRecorder
     process_recorder_class = LedgeredPostgresProcessRecorder
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        check_pooled_connections_locally(self.datastore)
 
 
 Factory = LedgeredPostgresFactory

@@ -1,0 +1,66 @@
+"""The event store's pool hands out only connections the server still holds, telling them
+without a round trip: one whose session the server ended is replaced, a live one is kept
+even when an asynchronous message waits on it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from adapters.persistence.liveness import check_without_round_trip
+from runtime.settings import StoreLocation
+
+
+@pytest.fixture
+def datastore(postgres_url: str) -> Iterator[object]:
+    env = {
+        **StoreLocation.parse(postgres_url).eventsourcing_env(),
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "0",
+    }
+    factory = InfrastructureFactory.construct(Environment("pooled", env))
+    yield factory.datastore  # type: ignore[attr-defined]
+    factory.close()
+
+
+def _backend_pid(datastore: object) -> int:
+    with datastore.get_connection() as conn:  # type: ignore[attr-defined]
+        return int(conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"])
+
+
+def _server(postgres_url: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(postgres_url.split("?")[0], autocommit=True)
+
+
+def test_the_pool_checks_its_connections_without_a_query(datastore: object) -> None:
+    assert datastore.pool._check is check_without_round_trip  # type: ignore[attr-defined]
+
+
+def test_a_connection_whose_session_the_server_ended_is_replaced_before_use(
+    datastore: object, postgres_url: str
+) -> None:
+    first = _backend_pid(datastore)
+    with _server(postgres_url) as server:
+        server.execute("SELECT pg_terminate_backend(%s)", (first,))
+        while server.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = %s", (first,)
+        ).fetchone():
+            time.sleep(0.01)
+    assert _backend_pid(datastore) != first  # no error: a new connection
+
+
+def test_a_live_connection_with_a_notification_waiting_is_kept(
+    datastore: object, postgres_url: str
+) -> None:
+    with datastore.get_connection() as conn:  # type: ignore[attr-defined]
+        conn.execute('LISTEN "somewhere"')
+        first = int(conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"])
+    with _server(postgres_url) as server:
+        server.execute('NOTIFY "somewhere"')
+    time.sleep(0.1)
+    assert _backend_pid(datastore) == first
