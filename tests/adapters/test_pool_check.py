@@ -47,9 +47,7 @@ def test_a_connection_whose_session_the_server_ended_is_replaced_before_use(
     first = _backend_pid(datastore)
     with _server(postgres_url) as server:
         server.execute("SELECT pg_terminate_backend(%s)", (first,))
-        while server.execute(
-            "SELECT 1 FROM pg_stat_activity WHERE pid = %s", (first,)
-        ).fetchone():
+        while server.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (first,)).fetchone():
             time.sleep(0.01)
     assert _backend_pid(datastore) != first  # no error: a new connection
 
