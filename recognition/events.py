@@ -1,4 +1,5 @@
-"""Messages the recognition worker emits (JSON on Kafka, keyed by deployment id).
+"""Messages the recognition worker emits (JSON on Kafka, keyed by
+recognition.transport.partition_key).
 
 Only two kinds leave the worker: a `MatchEvent` for a face at or above the authorised
 threshold, and a `FacesSeenCount` per interval. Faces that do not match never appear in

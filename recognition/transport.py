@@ -1,5 +1,6 @@
 """Where the worker's events go: Kafka in production and tests, an in-process broker
-in the embedded default. Both are keyed by deployment id, and both carry a match's probe
+in the embedded default. Both key a match by its deployment, camera and track, and a count
+by its deployment and camera (`partition_key`), and both carry a match's probe
 crop only sealed to the ingest's public key, and every message attested by the worker's
 token (recognition/credential.py).
 
@@ -25,6 +26,16 @@ TOPICS = (MATCHES_TOPIC, FACES_SEEN_TOPIC)
 def topic_of(event: Event) -> str:
     """The topic an event belongs on."""
     return MATCHES_TOPIC if isinstance(event, MatchEvent) else FACES_SEEN_TOPIC
+
+
+def partition_key(event: Event) -> bytes:
+    """What Kafka partitions by: a track's matches (and a camera's counts) stay in order on one
+    partition, while one deployment's tracks spread over the partitions, which several ingest
+    processes then share (`lfr ingest --processes N`)."""
+    parts = [event.deployment_id, event.camera_id]
+    if isinstance(event, MatchEvent):
+        parts.append(event.track_id)
+    return ":".join(parts).encode()
 
 
 def wire_form(event: Event, sealer: ProbeSealer, credential: Attester) -> bytes:
@@ -118,7 +129,7 @@ class EventSink(Protocol):
 
 
 class KafkaSink:
-    """Kafka producer: idempotent, acks=all, keyed by deployment id, crops sealed."""
+    """Kafka producer: idempotent, acks=all, keyed by `partition_key`, crops sealed."""
 
     def __init__(
         self,
@@ -156,7 +167,7 @@ class KafkaSink:
 
     def send(self, event: Event) -> None:
         value = wire_form(event, self._sealer, self._credential)
-        self._producer.send(topic_of(event), key=event.deployment_id.encode(), value=value)
+        self._producer.send(topic_of(event), key=partition_key(event), value=value)
 
     def flush(self) -> None:
         self._producer.flush(timeout=self._timeout)
@@ -190,7 +201,7 @@ class InProcessBroker:
     def publish(self, event: Event, timeout_s: float = 5.0) -> None:
         """Enqueue one event; raises `queue.Full` when nobody reads for `timeout_s`."""
         value = wire_form(event, self._sealer, self._credential)
-        message = Delivered(topic_of(event), event.deployment_id.encode(), value)
+        message = Delivered(topic_of(event), partition_key(event), value)
         self._queue.put(message, timeout=timeout_s)
 
     def poll(self, max_messages: int = 500, timeout_s: float = 0.0) -> list[Delivered]:

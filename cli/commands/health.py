@@ -44,7 +44,8 @@ def _reason(body: bytes) -> str:
 
 
 def check_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    status = _fresh(settings, "ingest", args.max_age)
+    name = "ingest" if args.process is None else f"ingest-{args.process}"
+    status = _fresh(settings, name, args.max_age)
     lag, stored_at = status.get("lag"), float(status.get("stored_at", 0))
     if lag is not None and lag > args.max_lag and time.time() - stored_at > args.max_age:
         raise UserError(

@@ -17,7 +17,7 @@ from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, MatchEvent
 from recognition.sealing import ProbeKeyPair
 from recognition.transport import KafkaSink
 from recognition.worker import RecognitionWorker, WorkerConfig
-from tests.support.broker import read_topic
+from tests.support.broker import from_deployment, read_topic
 from tests.support.credentials import unchecked_credential
 from tests.support.crowd import Crowd, crowd_video
 
@@ -75,7 +75,7 @@ def street_run(
         sink.close()
 
     def mine(topic: str) -> list[bytes]:
-        return [v for k, v in read_topic(kafka_bootstrap, topic) if k == deployment.encode()]
+        return [v for k, v in read_topic(kafka_bootstrap, topic) if from_deployment(k, deployment)]
 
     alerts = [MatchEvent.from_json(v, keys) for v in mine(MATCHES_TOPIC)]
     return Run(crowd, alerts, [json.loads(v) for v in mine(FACES_SEEN_TOPIC)])

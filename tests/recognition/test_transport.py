@@ -25,7 +25,7 @@ def test_the_in_process_broker_hands_events_to_its_reader_in_order() -> None:
         sink.send(FacesSeenCount("dep-1", "cam", "t0", "t1", seen, 0))
     delivered = broker.poll()
     assert [FacesSeenCount.from_json(m.value).faces_seen for m in delivered] == [0, 1, 2]
-    assert {m.topic for m in delivered} == {FACES_SEEN_TOPIC} and delivered[0].key == b"dep-1"
+    assert {m.topic for m in delivered} == {FACES_SEEN_TOPIC} and delivered[0].key == b"dep-1:cam"
 
 
 def test_the_in_process_broker_is_bounded_and_says_so_when_nobody_reads() -> None:
@@ -37,7 +37,7 @@ def test_the_in_process_broker_is_bounded_and_says_so_when_nobody_reads() -> Non
 
 
 @pytest.mark.kafka
-def test_the_kafka_sink_writes_each_kind_to_its_topic_keyed_by_deployment(
+def test_the_kafka_sink_writes_each_kind_to_its_topic_keyed_by_deployment_camera_and_track(
     kafka_bootstrap: str,
 ) -> None:
     sink = KafkaSink(kafka_bootstrap, KEYS.sealer, CREDENTIAL)
@@ -49,7 +49,7 @@ def test_the_kafka_sink_writes_each_kind_to_its_topic_keyed_by_deployment(
     sink.send(match)
     sink.send(_count("dep-kafka"))
     sink.close()
-    matches = [v for k, v in read_topic(kafka_bootstrap, MATCHES_TOPIC) if k == b"dep-kafka"]
-    counts = [v for k, v in read_topic(kafka_bootstrap, FACES_SEEN_TOPIC) if k == b"dep-kafka"]
+    matches = [v for k, v in read_topic(kafka_bootstrap, MATCHES_TOPIC) if k == b"dep-kafka:c:t1"]
+    counts = [v for k, v in read_topic(kafka_bootstrap, FACES_SEEN_TOPIC) if k == b"dep-kafka:cam"]
     assert [MatchEvent.from_json(v, KEYS) for v in matches] == [match]
     assert [FacesSeenCount.from_json(v) for v in counts] == [_count("dep-kafka")]

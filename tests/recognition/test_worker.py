@@ -22,7 +22,7 @@ from recognition.index import Template
 from recognition.sealing import ProbeKeyPair
 from recognition.transport import InProcessBroker, InProcessSink, KafkaSink
 from recognition.worker import RecognitionWorker, WorkerConfig
-from tests.support.broker import read_topic
+from tests.support.broker import from_deployment, read_topic
 from tests.support.credentials import unchecked_credential
 from tests.support.faces import photos
 from tests.support.video import Walk, face_patch, write_video
@@ -93,7 +93,9 @@ def watchlist(street_engine: FaceEngine, faces_dir: Path) -> list[Template]:
 
 
 def _messages(bootstrap: str, topic: str, deployment: str) -> list[bytes]:
-    return [value for key, value in read_topic(bootstrap, topic) if key == deployment.encode()]
+    return [
+        value for key, value in read_topic(bootstrap, topic) if from_deployment(key, deployment)
+    ]
 
 
 @pytest.mark.slow

@@ -112,23 +112,34 @@ def running_broker(timeout: float = 30.0) -> Iterator[Broker]:
 
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 5.0) -> list[tuple[bytes, bytes]]:
-    """Every (key, value) on partition 0 of `topic`, read with explicit assignment."""
+    """Every (key, value) on `topic`, partition by partition in offset order, read with
+    explicit assignment."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
-        partition = TopicPartition(topic, 0)
-        consumer.assign([partition])
-        consumer.seek_to_beginning(partition)
-        end = consumer.end_offsets([partition])[partition]
-        records: list[tuple[bytes, bytes]] = []
+        consumer.topics()  # fetches the cluster's metadata: a new consumer knows no partition
+        ids = sorted(consumer.partitions_for_topic(topic) or {0})
+        partitions = [TopicPartition(topic, p) for p in ids]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        records: dict[int, list[tuple[bytes, bytes]]] = {p: [] for p in ids}
         deadline = time.monotonic() + timeout
-        while consumer.position(partition) < end and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=500).values():
-                records.extend((r.key, r.value) for r in batch)
-        return records
+        while (
+            any(consumer.position(tp) < end[tp] for tp in partitions)
+            and time.monotonic() < deadline
+        ):
+            for tp, batch in consumer.poll(timeout_ms=500).items():
+                records[tp.partition].extend((r.key, r.value) for r in batch)
+        return [record for p in ids for record in records[p]]
     finally:
         consumer.close()
 
 
-__all__ = ["Broker", "BrokerError", "free_port", "read_topic", "running_broker"]
+def from_deployment(key: bytes | None, deployment: str) -> bool:
+    """Whether a message's key (recognition.transport.partition_key) names the deployment."""
+    return (key or b"").split(b":")[0] == deployment.encode()
+
+
+__all__ = ["Broker", "BrokerError", "free_port", "from_deployment", "read_topic", "running_broker"]

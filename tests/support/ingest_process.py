@@ -34,9 +34,15 @@ def alerts_raised(world: World) -> list[str]:
 
 
 def start_ingest(
-    world: World, bootstrap: str, data_dir: Path, stderr: Any = subprocess.DEVNULL, **env: str
+    world: World,
+    bootstrap: str,
+    data_dir: Path,
+    stderr: Any = subprocess.DEVNULL,
+    args: tuple[str, ...] = (),
+    **env: str,
 ) -> subprocess.Popen[str]:
-    """`lfr ingest` on the world's store, its settings overridden by `env` (LFR_...)."""
+    """`lfr ingest [args]` on the world's store, its settings overridden by `env` (LFR_...),
+    in a session of its own (so its processes can be killed together)."""
     environment = {
         **os.environ,
         "LFR_DATABASE_URL": world.settings.database_url,
@@ -46,10 +52,11 @@ def start_ingest(
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "ingest"],
+        [sys.executable, "-m", "cli.main", "ingest", *args],
         env=environment,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
         text=True,
+        start_new_session=True,
     )
