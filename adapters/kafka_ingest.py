@@ -118,12 +118,13 @@ class KafkaIngest:
         starts: dict[TopicPartition, int] = {}
         for topic in self.topics:
             view = self._view(topic, timeout_s)
+            mine = list(filter(self.share.covers, sorted(view.end)))
             try:
-                resume = bind(self.ingest, view, self.policy)
+                resume = bind(self.ingest, view, self.policy, mine)
             except ConcurrentChange:  # another ingest bound it at the same moment: read theirs
-                resume = bind(self.ingest, view, self.policy)
+                resume = bind(self.ingest, view, self.policy, mine)
             self._topic_ids[topic] = view.topic_id
-            for partition in filter(self.share.covers, sorted(view.end)):
+            for partition in mine:
                 tp = TopicPartition(topic, partition)
                 starts[tp] = resume[partition]
                 partitions.append(tp)

@@ -111,7 +111,9 @@ def stored_since(ingest: IngestService, start: dict[int, int]) -> int:
 
 
 @contextmanager
-def lfr_ingest(settings: Settings, bootstrap: str, processes: int) -> Iterator[list[float]]:
+def lfr_ingest(
+    settings: Settings, bootstrap: str, processes: int
+) -> Iterator[tuple[subprocess.Popen[str], list[float]]]:
     """`lfr ingest [--processes P]` running; yields the times its processes said they read."""
     env = {
         **os.environ,
@@ -139,7 +141,7 @@ def lfr_ingest(settings: Settings, bootstrap: str, processes: int) -> Iterator[l
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        yield reading
+        yield process, reading
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
@@ -155,15 +157,17 @@ def ingest_rate(
     processes: int,
 ) -> float:
     """Messages stored per second by `lfr ingest` once all its processes are reading."""
-    with lfr_ingest(settings, bootstrap, processes) as reading:
+    with lfr_ingest(settings, bootstrap, processes) as (process, reading):
         deadline = time.monotonic() + 600
         while len(reading) < processes:
             assert time.monotonic() < deadline, "the ingest did not start"
+            assert process.poll() is None, f"lfr ingest stopped (exit {process.returncode})"
             time.sleep(0.01)
         began, before = time.perf_counter(), stored_since(ingest, start)
         stored = before
         while stored < count:
             assert time.monotonic() < deadline, f"{count - stored} messages not stored"
+            assert process.poll() is None, f"lfr ingest stopped (exit {process.returncode})"
             time.sleep(0.01)
             stored = stored_since(ingest, start)
         elapsed = time.perf_counter() - began

@@ -14,6 +14,7 @@ the ingest logs it, records it, and resumes by `LFR_KAFKA_RESET_POLICY`:
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -69,12 +70,16 @@ def find_change(bound: BrokerLog | None, view: LogView, expected: dict[int, int 
 
 
 def next_offsets(
-    ingest: IngestService, bound: BrokerLog | None, view: LogView
+    ingest: IngestService,
+    bound: BrokerLog | None,
+    view: LogView,
+    partitions: Collection[int] | None = None,
 ) -> dict[int, int | None]:
-    """Per partition, the next offset the stored state says to read (None: not known)."""
+    """Per partition read (all by default), the next offset the stored state says to read
+    (None: not known)."""
     resume = bound.resume_offsets if bound is not None else {}
     expected: dict[int, int | None] = {}
-    for partition in view.end:
+    for partition in view.end if partitions is None else sorted(set(partitions) & set(view.end)):
         stored = ingest.offset(view.topic, partition)
         expected[partition] = stored + 1 if stored is not None else resume.get(str(partition))
     return expected
@@ -85,12 +90,20 @@ def _load(ingest: IngestService, topic: str) -> BrokerLog | None:
     return ingest.repository.get(log_id) if ingest.exists(log_id) else None
 
 
-def bind(ingest: IngestService, view: LogView, policy: ResetPolicy) -> dict[int, int]:
+def bind(
+    ingest: IngestService,
+    view: LogView,
+    policy: ResetPolicy,
+    partitions: Collection[int] | None = None,
+) -> dict[int, int]:
     """Checks and records which log `view.topic`'s offsets belong to, sets the ingest's
-    epoch for the topic, and returns where to start reading each partition."""
+    epoch for the topic, and returns where to start reading each partition.
+
+    `partitions`: the ones this ingest reads (all by default). Only their positions are
+    checked: another ingest process stores the others' while this one looks."""
     bound = _load(ingest, view.topic)
     ingest.epochs[view.topic] = bound.epoch if bound is not None else 0
-    expected = next_offsets(ingest, bound, view)
+    expected = next_offsets(ingest, bound, view, partitions)
     finding = find_change(bound, view, expected)
     audit = ingest.audit(INGEST_ACTOR)
     if not finding:

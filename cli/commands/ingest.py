@@ -105,7 +105,6 @@ def _consume(settings: Settings, share: Share) -> int:
             flush=True,
         )
 
-
     # What is ingested is covered by a signed, published checkpoint within the interval
     # (an in-memory store lives and dies with its process: nothing to publish for it);
     # of several processes the first one publishes them.
