@@ -49,8 +49,8 @@ def match_event_id(deployment_id: str, camera_id: str, track_id: str, entry_id: 
     return str(uuid.uuid5(_EVENT_NAMESPACE, name))
 
 
-def _read_envelope(data: bytes | str, schema: str, major: int) -> dict[str, Any]:
-    payload = json.loads(data)
+def _read_envelope(data: bytes | str | dict[str, Any], schema: str, major: int) -> dict[str, Any]:
+    payload = data if isinstance(data, dict) else json.loads(data)
     if not isinstance(payload, dict):
         raise ValueError(f"a {schema} message must be a JSON object")
     named, version = payload.get("schema"), payload.get("version")
@@ -122,8 +122,9 @@ class MatchEvent:
         return credential.attest(payload)
 
     @classmethod
-    def from_json(cls, data: bytes | str, keys: ProbeKeyPair) -> Self:
-        """Reads a message and opens its crop (`SealError` if it is not for `keys`)."""
+    def from_json(cls, data: bytes | str | dict[str, Any], keys: ProbeKeyPair) -> Self:
+        """Reads a message (or its fields as already read) and opens its crop (`SealError`
+        if it is not for `keys`)."""
         payload = _read_envelope(data, cls.SCHEMA, int(cls.VERSION.split(".")[0]))
         sealed, key = payload.get("probe_sealed"), payload.get("probe_key_id")
         if not isinstance(sealed, str):
@@ -162,6 +163,6 @@ class FacesSeenCount:
         return credential.attest(payload)
 
     @classmethod
-    def from_json(cls, data: bytes | str) -> Self:
+    def from_json(cls, data: bytes | str | dict[str, Any]) -> Self:
         payload = _read_envelope(data, cls.SCHEMA, int(cls.VERSION.split(".")[0]))
         return cls(**_known(cls, payload))

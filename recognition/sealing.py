@@ -17,6 +17,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -102,10 +103,18 @@ class ProbeKeyPair:
 
     def opener_for(self, sealed_for: str) -> ProbeKeyPair | None:
         """The key pair that opens what was sealed for key id `sealed_for`, if held."""
-        for private in (self.private_key, *self.retired):
-            if key_id(private.public_key()) == sealed_for:
-                return ProbeKeyPair(private)
-        return None
+        return self._openers.get(sealed_for)
+
+    @cached_property
+    def _openers(self) -> dict[str, ProbeKeyPair]:
+        # Worked out once: deriving each public key and its id cost more per message than
+        # the AES that opens the crop.
+        held = (self.private_key, *self.retired)
+        return {key_id(p.public_key()): ProbeKeyPair(p) for p in reversed(held)}
+
+    @cached_property
+    def _public_raw(self) -> bytes:
+        return _raw(self.private_key.public_key())
 
     @property
     def sealer(self) -> ProbeSealer:
@@ -124,13 +133,12 @@ class ProbeKeyPair:
             sealed[_KEY : _KEY + _NONCE],
             sealed[_KEY + _NONCE :],
         )
-        public = self.private_key.public_key()
         ephemeral = X25519PublicKey.from_public_bytes(ephemeral_raw)
         try:
             shared = self.private_key.exchange(ephemeral)
         except ValueError:
             raise SealError("the sealed probe's ephemeral key is invalid") from None
-        aead = _aead_key(shared, ephemeral_raw, _raw(public))
+        aead = _aead_key(shared, ephemeral_raw, self._public_raw)
         try:
             return aead.decrypt(nonce, ciphertext, context)
         except InvalidTag:

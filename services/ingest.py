@@ -195,13 +195,13 @@ class IngestService(LfrService):
         return self._deployments[aggregate_id]  # type: ignore[return-value]
 
 
-def _sender(ingest: IngestService, value: bytes) -> WorkerBinding:
-    """The worker that sent a message, as its token binds it (recognition/credential.py):
-    refused unless the message carries a valid credential and proof, sent within the
-    token's life. The domain then refuses a deployment or camera the token does not cover,
-    a forged watchlist version or model, and a probe that is not a JPEG."""
-    binding, _ = ingest.credentials.verify(value)
-    return binding
+def _sender(ingest: IngestService, value: bytes) -> tuple[WorkerBinding, dict[str, Any]]:
+    """The worker that sent a message, as its token binds it (recognition/credential.py),
+    and the message's fields (read once): refused unless the message carries a valid
+    credential and proof, sent within the token's life. The domain then refuses a deployment
+    or camera the token does not cover, a forged watchlist version or model, and a probe
+    that is not a JPEG."""
+    return ingest.credentials.verify(value)
 
 
 def _worker(binding: WorkerBinding, moment: str) -> BoundWorker:
@@ -211,8 +211,8 @@ def _worker(binding: WorkerBinding, moment: str) -> BoundWorker:
 
 
 def _match_command(ingest: IngestService, value: bytes) -> None:
-    sender = _sender(ingest, value)  # before anything else: a stranger's probe stays shut
-    event = MatchEvent.from_json(value, ingest.probe_keys)
+    sender, fields = _sender(ingest, value)  # before anything else: a stranger's probe stays shut
+    event = MatchEvent.from_json(fields, ingest.probe_keys)
     ingest.raise_alert(
         _worker(sender, event.observed_at),
         Match(
@@ -231,8 +231,8 @@ def _match_command(ingest: IngestService, value: bytes) -> None:
 
 
 def _faces_command(ingest: IngestService, value: bytes) -> None:
-    sender = _sender(ingest, value)
-    count = FacesSeenCount.from_json(value)
+    sender, fields = _sender(ingest, value)
+    count = FacesSeenCount.from_json(fields)
     ingest.count_faces(
         _worker(sender, count.interval_end),
         UUID(count.deployment_id),
