@@ -269,8 +269,27 @@ class ErasureRecordOut(RetentionItemOut):
 # -- the public register and its figures --------------------------------------------------------
 
 
-class RegisterRowOut(BaseModel):
-    """One public register row: exactly its deployment's latest public event, with proofs."""
+class FiguresOut(BaseModel):
+    """The figures a register row and a metrics row both give (faces, alerts, outcomes)."""
+
+    faces_seen: int | None = None
+    alerts: int | None = None
+    true_alerts_confirmed: int | None = None
+    true_alerts_unconfirmed: int | None = None
+    false_alerts_confirmed: int | None = None
+    false_alerts_unconfirmed: int | None = None
+    engagements: int | None = None
+    arrests: int | None = None
+    other_disposals: int | None = None
+    unadjudicated: int | None = None
+    true_alerts: int | None = None
+    false_alerts: int | None = None
+    false_alert_rate_per_faces: float | None = None
+    false_alert_rate_per_alerts: float | None = None
+
+
+class _RegisterPlace(BaseModel):
+    """What a register row says of its deployment before the figures."""
 
     deployment_id: str
     date: str | None = None
@@ -287,41 +306,24 @@ class RegisterRowOut(BaseModel):
     thresholds: str | None = None
     status: str
     ending: str | None = None
-    faces_seen: int | None = None
-    alerts: int | None = None
-    true_alerts_confirmed: int | None = None
-    true_alerts_unconfirmed: int | None = None
-    false_alerts_confirmed: int | None = None
-    false_alerts_unconfirmed: int | None = None
-    engagements: int | None = None
-    arrests: int | None = None
-    other_disposals: int | None = None
-    unadjudicated: int | None = None
-    true_alerts: int | None = None
-    false_alerts: int | None = None
-    false_alert_rate_per_faces: float | None = None
-    false_alert_rate_per_alerts: float | None = None
+
+
+# The bases' fields come in reverse order of the bases: the place, then the figures.
+class RegisterRowOut(FiguresOut, _RegisterPlace):
+    """One public register row: exactly its deployment's latest public event, with proofs."""
+
     notification_ids: list[int] = []
     proofs: list[EventProofOut] = []
 
 
-class MetricsRowOut(BaseModel):
+class _MetricsGroup(BaseModel):
     group: str
     deployments: int
-    faces_seen: int | None = None
-    alerts: int | None = None
-    true_alerts_confirmed: int | None = None
-    true_alerts_unconfirmed: int | None = None
-    false_alerts_confirmed: int | None = None
-    false_alerts_unconfirmed: int | None = None
-    engagements: int | None = None
-    arrests: int | None = None
-    other_disposals: int | None = None
-    unadjudicated: int | None = None
-    true_alerts: int | None = None
-    false_alerts: int | None = None
-    false_alert_rate_per_faces: float | None = None
-    false_alert_rate_per_alerts: float | None = None
+
+
+class MetricsRowOut(FiguresOut, _MetricsGroup):
+    """The figures of a group of deployments (a month, a use case, a borough)."""
+
     adjudicated_alerts: int | None = None
     adjudication_delay_median_s: float | None = None
     adjudication_delay_p95_s: float | None = None

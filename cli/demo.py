@@ -10,31 +10,25 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cli.paperwork import LOCATION, SECTIONS, authority, entry, proposal
 from cli.progress import progress
 from cli.sample import Person, astronaut_folder, demo_video, people_in
 from domain.alert import TOLD_AND_GIVEN_LEAFLET, Alert
 from domain.values import (
     Actor,
     Adjudication,
-    ApplicationSection,
-    DecisionArea,
     Disposal,
     EngagementOutcome,
-    Location,
     PreDeploymentCheck,
-    Proposal,
     Role,
     UseCase,
     WatchlistCategory,
-    WrittenAuthority,
-    approve,
 )
-from domain.watchlist import EntryDetails
 from projections.register import counts_of
 from recognition.engines import load_engine
 from runtime.bootstrap import Services
@@ -54,7 +48,6 @@ GOLD = Actor("ci-patel", Role.GOLD)
 OPERATOR = Actor("pc-lewis", Role.OPERATOR)
 ENGAGER = Actor("pc-ahmed", Role.ENGAGEMENT_OFFICER)
 SWEEPER = Actor("retention-sweeper", Role.SYSTEM)
-LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
 
 
 @dataclass
@@ -117,33 +110,20 @@ def _authorise(services: Services, options: DemoOptions, narrative: Narrative, s
     lfr.submit_intelligence_case(
         APPLICANT, application, "F3-DEMO", "Robbery hotspot; offenders linked"
     )
-    proposal = Proposal(
-        location=LOCATION,
-        starts_at=now - timedelta(minutes=5),
+    window = proposal(
+        now - timedelta(minutes=5),
         ends_at=now + timedelta(hours=8),
-        use_case=UseCase.CRIME_HOTSPOT,
         watchlist_categories=(WatchlistCategory.WANTED_BY_COURTS,),
         watchlist_max_size=max(size, 1),
         threshold=options.threshold or 0.64,
     )
-    sections = {
-        s.value: f"{s.name.replace('_', ' ').title()}: set out for the AO."
-        for s in ApplicationSection
-    }
-    lfr.submit_application(APPLICANT, application, sections, proposal, AO.id)
+    lfr.submit_application(APPLICANT, application, SECTIONS, window, AO.id)
     narrative.step(
         "application",
         f"{APPLICANT.id} submitted the 8-section application for "
-        f"{LOCATION.name} ({LOCATION.borough}), threshold {proposal.threshold}",
+        f"{LOCATION.name} ({LOCATION.borough}), threshold {window.threshold}",
     )
-    decisions = {
-        a.value: approve(f"{a.name.replace('_', ' ').title()}: approved with reasons.")
-        for a in DecisionArea
-    }
-    versions = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
-    deployment = lfr.grant_authority(
-        AO, application, WrittenAuthority(decisions, versions, GOLD.id)
-    )
+    deployment = lfr.grant_authority(AO, application, authority(GOLD.id))
     narrative.step(
         "authority",
         f"{AO.id} granted the Written Authority (7 decisions); Gold {GOLD.id}",
@@ -172,13 +152,7 @@ def _prepare(
     with progress("  … enrolling the watchlist", len(people)) as advance:
         for number, person in enumerate(people):
             image = person.images[0].read_bytes()
-            details = EntryDetails(
-                f"WL-{number:05d}",
-                WatchlistCategory.WANTED_BY_COURTS,
-                "PNC custody image",
-                "PACE Code D",
-                date(2025, 1, 1),
-            )
+            details = entry(f"WL-{number:05d}")
             try:
                 entries.append(enrol(lfr, engine, APPLICANT, deployment, details, image))
             except EnrolmentError as error:

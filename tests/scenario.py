@@ -5,26 +5,17 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from uuid import UUID
 
+from cli.paperwork import DECISIONS, LOCATION, SECTIONS, VERSIONS, authority, entry, proposal
 from domain.access import BoundWorker, worker
-from domain.values import (
-    Actor,
-    ApplicationSection,
-    DecisionArea,
-    Location,
-    PreDeploymentCheck,
-    Proposal,
-    Role,
-    UseCase,
-    WatchlistCategory,
-    WrittenAuthority,
-    approve,
-)
-from domain.watchlist import EntryDetails
+from domain.values import Actor, PreDeploymentCheck, Role, UseCase
 from services.lfr import LfrService, Match
+
+# The sample paperwork, for the tests that file their own.
+__all__ = ["DECISIONS", "LOCATION", "SECTIONS", "VERSIONS", "entry", "proposal"]
 
 APPLICANT = Actor("insp-applicant", Role.APPLICANT)
 AO = Actor("supt-ao", Role.AUTHORISING_OFFICER)
@@ -35,13 +26,7 @@ WORKER = Actor("worker-1", Role.WORKER)
 DPO = Actor("dpo-1", Role.DPO)
 SYSTEM = Actor("retention-sweeper", Role.SYSTEM)
 
-SECTIONS = {s.value: f"Section {s.value} completed for the AO." for s in ApplicationSection}
-DECISIONS = {
-    a.value: approve(f"Decision {a.value}: approved, reasons recorded.") for a in DecisionArea
-}
-VERSIONS = {"policy": "2024.1", "sop": "2024.1", "legal_mandate": "2024.1", "dpia": "5.2"}
-AUTHORITY = WrittenAuthority(DECISIONS, VERSIONS, "ci-gold")
-LOCATION = Location("Oxford Circus", "Westminster", 51.5152, -0.1418)
+AUTHORITY = authority(GOLD.id)
 
 
 @cache
@@ -83,32 +68,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-def proposal(start: datetime, hours: float = 8, **changes: object) -> Proposal:
-    values: dict[str, object] = dict(
-        location=LOCATION,
-        starts_at=start,
-        ends_at=start + timedelta(hours=hours),
-        use_case=UseCase.CRIME_HOTSPOT,
-        watchlist_categories=(WatchlistCategory.WANTED_BY_COURTS, WatchlistCategory.SUSPECT),
-        watchlist_max_size=10,
-        threshold=0.64,
-    )
-    values.update(changes)
-    return Proposal(**values)  # type: ignore[arg-type]
-
-
-def entry(reference: str, **changes: object) -> EntryDetails:
-    values: dict[str, object] = dict(
-        reference=reference,
-        category=WatchlistCategory.WANTED_BY_COURTS,
-        source="PNC custody image",
-        legal_basis="PACE Code D 3.30",
-        image_date=date(2025, 3, 1),
-    )
-    values.update(changes)
-    return EntryDetails(**values)  # type: ignore[arg-type]
 
 
 @dataclass
