@@ -9,7 +9,7 @@ from domain.values import Audit, Role
 
 
 def require_role(audit: Audit, *roles: Role, doing: str) -> None:
-    if audit.actor_role not in {role.value for role in roles}:
+    if audit.actor_role not in roles:  # a role equals its value
         allowed = " or ".join(role.value for role in roles)
         raise NotPermitted(
             f"only {allowed} may {doing}; {audit.actor_id} acts as {audit.actor_role}"
@@ -22,7 +22,8 @@ def require(condition: bool, message: str) -> None:
 
 
 def require_text(value: str, what: str) -> None:
-    require(bool(value and value.strip()), f"{what} must be given")
+    if not (value and value.strip()):  # the message made only when it is needed
+        raise RuleViolation(f"{what} must be given")
 
 
 def missing(required: Iterable[str], given: Iterable[str]) -> list[str]:

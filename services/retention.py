@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
@@ -92,11 +93,11 @@ class RetentionRules:
     watchlist_retention: timedelta = timedelta(hours=24)
     margin: timedelta = timedelta(hours=1)
 
-    @property
+    @cached_property  # read for every item judged
     def alert_rule(self) -> str:
         return f"alert-data-{_span(self.alert_retention)}-after-alert"
 
-    @property
+    @cached_property
     def watchlist_rule(self) -> str:
         return f"watchlist-{_span(self.watchlist_retention)}-after-deployment-end"
 
