@@ -12,7 +12,9 @@ in schemas of its own that it drops afterwards. Prints its figures.
 
 1. Append: the same stored events, one per transaction (as a command saves them),
    appended through the library's plain PostgreSQL recorder and through the ledgered
-   one, in alternating rounds; medians per append and their ratio.
+   one, in alternating rounds; medians per append and their ratio. Both pools check their
+   connections before use alike (without a round trip, as the ledgered store's pool
+   does), so the ratio is the ledger's cost alone.
 2. Verification of N events: N synthetic stored events and their leaves bulk-loaded
    with COPY (appending a million one by one would take most of an hour), one
    checkpoint, then a full `Ledger.verify()`.
@@ -42,6 +44,7 @@ import psycopg  # noqa: E402
 from eventsourcing.persistence import InfrastructureFactory, StoredEvent  # noqa: E402
 from eventsourcing.utils import Environment  # noqa: E402
 
+from adapters.persistence.liveness import check_pooled_connections_locally  # noqa: E402
 from ledger.checkpoint import Checkpoint, SigningKey  # noqa: E402
 from ledger.leaf import StoredRow, row_leaf_hash  # noqa: E402
 from ledger.merkle import CompactTree  # noqa: E402
@@ -74,6 +77,7 @@ def events(n: int) -> list[StoredEvent]:
 
 def bench_append(appends: int, rounds: int) -> dict[str, float]:
     plain_f, plain = recorder_for("bench_plain", "eventsourcing.postgres")
+    check_pooled_connections_locally(plain_f.datastore)
     led_f, ledgered = recorder_for("bench_ledger", "adapters.persistence.postgres")
     for recorder in (plain, ledgered):  # warm up connections and prepared statements
         for event in events(200):
