@@ -27,6 +27,8 @@ from services.errors import UserError
 
 def supervise(settings: Settings, count: int) -> int:
     """Runs `count` ingest processes until SIGINT or SIGTERM, or until one of them stops."""
+    if settings.store.kind == "memory":
+        raise UserError("several ingest processes need a store they share: set LFR_DATABASE_URL")
     open_ingest(settings).close()  # the tables and development keys, made once
     settings.secret("ledger_signing_key")
     stop = threading.Event()

@@ -210,6 +210,12 @@ CASES = [
     Case(("ingest",), ["ingest", "--share", "2/2"], expect="0 <= I < N"),
     Case(("ingest",), ["ingest", "--share", "half"], expect="I/N"),
     Case(("ingest",), ["ingest", "--processes", "0"], expect="--processes"),
+    Case(
+        ("ingest",),
+        ["ingest", "--processes", "2"],
+        store="memory:",
+        expect="store they share",
+    ),
     Case(("ingest",), ["ingest", "--processes", "2", "--share", "0/2"], expect="not allowed"),
     Case(("worker",), ["worker", "--deployment", "not-an-id", "--source", "{tmp}/none.mp4"]),
     Case(("eval", "faces"), ["eval", "faces", "{tmp}/no-such-folder"]),
