@@ -3,12 +3,12 @@
 With `POSTGRES_PRE_PING` the library's pool sends an empty query on every connection before
 handing it out, so that a connection the server has dropped (a restart, an ended session) is
 replaced instead of failing the command: one more round trip per use, two for a command
-that reads then writes. A server that drops a connection closes its end of the socket
-(after a last error message), so the client's socket turns readable; an idle connection has
-nothing else to read but asynchronous messages (a notification, a changed parameter). So the
-check here reads the socket only when it is readable: a connection whose server has gone
-fails the read, and the pool replaces it, as after a failed ping; a live one costs a
-`select` of a few microseconds.
+that reads then writes. A server that drops a connection first sends it a last error
+message, then closes its end of the socket: either way the client's socket turns readable.
+An idle connection in the pool otherwise has nothing to read. So the check here asks the
+server (the library's ping) only when something arrived while the connection sat idle (the
+server's farewell, or now and then an asynchronous message such as a notification); a
+connection with nothing to read costs a `poll` of a few microseconds.
 """
 
 from __future__ import annotations
@@ -18,27 +18,18 @@ from typing import Any
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
-from psycopg import pq
-
-# An idle connection's readable socket holds a few asynchronous messages at most; after
-# that many reads something is wrong with it.
-_MAX_READS = 8
+from psycopg_pool import ConnectionPool
 
 
 def check_without_round_trip(conn: psycopg.Connection[Any]) -> None:
-    """Raise `psycopg.OperationalError` when the server has dropped `conn`."""
+    """Raise a `psycopg.Error` when the server has dropped `conn` or is dropping it."""
     if conn.closed or conn.broken:
         raise psycopg.OperationalError("the connection is closed")
-    for _ in range(_MAX_READS):
-        readable, _, _ = select.select([conn.fileno()], [], [], 0)
-        if not readable:
-            return
-        # Reads what arrived; fails once the server has closed the connection (the first
-        # read may return only the server's last message, the next one finds the end).
-        conn.pgconn.consume_input()
-        if conn.pgconn.status != pq.ConnStatus.OK:
-            raise psycopg.OperationalError("the server closed the connection")
-    raise psycopg.OperationalError("the connection keeps receiving while idle")
+    # poll, not select: a busy process's descriptors may be numbered past select's limit.
+    socket = select.poll()
+    socket.register(conn.fileno(), select.POLLIN)
+    if socket.poll(0):
+        ConnectionPool.check_connection(conn)
 
 
 def check_pooled_connections_locally(datastore: PostgresDatastore) -> None:

@@ -62,3 +62,25 @@ def test_a_live_connection_with_a_notification_waiting_is_kept(
         server.execute('NOTIFY "somewhere"')
     time.sleep(0.1)
     assert _backend_pid(datastore) == first
+
+
+def test_a_connection_numbered_past_a_thousand_descriptors_is_checked(postgres_url: str) -> None:
+    """A busy server process holds many sockets and files: the check must not depend on
+    low descriptor numbers (select() refuses those past 1023)."""
+    import os
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        pytest.skip("the process may not open 1,200 files")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        env = {**StoreLocation.parse(postgres_url).eventsourcing_env(), "POSTGRES_POOL_SIZE": "1"}
+        factory = InfrastructureFactory.construct(Environment("crowded", env))
+        with factory.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+            assert conn.fileno() > 1023
+        assert _backend_pid(factory.datastore) > 0  # type: ignore[attr-defined]
+        factory.close()
+    finally:
+        for fd in held:
+            os.close(fd)
