@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from projections.audit import TimelineProjection
+from projections.directory import DirectoryProjection
 from projections.recorded import Recorded
 from runtime.bootstrap import open_read_models, open_services
 from runtime.settings import Settings
@@ -64,21 +65,24 @@ def test_a_nul_event_is_recorded_as_failed_and_the_read_models_go_on(
     assert again.catch_up() == 0
     assert len(again.failed_events()) == len(failed)
 
-    # The fix (here: the timeline drops NUL from the text it is given), then a retry.
-    original = TimelineProjection.apply
-
-    def without_nul(self: TimelineProjection, event: Recorded, batch: Any) -> None:
-        state = orjson.loads(orjson.dumps(event.state).replace(b"\\u0000", b""))
-        fixed = Recorded(
-            event.notification_id, event.topic, event.originator_id, event.originator_version, state
-        )
-        original(self, fixed, batch)
-
-    monkeypatch.setattr(TimelineProjection, "apply", without_nul)
+    # The fix (here: the projections that copy the text drop NUL from it), then a retry.
+    for projection in (TimelineProjection, DirectoryProjection):
+        monkeypatch.setattr(projection, "apply", _dropping_nul(projection.apply))
     assert again.retry_failed() == (len(failed), 0)
     assert again.failed_events() == []
     timeline = again.timeline(ids["deployment"])
     assert any(row["justification"] == "checking the image" for row in timeline)
+
+
+def _dropping_nul(apply: Any) -> Any:
+    def fixed_apply(self: Any, event: Recorded, batch: Any) -> None:
+        state = orjson.loads(orjson.dumps(event.state).replace(b"\\u0000", b""))
+        fixed = Recorded(
+            event.notification_id, event.topic, event.originator_id, event.originator_version, state
+        )
+        apply(self, fixed, batch)
+
+    return fixed_apply
 
 
 def test_lfr_project_once_and_lfr_api_start_and_show_the_failed_events(
