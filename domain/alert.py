@@ -77,24 +77,49 @@ class Match:
     probe_jpeg: bytes
 
 
+def _require_raisable(audit: Audit, deployment: Deployment, match: Match) -> None:
+    """The rules of a new alert; each refusal's message is made only when refusing (alerts
+    come by the thousand a second)."""
+    require_role(audit, Role.WORKER, Role.SYSTEM, doing="raise an alert")
+    if deployment.status != DeploymentStatus.LIVE:
+        raise RuleViolation(
+            f"alerts are raised only while the deployment is live; it is {deployment.status}"
+        )
+    if not deployment.accepts_alert_at(match.observed_at):
+        raise RuleViolation(
+            f"no alert is raised outside the authorised window, as at {match.observed_at}"
+        )
+    if match.camera_id not in deployment.live_cameras:
+        raise RuleViolation(
+            f"camera {match.camera_id!r} is not one the deployment started under its authority"
+        )
+    require(
+        str(match.entry_id) in deployment.watchlist.get("entry_ids", []),
+        "the alert names an entry that is not on this deployment's watchlist",
+    )
+    if match.score < deployment.threshold:
+        raise RuleViolation(
+            f"score {match.score:.3f} is below the authorised threshold {deployment.threshold}"
+        )
+    require_match_fits(deployment, match)
+
+
 def require_match_fits(deployment: Deployment, match: Match) -> None:
     """A match comes from an authorised camera, searched the deployment's current watchlist
     with its model, and carries a JPEG probe: anything else is not this deployment's alert."""
-    require(
-        match.camera_id in deployment.cameras,
-        f"camera {match.camera_id!r} is not authorised for this deployment",
-    )
+    if match.camera_id not in deployment.cameras:
+        raise RuleViolation(f"camera {match.camera_id!r} is not authorised for this deployment")
     current = deployment.watchlist.get("version", "")
-    require(
-        match.watchlist_version == current,
-        f"the match was made against watchlist version {match.watchlist_version[:16]!r}, "
-        f"not the deployment's current version {current[:16]!r}",
-    )
+    if match.watchlist_version != current:
+        raise RuleViolation(
+            f"the match was made against watchlist version {match.watchlist_version[:16]!r}, "
+            f"not the deployment's current version {current[:16]!r}"
+        )
     model = deployment.watchlist.get("model_id", "")
-    require(
-        match.model.get("id") == model,
-        f"the match was made with model {match.model.get('id')!r}, not the imported {model!r}",
-    )
+    if match.model.get("id") != model:
+        raise RuleViolation(
+            f"the match was made with model {match.model.get('id')!r}, not the imported {model!r}"
+        )
     require_jpeg(match.probe_jpeg)
 
 
@@ -151,29 +176,32 @@ class Alert(Aggregate):
     def raise_alert(
         cls, audit: Audit, deployment: Deployment, match: Match, sealed_probe: bytes
     ) -> Alert:
-        require_role(audit, Role.WORKER, Role.SYSTEM, doing="raise an alert")
-        require(
-            deployment.status == DeploymentStatus.LIVE,
-            f"alerts are raised only while the deployment is live; it is {deployment.status}",
-        )
-        require(
-            deployment.accepts_alert_at(match.observed_at),
-            f"no alert is raised outside the authorised window, as at {match.observed_at}",
-        )
-        require(
-            match.camera_id in deployment.live_cameras,
-            f"camera {match.camera_id!r} is not one the deployment started under its authority",
-        )
-        require(
-            str(match.entry_id) in deployment.watchlist.get("entry_ids", []),
-            "the alert names an entry that is not on this deployment's watchlist",
-        )
-        require(
-            match.score >= deployment.threshold,
-            f"score {match.score:.3f} is below the authorised threshold {deployment.threshold}",
-        )
-        require_match_fits(deployment, match)
-        return cls(
+        """The new alert for a match, decided by the rules of `raised`."""
+        raised = cls.raised(audit, deployment, match, sealed_probe)
+        alert: Alert = raised.mutate(None)  # type: ignore[assignment]  # a created event makes one
+        alert.pending_events.append(raised)
+        return alert
+
+    @classmethod
+    def raised(
+        cls,
+        audit: Audit,
+        deployment: Deployment,
+        match: Match,
+        sealed_probe: bytes,
+        timestamp: datetime | None = None,
+    ) -> Aggregate.Event:
+        """The `AlertRaised` event of a new alert for a match, without building the alert
+        (the ingest stores thousands a second): raised only while the deployment is live,
+        inside its window, from a camera it started, for an entry on its watchlist, at or
+        above its threshold, searched with its watchlist's version and model."""
+        _require_raisable(audit, deployment, match)
+        raised: Any = cls.AlertRaised  # type: ignore[attr-defined]  # made by @event
+        return raised(
+            originator_topic=f"{cls.__module__}:{cls.__qualname__}",  # the library's topic
+            originator_id=cls.create_id(match.match_id),
+            originator_version=cls.INITIAL_VERSION,
+            timestamp=timestamp or raised.create_timestamp(),
             audit=audit.tied_to(deployment.id, deployment.authority_id),
             match_id=match.match_id,
             deployment_id=deployment.id,

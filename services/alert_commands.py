@@ -35,14 +35,15 @@ class AlertCommands(SubjectSealing):
             sealed = self.sealer.seal(str(alert_id), match.probe_jpeg)
         audit = self.audit(actor, s62=S62Operation.COLLECTION)
         try:
-            alert = Alert.raise_alert(audit, deployment, match, sealed)
+            # Its event only: the alert is built when it is next loaded.
+            raised = Alert.raised(audit, deployment, match, sealed)
         except DomainError:
             if key and self.exists(alert_id):
                 return alert_id  # raised before, the deployment has moved on since: a replay
             raise
         with self._replay_is_no_op():
-            self.commit(alert, **key)
-        return alert.id
+            self.commit(raised, **key)
+        return alert_id
 
     def count_faces(
         self,

@@ -44,6 +44,8 @@ class Collected(ProcessingEvent[UUID]):
             if isinstance(obj, Aggregate):
                 self.events += obj.collect_events()
                 self.aggregates[obj.id] = obj
+            elif isinstance(obj, Aggregate.Event):  # decided without its aggregate
+                self.events.append(obj)
             else:
                 super().collect_events(obj)
         self.saved_kwargs.update(kwargs)
@@ -162,8 +164,9 @@ class ServiceBase(Application):
         self.notify(collected.events)
         return recordings
 
-    def commit(self, *aggregates: Aggregate, **with_events: Any) -> None:
+    def commit(self, *aggregates: Aggregate | Aggregate.Event, **with_events: Any) -> None:
         """Saves atomically; someone else's change first is a conflict, never a lost update.
+        `aggregates` may hold events decided without their aggregate (`Alert.raised`).
         `with_events`: what `_new_keys_saved_with_events` gave, stored in the same transaction."""
         try:
             self.save(*aggregates, **with_events)

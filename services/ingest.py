@@ -174,12 +174,14 @@ class IngestService(LfrService):
             self._batch_ids.clear()
             self._deployments.clear()
 
-    def commit(self, *aggregates: Aggregate, **with_events: Any) -> None:
+    def commit(self, *aggregates: Aggregate | Aggregate.Event, **with_events: Any) -> None:
         if self._batch is None:
             super().commit(*aggregates, **with_events)
             return
         self._batch.collect_events(*aggregates)
-        self._batch_ids.update(a.id for a in aggregates)
+        self._batch_ids.update(
+            a.id if isinstance(a, Aggregate) else a.originator_id for a in aggregates
+        )
 
     def exists(self, aggregate_id: UUID) -> bool:
         if aggregate_id in self._batch_ids:
