@@ -31,7 +31,8 @@ class AlertCommands(SubjectSealing):
             # A held key conflicts on a replay, so the commit tells a replay; else look first.
             if not key and self.exists(alert_id):
                 return alert_id
-            deployment = self.load(Deployment, match.deployment_id)
+            with self._only_reading():  # the alert reads its deployment, never changes it
+                deployment = self.load(Deployment, match.deployment_id)
             sealed = self.sealer.seal(str(alert_id), match.probe_jpeg)
         audit = self.audit(actor, s62=S62Operation.COLLECTION)
         try:
