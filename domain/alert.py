@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -132,7 +133,7 @@ class Alert(Aggregate):
 
     @staticmethod
     def create_id(match_id: str, **_: Any) -> UUID:
-        return uuid5(NAMESPACE_URL, f"lfr:alert:{match_id}")
+        return _alert_id(match_id)
 
     @event("AlertRaised")
     def __init__(
@@ -548,6 +549,12 @@ class Alert(Aggregate):
     @event("AlertDataErased")
     def _erased(self, audit: Audit, rule: str) -> None:
         self.erased = True
+
+
+@lru_cache(maxsize=256)
+def _alert_id(match_id: str) -> UUID:
+    # Cached: raising an alert works its id out twice (to seal its probe, then its event).
+    return uuid5(NAMESPACE_URL, f"lfr:alert:{match_id}")
 
 
 @dataclass(frozen=True)

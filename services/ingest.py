@@ -163,7 +163,7 @@ class IngestService(LfrService):
             yield
             if self._optimistic and self.keys is not None:
                 self.keys.flush()
-            self._record(self._batch)
+            self._store(self._batch)
             if not isinstance(self.recorder, ProcessRecorder):
                 self._memory_offsets[tracking.application_name] = tracking.notification_id
         finally:
@@ -173,6 +173,20 @@ class IngestService(LfrService):
             self._batch = None
             self._batch_ids.clear()
             self._deployments.clear()
+
+    def _store(self, batch: ProcessingEvent[UUID]) -> None:
+        """The library's `_record` without the recordings it returns (a frozen notification and
+        recording per event, which nothing here reads): the events, the tracking record and
+        what the commands gave to store with them, in one transaction."""
+        to_stored = self.mapper.to_stored_event
+        self.recorder.insert_events(
+            [to_stored(event) for event in batch.events],
+            tracking=batch.tracking,
+            **batch.saved_kwargs,
+        )
+        if self.repository.cache and not self.repository.fastforward:
+            for aggregate_id, aggregate in batch.aggregates.items():
+                self.repository.cache.put(aggregate_id, aggregate)
 
     def commit(self, *aggregates: Aggregate | Aggregate.Event, **with_events: Any) -> None:
         if self._batch is None:
