@@ -4,8 +4,10 @@ even when an asynchronous message waits on it."""
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -38,7 +40,33 @@ def _server(postgres_url: str) -> psycopg.Connection[tuple[object, ...]]:
 
 
 def test_the_pool_checks_its_connections_without_a_query(datastore: object) -> None:
-    assert datastore.pool._check is check_without_round_trip  # type: ignore[attr-defined]
+    check = datastore.pool._check  # type: ignore[attr-defined]
+    assert inspect.unwrap(check) is check_without_round_trip
+
+
+def test_after_the_server_dropped_every_connection_the_next_use_gets_a_new_one_at_once(
+    postgres_url: str,
+) -> None:
+    """As after a restart: the pool's idle connections are all gone, and the first command
+    gets a new connection instead of checking them one by one until its timeout."""
+    env = {**StoreLocation.parse(postgres_url).eventsourcing_env(), "POSTGRES_POOL_SIZE": "5"}
+    factory = InfrastructureFactory.construct(Environment("restarted", env))
+    datastore: Any = factory.datastore  # type: ignore[attr-defined]
+    try:
+        _backend_pid(datastore)  # opens the pool
+        deadline = time.monotonic() + 10
+        while len(datastore.pool._pool) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        dropped = [conn.info.backend_pid for conn in datastore.pool._pool]
+        assert len(dropped) >= 5
+        with _server(postgres_url) as server:
+            server.execute("SELECT pg_terminate_backend(unnest(%s::int[]))", (dropped,))
+        time.sleep(0.2)  # the sessions are gone
+        started = time.monotonic()
+        assert _backend_pid(datastore) not in dropped
+        assert time.monotonic() - started < 2.5  # the pool's own timeout is 5 s
+    finally:
+        factory.close()
 
 
 def test_a_connection_whose_session_the_server_ended_is_replaced_before_use(
