@@ -161,14 +161,15 @@ class Vault:
 
     def _data_key(self, subject_id: str, create: bool) -> bytes:
         held: HeldKeys | None = getattr(self._held, "keys", None)
-        if create and held is not None:
-            wrapped = held.keys.setdefault(
-                subject_id, aes_key_wrap(self.kek, AESGCM.generate_key(256))
-            )
-        elif create:  # one round trip for a new subject: insert-if-absent returns the stored key
-            wrapped = self.keys.put_new(
-                subject_id, aes_key_wrap(self.kek, AESGCM.generate_key(256))
-            )
+        if create:
+            made = AESGCM.generate_key(256)
+            wrapped_made = aes_key_wrap(self.kek, made)
+            if held is not None:
+                wrapped = held.keys.setdefault(subject_id, wrapped_made)
+            else:  # one round trip for a new subject: insert-if-absent returns the stored key
+                wrapped = self.keys.put_new(subject_id, wrapped_made)
+            if wrapped == wrapped_made:
+                return made  # the key just made is the subject's: no need to unwrap it
         else:
             stored = self.keys.get(subject_id)
             if stored is None:
