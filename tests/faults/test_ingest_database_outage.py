@@ -88,7 +88,9 @@ def test_ingest_waits_out_a_database_restart_and_stores_every_message_once(
         ingest.terminate()
         _, stderr = ingest.communicate(timeout=30)
     assert "Traceback" not in stderr, stderr
-    assert "database" in stderr, stderr  # it said it was waiting
+    # Whether it said it was waiting depends on timing: a connection attempt begun while
+    # the database was down may simply succeed once it is back (the pool's connect timeout
+    # is longer than the outage).
     assert ingest.returncode == 0, stderr
     assert len(raised) == count == len(set(raised))
 
