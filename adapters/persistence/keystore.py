@@ -28,7 +28,7 @@ class SqlKeyStore(ABC):
     """Implements the vault's `KeyStore`: one row per data subject, its wrapped key, and a
     tombstone (key NULL, `destroyed_at`) once destroyed."""
 
-    p = "?"  # the driver's placeholder
+    marker = "?"  # the driver's DB-API parameter marker (sqlite3: ?, psycopg: %s)
 
     def __init__(self, datastore: Any, settle_s: float = 60.0) -> None:
         self.datastore = datastore
@@ -79,12 +79,15 @@ class SqlKeyStore(ABC):
     def insert_new(self, cursor: Any, keys: Mapping[str, bytes]) -> None:
         """Inserts new subjects' keys with the events' transaction's cursor (the recorders'
         `with_events`); a subject that already has a key or a tombstone fails it."""
-        insert = f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES ({self.p}, {self.p})"
-        cursor.executemany(insert, list(keys.items()))
+        cursor.executemany(self._insert_key(), list(keys.items()))
+
+    def _insert_key(self) -> str:
+        values = f"({self.marker}, {self.marker})"
+        return f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES {values}"
 
     def get(self, subject_id: str) -> bytes | None:
         rows = self._rows(
-            f"SELECT wrapped_key FROM {self.table} WHERE subject_id = {self.p}", (subject_id,)
+            f"SELECT wrapped_key FROM {self.table} WHERE subject_id = {self.marker}", (subject_id,)
         )
         return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
@@ -92,8 +95,7 @@ class SqlKeyStore(ABC):
         """Stores a new subject's key in one round trip; returns the key stored for it."""
         with self.writing() as curs:
             curs.execute(
-                f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES ({self.p}, {self.p}) "
-                "ON CONFLICT (subject_id) DO NOTHING RETURNING wrapped_key",
+                self._insert_key() + " ON CONFLICT (subject_id) DO NOTHING RETURNING wrapped_key",
                 (subject_id, wrapped),
             )
             inserted = curs.fetchall()
@@ -131,7 +133,7 @@ class SqlKeyStore(ABC):
 
     def is_destroyed(self, subject_id: str) -> bool:
         rows = self._rows(
-            f"SELECT destroyed_at FROM {self.table} WHERE subject_id = {self.p}", (subject_id,)
+            f"SELECT destroyed_at FROM {self.table} WHERE subject_id = {self.marker}", (subject_id,)
         )
         return bool(rows and rows[0][0])
 
@@ -151,7 +153,7 @@ class SqlKeyStore(ABC):
     def _chunks(self, subjects: list[str]) -> Iterator[tuple[list[str], str]]:
         for start in range(0, len(subjects), CHUNK):
             chunk = subjects[start : start + CHUNK]
-            yield chunk, ", ".join([self.p] * len(chunk))
+            yield chunk, ", ".join([self.marker] * len(chunk))
 
 
 class SQLiteKeyStore(SqlKeyStore):
@@ -235,7 +237,7 @@ class PostgresKeyStore(SqlKeyStore):
     open elsewhere (a destroy is stamped when its statement starts, and commits a little
     later)."""
 
-    p = "%s"
+    marker = "%s"
     datastore: PostgresDatastore
 
     def table_name(self) -> str:

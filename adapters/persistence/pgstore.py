@@ -42,7 +42,7 @@ def pooled_transaction(datastore: PostgresDatastore) -> Iterator[Any]:
 class PostgresLedgerStore(SqlLedgerStore):
     """The ledger of one PostgreSQL schema (all the events tables in it)."""
 
-    p = "%s"
+    marker = "%s"
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__()

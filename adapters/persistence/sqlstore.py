@@ -25,7 +25,7 @@ BATCH = 50_000
 class SqlLedgerStore(ABC):
     """Ledger tables in one SQL database; subclasses give the dialect and connections."""
 
-    p = "?"  # the driver's placeholder
+    marker = "?"  # the driver's DB-API parameter marker (sqlite3: ?, psycopg: %s)
 
     def __init__(self) -> None:
         self._log_ids: dict[str, int] = {}
@@ -72,7 +72,7 @@ class SqlLedgerStore(ABC):
             logs = self.table("ledger_logs")
             with self.writing() as curs:
                 curs.execute(self.register_log_sql(), (name,))
-                curs.execute(f"SELECT log_id FROM {logs} WHERE name = {self.p}", (name,))
+                curs.execute(f"SELECT log_id FROM {logs} WHERE name = {self.marker}", (name,))
                 self._log_ids[name] = int(curs.fetchall()[0][0])
         return self._log_ids[name]
 
@@ -92,14 +92,14 @@ class SqlLedgerStore(ABC):
         names = self._logs()
         sql = (
             f"SELECT idx, log_id, notification_id, leaf_hash FROM {self.table('ledger_leaves')} "
-            f"WHERE idx > {self.p} ORDER BY idx LIMIT {self.p}"
+            f"WHERE idx > {self.marker} ORDER BY idx LIMIT {self.marker}"
         )
         for rows in self.batches(sql, lambda last: (last, BATCH), -1, 0):
             yield from [LeafRecord(i, names.get(n, f"#{n}"), nid, h) for i, n, nid, h in rows]
 
     def leaf_records_between(self, start: int, end: int) -> list[LeafRecord]:
         """The leaf records of ledger indexes start..end-1 (an entry bundle's)."""
-        return self._leaf_records(f"idx >= {self.p} AND idx < {self.p}", (start, end))
+        return self._leaf_records(f"idx >= {self.marker} AND idx < {self.marker}", (start, end))
 
     def _leaf_records(self, where: str, params: Sequence[Any]) -> list[LeafRecord]:
         names = self._logs()
@@ -150,7 +150,7 @@ class SqlLedgerStore(ABC):
 
     def latest_stored_checkpoint(self, tree_size: int | None = None) -> StoredCheckpoint | None:
         """The newest checkpoint (of `tree_size` if given): one read of an index."""
-        where = f"WHERE tree_size = {self.p} " if tree_size is not None else ""
+        where = f"WHERE tree_size = {self.marker} " if tree_size is not None else ""
         with self.reading() as curs:
             curs.execute(
                 "SELECT seq, tree_size, body, signatures "
@@ -164,8 +164,8 @@ class SqlLedgerStore(ABC):
         """Rewrite a stored checkpoint (the move to signed notes)."""
         with self.writing() as curs:
             curs.execute(
-                f"UPDATE {self.table('ledger_checkpoints')} SET body = {self.p}, "
-                f"signatures = {self.p} WHERE seq = {self.p}",
+                f"UPDATE {self.table('ledger_checkpoints')} SET body = {self.marker}, "
+                f"signatures = {self.marker} WHERE seq = {self.marker}",
                 (body, signatures, seq),
             )
 
@@ -186,14 +186,14 @@ class SqlLedgerStore(ABC):
 
     def entries_for(self, notification_id: int) -> list[LeafRecord]:
         """The ledger entries that record an event with this notification id (one per log)."""
-        return self._leaf_records(f"notification_id = {self.p}", (notification_id,))
+        return self._leaf_records(f"notification_id = {self.marker}", (notification_id,))
 
     def leaf_hashes(self, indexes: Sequence[int]) -> dict[int, bytes]:
         """The stored leaf hashes at the given ledger indexes."""
         found: dict[int, bytes] = {}
         leaves = self.table("ledger_leaves")
         for chunk in _chunks(sorted(set(indexes)), 500):
-            marks = ",".join([self.p] * len(chunk))
+            marks = ",".join([self.marker] * len(chunk))
             with self.reading() as curs:
                 curs.execute(f"SELECT idx, leaf_hash FROM {leaves} WHERE idx IN ({marks})", chunk)
                 found.update((int(i), bytes(h)) for i, h in curs.fetchall())
@@ -204,7 +204,7 @@ class SqlLedgerStore(ABC):
         result: list[bytes] = []
         sql = (
             f"SELECT leaf_hash FROM {self.table('ledger_leaves')} "
-            f"WHERE idx >= {self.p} AND idx < {self.p} ORDER BY idx"
+            f"WHERE idx >= {self.marker} AND idx < {self.marker} ORDER BY idx"
         )
         for low in range(start, end, BATCH * 4):
             with self.reading() as curs:
@@ -217,7 +217,7 @@ class SqlLedgerStore(ABC):
         found: dict[tuple[int, int], bytes] = {}
         table = self.table("ledger_nodes")
         for chunk in _chunks(sorted(set(keys)), 250):
-            where = " OR ".join([f"(level = {self.p} AND idx = {self.p})"] * len(chunk))
+            where = " OR ".join([f"(level = {self.marker} AND idx = {self.marker})"] * len(chunk))
             params = [value for key in chunk for value in key]
             with self.reading() as curs:
                 curs.execute(f"SELECT level, idx, hash FROM {table} WHERE {where}", params)
@@ -246,7 +246,7 @@ class SqlLedgerStore(ABC):
             seq = int(curs.fetchall()[0][0])
             curs.execute(
                 f"INSERT INTO {table} (seq, tree_size, body, signatures) "
-                f"VALUES ({self.p}, {self.p}, {self.p}, {self.p})",
+                f"VALUES ({self.marker}, {self.marker}, {self.marker}, {self.marker})",
                 (seq, tree_size, body, signatures),
             )
         return seq
@@ -255,7 +255,7 @@ class SqlLedgerStore(ABC):
         """Add cached node hashes (the PostgreSQL store uses COPY instead)."""
         curs.executemany(
             f"INSERT INTO {self.table('ledger_nodes')} (level, idx, hash) "
-            f"VALUES ({self.p}, {self.p}, {self.p})",
+            f"VALUES ({self.marker}, {self.marker}, {self.marker})",
             list(nodes),
         )
 
@@ -263,8 +263,8 @@ class SqlLedgerStore(ABC):
         """Replace a checkpoint's signatures (a witness co-signed it)."""
         with self.writing() as curs:
             curs.execute(
-                f"UPDATE {self.table('ledger_checkpoints')} SET signatures = {self.p} "
-                f"WHERE seq = {self.p}",
+                f"UPDATE {self.table('ledger_checkpoints')} SET signatures = {self.marker} "
+                f"WHERE seq = {self.marker}",
                 (signatures, seq),
             )
 
