@@ -7,24 +7,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.faults.pg_cluster import Cluster, running_cluster
+from tests.faults.pg_cluster import Cluster
 from tests.faults.served import served_api
 
 pytestmark = pytest.mark.slow
 
 PORT = 55405  # this suite's own cluster, apart from the shared server
-
-
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    with running_cluster(PORT) as own:
-        yield own
 
 
 def test_the_api_answers_503_while_postgres_is_down_and_recovers_by_itself(

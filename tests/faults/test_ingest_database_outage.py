@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.pg_cluster import Cluster, running_cluster
+from tests.faults.pg_cluster import Cluster
 from tests.projections.conftest import World, make_world
 from tests.support.broker import running_broker
 from tests.support.ingest_process import alerts_raised, publish, start_ingest
@@ -22,12 +22,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.kafka]
 
 PORT = 55415  # this suite's own cluster, apart from the shared server and the API's outage test
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    with running_cluster(PORT) as own:
-        yield own
 
 
 @pytest.fixture(scope="module")

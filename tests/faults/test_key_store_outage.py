@@ -4,7 +4,6 @@ connection of the key store's own to reopen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,11 @@ import pytest
 from domain.errors import DataErased
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
-from tests.faults.pg_cluster import Cluster, running_cluster
+from tests.faults.pg_cluster import Cluster
 
 pytestmark = pytest.mark.slow
 
 PORT = 55417  # this suite's own cluster, apart from the shared server and the other outages
-
-
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    with running_cluster(PORT) as own:
-        yield own
 
 
 def test_keys_are_sealed_opened_and_destroyed_again_after_a_restart(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,19 +14,13 @@ import pytest
 
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
-from tests.faults.pg_cluster import Cluster, running_cluster
+from tests.faults.pg_cluster import Cluster
 from tests.faults.served import served_api
 from tests.scenario import Clock, Scenario
 
 pytestmark = pytest.mark.slow
 
 PORT = 55416  # this suite's own cluster, apart from the shared server and the other outages
-
-
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    with running_cluster(PORT) as own:
-        yield own
 
 
 def consult(client: httpx.Client, alert: str, headers: dict[str, str]) -> int | str:
