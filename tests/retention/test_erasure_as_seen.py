@@ -83,3 +83,22 @@ def test_an_adjudicated_alert_is_erased_at_the_version_after_its_last_event(
     assert [type(e).__name__ for e in events][-1] == "AlertDataErased"
     assert events[-1].originator_version == 3
     assert services.vault.is_destroyed(str(alerts[0]))
+
+
+def test_batches_erased_side_by_side_keep_every_erasure_and_refuse_only_the_alert_held_since(
+    services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("services.sweeper.BATCH", 2)  # 7 alerts: four batches, two in flight
+    deployment, alerts = due_alerts(services, clock, 7)
+    items = seen_now(services)
+    hold(services, clock, alerts[4])
+    result = SweepResult(as_of=clock.now)
+
+    erase_seen_alerts(services, deployment, items, items[0].rule, result)
+
+    erased = [str(a) for n, a in enumerate(alerts) if n != 4]
+    assert result.erased == [i.item_id for i in items if i.item_id in erased]  # in view order
+    assert list(result.refused) == [str(alerts[4])]
+    assert all(services.vault.is_destroyed(a) for a in erased)
+    assert not services.vault.is_destroyed(str(alerts[4]))
+    assert services.lfr.load(Alert, alerts[4]).legal_hold
