@@ -41,7 +41,14 @@ from adapters.persistence.keystore import SqlKeyStore
 from domain.errors import DataErased
 from services.errors import ConfigurationError
 
-__all__ = ["HeldKeys", "KeyStore", "MemoryKeyStore", "SqlKeyStore", "Vault"]
+__all__ = [
+    "HeldKeys",
+    "KeyStore",
+    "KeysDestroyedWithEvents",
+    "MemoryKeyStore",
+    "SqlKeyStore",
+    "Vault",
+]
 
 MAGIC = b"LFRv1"
 NONCE = 12
@@ -71,6 +78,20 @@ class HeldKeys:
     def write(self, cursor: Any) -> None:
         if self.keys:
             self.store.insert_new(cursor, self.keys)
+
+
+class KeysDestroyedWithEvents:
+    """Data keys destroyed by the events' own transaction (`write`, called by the event
+    store's recorder with its cursor): erasure events and their subjects' key destructions
+    commit or fail together, so no erasure is ever stored with its key still live."""
+
+    def __init__(self, store: SqlKeyStore, subject_ids: Sequence[str]) -> None:
+        self.store = store
+        self.subject_ids = list(subject_ids)
+
+    def write(self, cursor: Any) -> None:
+        if self.subject_ids:
+            self.store.destroy_with_events(cursor, self.subject_ids)
 
 
 class Vault:
@@ -129,6 +150,14 @@ class Vault:
             pending.append(subject_id)
         else:
             self.keys.destroy([subject_id])
+
+    def destroyed_with_events(self, subject_ids: Sequence[str]) -> KeysDestroyedWithEvents | None:
+        """The destruction of the subjects' keys, for the save of their erasure events to
+        run in its own transaction (the recorders' `with_events`); None where the key store is
+        not in the event store's database (then `destroy` them once the events are stored)."""
+        if not isinstance(self.keys, SqlKeyStore):
+            return None
+        return KeysDestroyedWithEvents(self.keys, subject_ids)
 
     def destroy_many(self, subject_ids: Sequence[str]) -> int:
         """Destroys many keys in a few statements; returns how many were still live."""

@@ -180,13 +180,14 @@ class ServiceBase(Application):
                 "someone else changed this record at the same time; reload and try again"
             ) from None
 
-    def record(self, events: Sequence[Any]) -> None:
+    def record(self, events: Sequence[Any], **with_events: Any) -> None:
         """Stores events decided without loading their aggregates (e.g. `Alert.erasure`) in
         one transaction. Each names the version it follows: if any aggregate changed since,
         none is stored (ConcurrentChange). The aggregates' cache fast-forwards from the store
-        at each read, so it never shows them without these events."""
+        at each read, so it never shows them without these events. `with_events`: writes
+        stored in the same transaction (`_destroy_keys_with_events`)."""
         try:
-            self.recorder.insert_events(self._stored_alike(events))
+            self.recorder.insert_events(self._stored_alike(events), **with_events)
         except IntegrityError:
             raise ConcurrentChange(
                 "someone else changed these records at the same time; reload and try again"
@@ -300,6 +301,16 @@ class ServiceBase(Application):
             return
         with holding() as held:
             yield {"with_events": (held,)} if held is not None else {}
+
+    def _destroy_keys_with_events(self, subject_ids: list[str]) -> dict[str, Any]:
+        """What `record` needs to destroy the subjects' keys in the events' own transaction
+        (an erasure and its key's destruction commit together); {} where the key store or
+        the recorder cannot, and then the caller destroys them once the events are stored."""
+        destroying = getattr(self.sealer, "destroyed_with_events", None)
+        if destroying is None or not getattr(self.recorder, "writes_with_events", False):
+            return {}
+        destruction = destroying(subject_ids)
+        return {"with_events": (destruction,)} if destruction is not None else {}
 
     @contextmanager
     def _only_reading(self) -> Iterator[None]:

@@ -233,7 +233,7 @@ class PersonalDataCommands(SubjectSealing):
     def erase_seen_alerts(self, audit: Audit, seen: Sequence[SeenAlert], rule: str) -> list[UUID]:
         """The sweeper's batch from the retention view: alerts of the deployment `audit` is
         for (`erasure_audit`), as the view recorded them (version, hold), erased without
-        loading them (`Alert.erasure`), in one transaction, then their keys destroyed. Alerts
+        loading them (`Alert.erasure`), in one transaction with their keys' destruction. Alerts
         recorded as held or erased are skipped; if any alert changed since the view saw it,
         nothing is recorded and ConcurrentChange is raised (retry one by one)."""
         timestamp = datetime.now(UTC)  # one for the batch: the events differ only by alert
@@ -242,9 +242,12 @@ class PersonalDataCommands(SubjectSealing):
             for alert in seen
             if not alert.erased and not alert.legal_hold
         ]
-        self.record(erasures)
-        for erasure in erasures:
-            self.sealer.destroy(str(erasure.originator_id))
+        subjects = [str(erasure.originator_id) for erasure in erasures]
+        destruction = self._destroy_keys_with_events(subjects)
+        self.record(erasures, **destruction)
+        if not destruction:
+            for subject in subjects:
+                self.sealer.destroy(subject)
         return [erasure.originator_id for erasure in erasures]
 
     def erase_watchlist_entries_batch(

@@ -16,6 +16,7 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
+from psycopg.rows import tuple_row
 
 from adapters.persistence.pgstore import pooled_cursor, quote
 from domain.errors import DataErased
@@ -84,6 +85,11 @@ class SqlKeyStore(ABC):
     def _insert_key(self) -> str:
         values = f"({self.marker}, {self.marker})"
         return f"INSERT INTO {self.table} (subject_id, wrapped_key) VALUES {values}"
+
+    def destroy_with_events(self, cursor: Any, subjects: list[str]) -> None:
+        """Destroys the subjects' keys with the events' transaction's cursor (the recorders'
+        `with_events`)."""
+        self.destroy_chunk(cursor, subjects)
 
     def get(self, subject_id: str) -> bytes | None:
         rows = self._rows(
@@ -291,6 +297,12 @@ class PostgresKeyStore(SqlKeyStore):
             (rest,),
         )
         return len(updated) + sum(1 for (was_live,) in curs.fetchall() if was_live)
+
+    def destroy_with_events(self, cursor: Any, subjects: list[str]) -> None:
+        # The recorders' cursors give dict rows; a cursor of tuples on the same connection
+        # is in the same transaction.
+        with cursor.connection.cursor(row_factory=tuple_row) as curs:
+            self.destroy_chunk(curs, subjects)
 
     def purge(self) -> int:
         pending = f"FROM {self.table} WHERE destroyed_at IS NOT NULL AND purged_at IS NULL"

@@ -53,11 +53,12 @@ class _LedgerMixin(LedgeredSql):
         ]  # fmt: skip
         self.insert_events_statement = self._insert_with_leaves(single=False)
         self.insert_event_statement = self._insert_with_leaves(single=True)
+        self.insert_alike_events_statement = self._insert_with_leaves(single=False, alike=True)
 
     def _events(self) -> str:
         return f"{quote(self.datastore.schema)}.{quote(self.events_table_name)}"
 
-    def _insert_with_leaves(self, *, single: bool) -> Any:
+    def _insert_with_leaves(self, *, single: bool, alike: bool = False) -> Any:
         """The library's INSERT of the events, with the leaves computed and inserted by the
         same statement, and the library's NOTIFY (`pg_notify`): one statement, no extra
         round trip in the transaction.
@@ -66,7 +67,9 @@ class _LedgerMixin(LedgeredSql):
         (big-endian header, then the fields), and hashed with PostgreSQL's sha256().
         Dense ledger indexes continue from the last one; the table lock makes max() safe.
         The log's id is a parameter and its name a constant (it never changes once
-        registered). With `single`, for one event, the index needs no numbering.
+        registered). With `single`, for one event, the index needs no numbering. With
+        `alike`, the events' topics and states are sent once each (a batch of erasures shares
+        one state), not once per event.
         """
         leaves = self.ledger_store.table("ledger_leaves")
         log = self.events_table_name.encode()
@@ -81,12 +84,20 @@ class _LedgerMixin(LedgeredSql):
         numbered = "m.base + row_number() OVER (ORDER BY n.notification_id) - 1"
         index = "m.base" if single else numbered
         channel = self.channel_name.replace("'", "''")
+        rows = (
+            # Each row names its topic and state by their place in arrays of distinct ones.
+            "SELECT s.originator_id, s.originator_version, d.topics[s.t], d.states[s.s] "
+            "FROM unnest(%b::uuid[], %b::int8[], %b::int4[], %b::int4[]) "
+            "AS s (originator_id, originator_version, t, s), "
+            "(SELECT %b::text[] AS topics, %b::bytea[] AS states) AS d"
+            if alike
+            else "SELECT originator_id, originator_version, topic, state "
+            "FROM unnest(%b::uuid[], %b::int8[], %b::text[], %b::bytea[]) "
+            "AS s (originator_id, originator_version, topic, state)"
+        )
         return SQL(
             f"WITH new AS (INSERT INTO {self._events()} AS t "
-            "(originator_id, originator_version, topic, state) "
-            "SELECT originator_id, originator_version, topic, state "
-            "FROM unnest(%b::uuid[], %b::int8[], %b::text[], %b::bytea[]) "
-            "AS s (originator_id, originator_version, topic, state) "
+            f"(originator_id, originator_version, topic, state) {rows} "
             "RETURNING notification_id, originator_id, originator_version, topic, state), "
             f"added AS (INSERT INTO {leaves} (idx, log_id, notification_id, leaf_hash) "
             f"SELECT {index}, %b::int4, n.notification_id, sha256({leaf}) "
@@ -102,16 +113,18 @@ class _LedgerMixin(LedgeredSql):
         every byte of the states (sealed crops of 3-40 kB) with a regular expression,
         which cost more than the rest of the insert."""
         self._lock_table(curs)  # type: ignore[attr-defined]
-        params = (
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-            self.ledger_store.log_id(self.events_table_name),
-        )
-        single = len(stored_events) == 1
-        statement = self.insert_event_statement if single else self.insert_events_statement
-        curs.execute(statement, params, prepare=True)
+        log_id = self.ledger_store.log_id(self.events_table_name)
+        ids = [e.originator_id for e in stored_events]
+        versions = [e.originator_version for e in stored_events]
+        alike = _alike(stored_events) if len(stored_events) > 1 else None
+        if alike is not None:
+            statement, columns = self.insert_alike_events_statement, alike
+        else:
+            statement = self.insert_events_statement
+            if len(stored_events) == 1:
+                statement = self.insert_event_statement
+            columns = ([e.topic for e in stored_events], [e.state for e in stored_events])
+        curs.execute(statement, (ids, versions, *columns, log_id), prepare=True)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -140,6 +153,23 @@ class _LedgerMixin(LedgeredSql):
     ) -> Sequence[int] | None:
         # The library checks for an INSERT status; ours is the SELECT of the ids.
         return [row["notification_id"] for row in curs.fetchall()]
+
+
+def _alike(events: Sequence[StoredEvent]) -> tuple[list[Any], ...] | None:
+    """The events' topics and states as places in lists of distinct ones (1-based, as SQL
+    arrays are), when at most half the states are distinct (they share the same bytes
+    objects, as `services.base` stores events alike); None otherwise."""
+    places: dict[int, int] = {}
+    states: list[bytes] = []
+    for event in events:
+        if id(event.state) not in places:
+            if 2 * len(states) >= len(events):
+                return None
+            places[id(event.state)] = len(states) + 1
+            states.append(event.state)
+    topic_places: dict[str, int] = {}
+    topics = [topic_places.setdefault(e.topic, len(topic_places) + 1) for e in events]
+    return topics, [places[id(e.state)] for e in events], list(topic_places), states
 
 
 class LedgeredPostgresApplicationRecorder(_LedgerMixin, es_pg.PostgresApplicationRecorder):

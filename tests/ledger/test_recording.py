@@ -80,6 +80,39 @@ def test_events_and_tracking_from_a_process_recorder_are_ledgered(store_url: str
     factory.close()
 
 
+def test_a_batch_of_events_sharing_their_state_is_stored_and_ledgered_each_as_itself(
+    store_url: str,
+) -> None:
+    """A batch of erasures shares one state (the same bytes): PostgreSQL is sent it once."""
+    from eventsourcing.persistence import InfrastructureFactory
+    from eventsourcing.utils import Environment
+
+    from runtime.settings import StoreLocation
+
+    factory = InfrastructureFactory.construct(
+        Environment("erasures", StoreLocation.parse(store_url).eventsourcing_env())
+    )
+    recorder = factory.application_recorder()
+    shared, other = b'{"rule": "alert-data-31d-after-alert"}', b'{"rule": "other"}'
+    events = [
+        StoredEvent(uuid4(), 2, "domain.alert:Alert.AlertDataErased", shared),
+        StoredEvent(uuid4(), 3, "domain.alert:Alert.AlertDataErased", shared),
+        StoredEvent(uuid4(), 2, "domain.alert:Alert.LegalHoldPlaced", other),
+        StoredEvent(uuid4(), 5, "domain.alert:Alert.AlertDataErased", shared),
+    ]
+    recorder.insert_events(events)
+
+    for event in events:
+        (stored,) = recorder.select_events(event.originator_id)
+        assert (stored.originator_version, stored.topic, stored.state) == (
+            event.originator_version, event.topic, event.state,
+        )  # fmt: skip
+    ledger = Ledger(recorder.ledger_store, "lfr-ledger", LOG_KEY)  # type: ignore[attr-defined]
+    report = ledger.verify()
+    assert report.ok and report.size == 4, report.summary()
+    factory.close()
+
+
 def test_two_applications_in_one_database_share_one_ledger(
     postgres_url: str, tmp_path: Path
 ) -> None:

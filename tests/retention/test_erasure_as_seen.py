@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from adapters.persistence.keystore import SqlKeyStore
 from domain.alert import Alert, HoldBasis, HoldRequest, SeenAlert
 from domain.errors import ConcurrentChange
 from domain.values import Adjudication
@@ -102,3 +103,22 @@ def test_batches_erased_side_by_side_keep_every_erasure_and_refuse_only_the_aler
     assert all(services.vault.is_destroyed(a) for a in erased)
     assert not services.vault.is_destroyed(str(alerts[4]))
     assert services.lfr.load(Alert, alerts[4]).legal_hold
+
+
+def test_an_erasure_batch_destroys_its_keys_in_the_transaction_that_stores_it(
+    services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not isinstance(services.vault.keys, SqlKeyStore):
+        pytest.skip("the keys are in the events' database only with SQLite and PostgreSQL")
+    deployment, alerts = due_alerts(services, clock, 3)
+    seen = [SeenAlert(UUID(i.item_id), i.version, i.hold) for i in seen_now(services)]
+
+    def destroyed_apart(subjects: object) -> int:
+        raise AssertionError("keys destroyed in a transaction of their own")
+
+    monkeypatch.setattr(services.vault.keys, "destroy", destroyed_apart)
+    audit = services.lfr.erasure_audit(SWEEPER, deployment)
+    services.lfr.erase_seen_alerts(audit, seen, "alert-data-31d-after-alert")
+
+    assert all(services.lfr.load(Alert, a).erased for a in alerts)
+    assert all(services.vault.is_destroyed(str(a)) for a in alerts)
