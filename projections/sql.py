@@ -97,9 +97,9 @@ class Dialect(ABC):
         """A table's or index's name as this database addresses it."""
         return name
 
-    def values(self, row: Any) -> tuple[Any, ...]:
-        """A fetched row as a tuple of column values."""
-        return tuple(row)
+    def fetch_values(self, cursor: Any) -> list[Any]:
+        """The rows a query fetched, each a sequence of column values."""
+        return list(cursor.fetchall())
 
     def put_statement(self, table: Table, rows: Iterable[Row | Values]) -> Statement:
         """Rows written whether or not their key is there (an upsert)."""
@@ -204,7 +204,7 @@ class SqlView:
     def _query(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql, tuple(params))
-            return [self.dialect.values(r) for r in cursor.fetchall()]
+            return self.dialect.fetch_values(cursor)
 
     def reset(self, application_name: str) -> None:
         """Drops the tables, makes them again empty, and sets the position back to 0."""

@@ -24,6 +24,7 @@ import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.rows import tuple_row
 
 from projections.memview import MemoryView
 from projections.sql import POSTGRES_TYPES, Dialect, RowRefused, SqlView, Statement, Tracker
@@ -128,8 +129,10 @@ class PostgresDialect(Dialect):
                 curs.execute("SET LOCAL synchronous_commit = off")
             yield curs
 
-    def values(self, row: Any) -> tuple[Any, ...]:
-        return tuple(row.values())  # the library's connections return dict rows
+    def fetch_values(self, cursor: Any) -> list[tuple[Any, ...]]:
+        # The library's connections make dict rows; tuples are what a view reads.
+        cursor.row_factory = tuple_row
+        return list(cursor.fetchall())
 
     def put_statement(self, table: Table, rows: Iterable[Row | Values]) -> Statement:
         """One statement per table and batch: the rows go as one JSON array of arrays, so

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -204,15 +205,17 @@ class ServiceBase(Application):
         encoded: dict[tuple[Any, ...], StoredEvent] = {}
         stored: list[StoredEvent] = []
         for event in events:
-            fields = dict(vars(event))
-            aggregate_id, version = fields.pop("originator_id"), fields.pop("originator_version")
-            alike = (type(event), *map(id, fields.values()))
+            alike = (type(event), *map(id, _other_fields(event)))
             first = encoded.get(alike)
             if first is None:
                 first = encoded[alike] = to_stored(event)
                 stored.append(first)
             else:
-                stored.append(StoredEvent(aggregate_id, version, first.topic, first.state))
+                stored.append(
+                    StoredEvent(
+                        event.originator_id, event.originator_version, first.topic, first.state
+                    )
+                )
         return stored
 
     def exists(self, aggregate_id: UUID) -> bool:
@@ -329,3 +332,17 @@ class ServiceBase(Application):
         # Two deliveries of one message can race: the loser's insert conflicts, and that is fine.
         with contextlib.suppress(ConcurrentChange):
             yield
+
+
+def _other_fields(event: Any) -> tuple[Any, ...]:
+    """An event's field values but for its aggregate and version, in a fixed order (read by
+    one `attrgetter` per event class: this runs for every event of a batch)."""
+    known = _OTHER_FIELDS.get(type(event))
+    if known is None:
+        names = sorted(set(vars(event)) - {"originator_id", "originator_version"})
+        known = _OTHER_FIELDS[type(event)] = (attrgetter(*names), len(names) == 1)
+    getter, single = known
+    return (getter(event),) if single else getter(event)
+
+
+_OTHER_FIELDS: dict[type, tuple[attrgetter[Any], bool]] = {}

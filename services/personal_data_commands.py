@@ -230,12 +230,13 @@ class PersonalDataCommands(SubjectSealing):
             authority_id=deployment.authority_id,
         )
 
-    def erase_seen_alerts(self, audit: Audit, seen: Sequence[SeenAlert], rule: str) -> list[UUID]:
+    def erase_seen_alerts(self, audit: Audit, seen: Sequence[SeenAlert], rule: str) -> list[str]:
         """The sweeper's batch from the retention view: alerts of the deployment `audit` is
         for (`erasure_audit`), as the view recorded them (version, hold), erased without
         loading them (`Alert.erasure`), in one transaction with their keys' destruction. Alerts
         recorded as held or erased are skipped; if any alert changed since the view saw it,
-        nothing is recorded and ConcurrentChange is raised (retry one by one)."""
+        nothing is recorded and ConcurrentChange is raised (retry one by one). Returns the
+        erased alerts' ids, as their keys name them."""
         timestamp = datetime.now(UTC)  # one for the batch: the events differ only by alert
         erasures = [
             Alert.erasure(audit, rule, alert, timestamp)
@@ -248,7 +249,7 @@ class PersonalDataCommands(SubjectSealing):
         if not destruction:
             for subject in subjects:
                 self.sealer.destroy(subject)
-        return [erasure.originator_id for erasure in erasures]
+        return subjects
 
     def erase_watchlist_entries_batch(
         self, actor: Actor, entry_ids: list[UUID], rule: str

@@ -211,7 +211,7 @@ def _erase_seen_batch(
         for alert in seen:
             _erase_one(services, "alert", alert.alert_id, rule, result)
         return
-    result.erased += [str(i) for i in erased]
+    result.erased += erased
     result.already_done += len(seen) - len(erased)
 
 

@@ -53,44 +53,42 @@ class _LedgerMixin(LedgeredSql):
         ]  # fmt: skip
         self.insert_events_statement = self._insert_with_leaves(single=False)
         self.insert_event_statement = self._insert_with_leaves(single=True)
-        self.insert_alike_events_statement = self._insert_with_leaves(single=False, alike=True)
+        self.insert_shared_events_statement = self._insert_with_leaves(single=False, shared=True)
 
     def _events(self) -> str:
         return f"{quote(self.datastore.schema)}.{quote(self.events_table_name)}"
 
-    def _insert_with_leaves(self, *, single: bool, alike: bool = False) -> Any:
+    def _insert_with_leaves(self, *, single: bool, shared: bool = False) -> Any:
         """The library's INSERT of the events, with the leaves computed and inserted by the
         same statement, and the library's NOTIFY (`pg_notify`): one statement, no extra
         round trip in the transaction.
 
         The leaf bytes are built in SQL exactly as `ledger.leaf.leaf_bytes` builds them
-        (big-endian header, then the fields), and hashed with PostgreSQL's sha256().
+        (big-endian header, then the fields), and hashed with PostgreSQL's sha256(); the
+        RETURNING gives the id and topic as text bytes once, for the leaf's lengths and body.
         Dense ledger indexes continue from the last one; the table lock makes max() safe.
         The log's id is a parameter and its name a constant (it never changes once
         registered). With `single`, for one event, the index needs no numbering. With
-        `alike`, the events' topics and states are sent once each (a batch of erasures shares
-        one state), not once per event.
+        `shared`, the events' one topic and state are sent once (a batch of erasures shares
+        them), not once per event.
         """
         leaves = self.ledger_store.table("ledger_leaves")
         log = self.events_table_name.encode()
         name = f"'\\x{log.hex()}'::bytea"
-        oid, topic = "convert_to(n.originator_id::text, 'UTF8')", "convert_to(n.topic, 'UTF8')"
         leaf = (
             f"'\\x004c465231'::bytea || int8send(n.notification_id) "
             f"|| int8send(n.originator_version) || int2send({len(log)}::int2) "
-            f"|| int2send(octet_length({oid})::int2) || int4send(octet_length({topic})) "
-            f"|| int8send(octet_length(n.state)::int8) || {name} || {oid} || {topic} || n.state"
+            "|| int2send(octet_length(n.id_text)::int2) || int4send(octet_length(n.topic_text)) "
+            f"|| int8send(octet_length(n.state)::int8) || {name} || n.id_text || n.topic_text "
+            "|| n.state"
         )
         numbered = "m.base + row_number() OVER (ORDER BY n.notification_id) - 1"
         index = "m.base" if single else numbered
         channel = self.channel_name.replace("'", "''")
         rows = (
-            # Each row names its topic and state by their place in arrays of distinct ones.
-            "SELECT s.originator_id, s.originator_version, d.topics[s.t], d.states[s.s] "
-            "FROM unnest(%b::uuid[], %b::int8[], %b::int4[], %b::int4[]) "
-            "AS s (originator_id, originator_version, t, s), "
-            "(SELECT %b::text[] AS topics, %b::bytea[] AS states) AS d"
-            if alike
+            "SELECT originator_id, originator_version, %b::text, %b::bytea "
+            "FROM unnest(%b::uuid[], %b::int8[]) AS s (originator_id, originator_version)"
+            if shared
             else "SELECT originator_id, originator_version, topic, state "
             "FROM unnest(%b::uuid[], %b::int8[], %b::text[], %b::bytea[]) "
             "AS s (originator_id, originator_version, topic, state)"
@@ -98,7 +96,9 @@ class _LedgerMixin(LedgeredSql):
         return SQL(
             f"WITH new AS (INSERT INTO {self._events()} AS t "
             f"(originator_id, originator_version, topic, state) {rows} "
-            "RETURNING notification_id, originator_id, originator_version, topic, state), "
+            "RETURNING notification_id, originator_version, state, "
+            "convert_to(originator_id::text, 'UTF8') AS id_text, "
+            "convert_to(topic, 'UTF8') AS topic_text), "
             f"added AS (INSERT INTO {leaves} (idx, log_id, notification_id, leaf_hash) "
             f"SELECT {index}, %b::int4, n.notification_id, sha256({leaf}) "
             f"FROM new AS n, (SELECT coalesce(max(idx) + 1, 0) AS base FROM {leaves}) AS m) "
@@ -116,15 +116,17 @@ class _LedgerMixin(LedgeredSql):
         log_id = self.ledger_store.log_id(self.events_table_name)
         ids = [e.originator_id for e in stored_events]
         versions = [e.originator_version for e in stored_events]
-        alike = _alike(stored_events) if len(stored_events) > 1 else None
-        if alike is not None:
-            statement, columns = self.insert_alike_events_statement, alike
+        first = stored_events[0]
+        params: tuple[Any, ...]
+        if len(stored_events) > 1 and _shared(stored_events):
+            statement = self.insert_shared_events_statement
+            params = (first.topic, first.state, ids, versions, log_id)
         else:
-            statement = self.insert_events_statement
-            if len(stored_events) == 1:
-                statement = self.insert_event_statement
-            columns = ([e.topic for e in stored_events], [e.state for e in stored_events])
-        curs.execute(statement, (ids, versions, *columns, log_id), prepare=True)
+            single = len(stored_events) == 1
+            statement = self.insert_event_statement if single else self.insert_events_statement
+            topics, states = [e.topic for e in stored_events], [e.state for e in stored_events]
+            params = (ids, versions, topics, states, log_id)
+        curs.execute(statement, params, prepare=True)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -155,21 +157,11 @@ class _LedgerMixin(LedgeredSql):
         return [row["notification_id"] for row in curs.fetchall()]
 
 
-def _alike(events: Sequence[StoredEvent]) -> tuple[list[Any], ...] | None:
-    """The events' topics and states as places in lists of distinct ones (1-based, as SQL
-    arrays are), when at most half the states are distinct (they share the same bytes
-    objects, as `services.base` stores events alike); None otherwise."""
-    places: dict[int, int] = {}
-    states: list[bytes] = []
-    for event in events:
-        if id(event.state) not in places:
-            if 2 * len(states) >= len(events):
-                return None
-            places[id(event.state)] = len(states) + 1
-            states.append(event.state)
-    topic_places: dict[str, int] = {}
-    topics = [topic_places.setdefault(e.topic, len(topic_places) + 1) for e in events]
-    return topics, [places[id(e.state)] for e in events], list(topic_places), states
+def _shared(events: Sequence[StoredEvent]) -> bool:
+    """Whether the events share one topic and one state (the same bytes object, as
+    `services.base` stores events alike)."""
+    first = events[0]
+    return all(e.state is first.state and e.topic == first.topic for e in events)
 
 
 class LedgeredPostgresApplicationRecorder(_LedgerMixin, es_pg.PostgresApplicationRecorder):
