@@ -39,9 +39,7 @@ ZERO = bytes(32)
 
 
 def _canonical(table: Table, row: Row) -> bytes:
-    return orjson.dumps(
-        [table.name, [row.get(c) for c in table.columns]], option=orjson.OPT_SORT_KEYS
-    )
+    return orjson.dumps([table.name, table.values_of(row)], option=orjson.OPT_SORT_KEYS)
 
 
 class Sealing:

@@ -73,6 +73,14 @@ class Table:
             encoded[index] = orjson.dumps(encoded[index], option=orjson.OPT_SORT_KEYS).decode()
         return tuple(encoded)
 
+    def values_of(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The row's values in column order, None for a column it lacks (in C when it has
+        them all)."""
+        try:
+            return self._getter(row)
+        except KeyError:
+            return tuple(row.get(c) for c in self.columns)
+
     @cached_property
     def _getter(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
         names = tuple(self.columns)
