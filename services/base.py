@@ -186,7 +186,7 @@ class ServiceBase(Application):
         one transaction. Each names the version it follows: if any aggregate changed since,
         none is stored (ConcurrentChange). The aggregates' cache fast-forwards from the store
         at each read, so it never shows them without these events. `with_events`: writes
-        stored in the same transaction (`_destroy_keys_with_events`)."""
+        stored in the same transaction (`_destroying_keys`)."""
         try:
             self.recorder.insert_events(self._stored_alike(events), **with_events)
         except IntegrityError:
@@ -305,15 +305,21 @@ class ServiceBase(Application):
         with holding() as held:
             yield {"with_events": (held,)} if held is not None else {}
 
-    def _destroy_keys_with_events(self, subject_ids: list[str]) -> dict[str, Any]:
-        """What `record` needs to destroy the subjects' keys in the events' own transaction
-        (an erasure and its key's destruction commit together); {} where the key store or
-        the recorder cannot, and then the caller destroys them once the events are stored."""
+    @contextmanager
+    def _destroying_keys(self, subject_ids: list[str]) -> Iterator[dict[str, Any]]:
+        """Yields what the save of erasure events (`commit`, `record`) takes to destroy the
+        subjects' keys in its own transaction: an erasure and its key's destruction commit
+        or fail together. Where the key store or the recorder cannot, the keys are destroyed
+        once the block has stored the events (a crash between the two is repaired by the
+        sweeper); if the block fails, no key is destroyed."""
         destroying = getattr(self.sealer, "destroyed_with_events", None)
-        if destroying is None or not getattr(self.recorder, "writes_with_events", False):
-            return {}
-        destruction = destroying(subject_ids)
-        return {"with_events": (destruction,)} if destruction is not None else {}
+        destruction = None
+        if destroying is not None and getattr(self.recorder, "writes_with_events", False):
+            destruction = destroying(subject_ids)
+        yield {"with_events": (destruction,)} if destruction is not None else {}
+        if destruction is None:
+            for subject in subject_ids:
+                self.sealer.destroy(subject)
 
     @contextmanager
     def _only_reading(self) -> Iterator[None]:

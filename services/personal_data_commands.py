@@ -205,17 +205,17 @@ class PersonalDataCommands(SubjectSealing):
         self.commit(alert)
 
     def erase_alert_data(self, actor: Actor, alert_id: UUID, rule: str) -> None:
-        """Records the erasure, then destroys the key: the record can never claim less."""
+        """Records the erasure and destroys the key together: the record can never claim less."""
         alert = self.load(Alert, alert_id)
         alert.erase(self._for_alert(actor, alert, S62Operation.ERASURE), rule)
-        self.commit(alert)
-        self.sealer.destroy(str(alert.id))
+        with self._destroying_keys([str(alert.id)]) as destroying:
+            self.commit(alert, **destroying)
 
     def erase_watchlist_entry(self, actor: Actor, entry_id: UUID, rule: str) -> None:
         entry = self.load(WatchlistEntry, entry_id)
         entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)
-        self.commit(entry)
-        self.sealer.destroy(str(entry.id))
+        with self._destroying_keys([str(entry.id)]) as destroying:
+            self.commit(entry, **destroying)
 
     def erasure_audit(self, actor: Actor, deployment_id: UUID) -> Audit:
         """The audit of erasing the data of a deployment's alerts, once the actor is found
@@ -244,30 +244,26 @@ class PersonalDataCommands(SubjectSealing):
             if not alert.erased and not alert.legal_hold
         ]
         subjects = [str(erasure.originator_id) for erasure in erasures]
-        destruction = self._destroy_keys_with_events(subjects)
-        self.record(erasures, **destruction)
-        if not destruction:
-            for subject in subjects:
-                self.sealer.destroy(subject)
+        with self._destroying_keys(subjects) as destroying:
+            self.record(erasures, **destroying)
         return subjects
 
     def erase_watchlist_entries_batch(
         self, actor: Actor, entry_ids: list[UUID], rule: str
     ) -> list[UUID]:
         """The sweeper's batch of watchlist entries: their erasures recorded in one transaction
-        (already erased ones skipped), then their keys destroyed; if another process changed
+        (already erased ones skipped) with their keys' destruction; if another process changed
         one of them meanwhile, nothing is recorded and ConcurrentChange is raised."""
         entries = [e for e in self.load_many(WatchlistEntry, entry_ids) if not e.erased]
         for entry in entries:
             entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)
-        self.commit(*entries)
-        for entry in entries:
-            self.sealer.destroy(str(entry.id))
+        with self._destroying_keys([str(entry.id) for entry in entries]) as destroying:
+            self.commit(*entries, **destroying)
         return [entry.id for entry in entries]
 
     def erase_watchlist(self, actor: Actor, deployment_id: UUID, rule: str) -> list[UUID]:
         """Erases every entry of an ended deployment's watchlist and records the whole, in one
-        transaction; the keys are destroyed only once it is stored. A refusal (the deployment
+        transaction with the keys' destruction. A refusal (the deployment
         still live, the watchlist already erased) changes nothing: no entry, no key."""
         deployment, authority = self._deployment_and_authority(deployment_id)
         deployment.erase_watchlist(self._for(actor, authority, S62Operation.ERASURE), rule)
@@ -281,11 +277,10 @@ class PersonalDataCommands(SubjectSealing):
         ]
         for entry in entries:
             entry.erase(self._for_entry(actor, entry, S62Operation.ERASURE), rule)
-        self.commit(*entries, deployment)
-        for entry in entries:
-            self.sealer.destroy(str(entry.id))
         # ... and the text about the watchlist as a whole (review notes, upload reports).
-        self.sealer.destroy(watchlist_subject(deployment.id))
+        subjects = [*(str(entry.id) for entry in entries), watchlist_subject(deployment.id)]
+        with self._destroying_keys(subjects) as destroying:
+            self.commit(*entries, deployment, **destroying)
         return [entry.id for entry in entries]
 
     def _for_entry(self, actor: Actor, entry: WatchlistEntry, s62: S62Operation) -> Audit:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -148,12 +149,31 @@ def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
     with collector_paused():
         view = retention_view(services.lfr, rules_from(services.settings), now)
         _erase_due(services, view.due(), result)
-    erased_before = [item.item_id for item in view.by_status("erased")]
-    result.keys_repaired = services.vault.destroy_many(services.vault.live_among(erased_before))
+    result.keys_repaired = _repair_keys(services, view)
     _close_watchlists(services, view, result)
     _raise_hold_reviews(services, view, result)
     result.keys_purged = services.vault.purge()
     return result
+
+
+# Per running system: the newest erasure event whose key this process has checked.
+_KEYS_CHECKED: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+def _repair_keys(services: Services, view: RetentionView) -> int:
+    """Destroys the keys that outlived their erasure events (a crash between the two, where
+    the key store cannot commit with the events); how many. A process's first sweep checks
+    every erased item, later ones only those erased since, so the check does not grow with
+    the life of the system."""
+    checked = _KEYS_CHECKED.get(services.lfr, 0)
+    erased = {
+        item.item_id: int(item.erasure.get("notification_id", 0))
+        for item in view.by_status("erased")
+    }
+    newer = [item_id for item_id, at in erased.items() if at > checked]
+    repaired = services.vault.destroy_many(services.vault.live_among(newer))
+    _KEYS_CHECKED[services.lfr] = max([checked, *erased.values()])
+    return repaired
 
 
 def _erase_due(services: Services, due: list[Item], result: SweepResult) -> None:

@@ -159,3 +159,25 @@ def test_key_that_outlived_its_erasure_event_is_destroyed_by_the_next_sweep(
     assert sweep(memory_services).keys_repaired == 1
     with pytest.raises(DataErased):
         memory_services.vault.open(str(alert_id), sealed)
+
+
+def test_later_sweeps_check_only_the_keys_of_items_erased_since_the_last(
+    scenario: Scenario, memory_services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario.live()
+    first, second = scenario.alert(), scenario.alert(track="t2")
+    memory_services.lfr.erase_alert_data(DPO, first, "DPO decision")
+    assert sweep(memory_services).keys_repaired == 0  # the first sweep checks every erasure
+    memory_services.lfr.erase_alert_data(DPO, second, "DPO decision")
+    checked: list[list[str]] = []
+    live_among = memory_services.vault.live_among
+
+    def recording(subject_ids: list[str]) -> list[str]:
+        checked.append(list(subject_ids))
+        return live_among(subject_ids)
+
+    monkeypatch.setattr(memory_services.vault, "live_among", recording)
+    sweep(memory_services)
+    sweep(memory_services)
+
+    assert checked == [[str(second)], []]
