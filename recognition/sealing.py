@@ -1,21 +1,39 @@
 """Public-key envelopes for probe crops: the worker seals, only the ingest can open.
 
-The worker holds the ingest's X25519 public key and nothing secret: each crop is sealed
-under a fresh ephemeral key (X25519 agreement, HKDF-SHA256, AES-256-GCM), so a crop on a
-topic, in a broker's log or in a worker's memory dump of past messages cannot be read
-without the ingest's private key. The envelope is bound to the message it travels in
-(its schema, event id and deployment): moved into another message it does not open.
+The worker holds the ingest's X25519 public key and nothing secret. It seals crops under a
+session key: an ephemeral X25519 key pair agreed with the ingest's key (X25519, HKDF-SHA256,
+giving an AES-256-GCM key), used for at most `SESSION_MESSAGES` crops or `SESSION_SECONDS`,
+then forgotten and replaced. A crop on a topic, in a broker's log or in a worker's memory
+dump of an earlier session cannot be read without the ingest's private key. Each envelope
+carries its session's ephemeral public key, its own random nonce and the ciphertext; its
+AAD binds it to the message it travels in (its schema, event id and deployment): moved into
+another message it does not open.
+
+Why sessions, not a fresh ephemeral key per crop: the X25519 agreement and HKDF were the
+largest cost of opening a crop at the ingest (thousands a second). The ingest keeps the AEAD
+key of each session it has opened a crop of (`MAX_SESSIONS`, least recently used dropped),
+so a session costs one agreement on each side. What it gives up: forward secrecy per crop
+becomes forward secrecy per session; whoever reads a running worker's memory can open the
+crops of its current session (which that worker held in plain anyway), none of an earlier
+one. A random 96-bit nonce per crop is safe for a session's few thousand crops. The envelope
+is the same as with one ephemeral key per crop, so either opens the same way.
 
     keys = ProbeKeyPair.generate()                  # or runtime.probe_keys.ingest_keys(settings)
-    envelope = keys.sealer.seal(jpeg, context)      # worker side: ProbeSealer
+    sealer = keys.sealer                            # worker side: ProbeSealer, one per worker
+    envelope = sealer.seal(jpeg, context)
     jpeg = keys.open(envelope, context)             # ingest side
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,6 +47,11 @@ ALGORITHM = "X25519-HKDF-SHA256-AES256GCM"
 _RAW = serialization.Encoding.Raw
 _PUBLIC_RAW = serialization.PublicFormat.Raw
 _KEY, _NONCE = 32, 12
+#: A worker's session key seals at most this many crops, for at most this long.
+SESSION_MESSAGES = 1_000
+SESSION_SECONDS = 60.0
+#: Sessions whose key an ingest keeps (one a minute or per thousand crops per worker).
+MAX_SESSIONS = 1_024
 
 
 class SealError(ValueError):
@@ -53,10 +76,39 @@ def _aead_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> AESGCM:
 
 
 @dataclass(frozen=True)
-class ProbeSealer:
-    """The worker's side: seals to the ingest's public key."""
+class _Session:
+    """One worker session: its ephemeral public key and the AEAD key agreed with it."""
 
-    public_key: X25519PublicKey
+    ephemeral_raw: bytes
+    aead: AESGCM
+    started: float
+
+    @classmethod
+    def agree(cls, recipient: X25519PublicKey, now: float) -> _Session:
+        ephemeral = X25519PrivateKey.generate()  # forgotten with the session
+        ephemeral_raw = _raw(ephemeral.public_key())
+        shared = ephemeral.exchange(recipient)
+        return cls(ephemeral_raw, _aead_key(shared, ephemeral_raw, _raw(recipient)), now)
+
+
+class ProbeSealer:
+    """The worker's side: seals to the ingest's public key, under a session key replaced
+    every `session_messages` crops or `session_seconds` (see the module docstring)."""
+
+    def __init__(
+        self,
+        public_key: X25519PublicKey,
+        *,
+        session_messages: int = SESSION_MESSAGES,
+        session_seconds: float = SESSION_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.public_key = public_key
+        self._limits = (session_messages, session_seconds)
+        self._clock = clock
+        self._session: _Session | None = None
+        self._sealed = 0
+        self._lock = threading.Lock()  # a worker's threads may share one sealer
 
     @classmethod
     def from_base64(cls, text: str) -> ProbeSealer:
@@ -65,18 +117,28 @@ class ProbeSealer:
         except ValueError as error:
             raise ValueError(f"not an X25519 public key (32 bytes, base64): {error}") from None
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id(self.public_key)
 
     def seal(self, plaintext: bytes, context: bytes) -> str:
-        """The envelope (base64): ephemeral public key, nonce, ciphertext with its tag."""
-        ephemeral = X25519PrivateKey.generate()
-        ephemeral_raw = _raw(ephemeral.public_key())
-        aead = _aead_key(ephemeral.exchange(self.public_key), ephemeral_raw, _raw(self.public_key))
+        """The envelope (base64): the session's ephemeral public key, this crop's nonce, and
+        the ciphertext with its tag."""
+        session = self._current_session()
         nonce = os.urandom(_NONCE)
-        sealed = ephemeral_raw + nonce + aead.encrypt(nonce, plaintext, context)
+        sealed = session.ephemeral_raw + nonce + session.aead.encrypt(nonce, plaintext, context)
         return base64.b64encode(sealed).decode()
+
+    def _current_session(self) -> _Session:
+        most, longest = self._limits
+        with self._lock:
+            now = self._clock()
+            session = self._session
+            if session is None or self._sealed >= most or now - session.started >= longest:
+                session = self._session = _Session.agree(self.public_key, now)
+                self._sealed = 0
+            self._sealed += 1
+            return session
 
 
 @dataclass(frozen=True)
@@ -116,35 +178,54 @@ class ProbeKeyPair:
     def _public_raw(self) -> bytes:
         return _raw(self.private_key.public_key())
 
+    @cached_property
+    def _sessions(self) -> OrderedDict[bytes, AESGCM]:
+        """The AEAD key of each worker session a crop was opened from, by its ephemeral
+        public key; the least recently used dropped beyond `MAX_SESSIONS`."""
+        return OrderedDict()
+
     @property
     def sealer(self) -> ProbeSealer:
+        """A new worker-side sealer (with its own sessions) to this key pair's public key."""
         return ProbeSealer(self.private_key.public_key())
 
     def open(self, envelope: str, context: bytes) -> bytes:
         """The plaintext; `SealError` if the envelope is not for this key and context."""
         try:
-            sealed = base64.b64decode(envelope, validate=True)
-        except ValueError:
+            sealed = binascii.a2b_base64(envelope, strict_mode=True)
+        except ValueError:  # binascii.Error, or text that is not ASCII
             raise SealError("the sealed probe is not base64") from None
         if len(sealed) < _KEY + _NONCE + 16:
             raise SealError("the sealed probe is too short")
-        ephemeral_raw, nonce, ciphertext = (
-            sealed[:_KEY],
-            sealed[_KEY : _KEY + _NONCE],
-            sealed[_KEY + _NONCE :],
-        )
-        ephemeral = X25519PublicKey.from_public_bytes(ephemeral_raw)
+        ephemeral_raw = sealed[:_KEY]
+        known = self._sessions.get(ephemeral_raw)
+        aead = known if known is not None else self._agree(ephemeral_raw)
         try:
-            shared = self.private_key.exchange(ephemeral)
-        except ValueError:
-            raise SealError("the sealed probe's ephemeral key is invalid") from None
-        aead = _aead_key(shared, ephemeral_raw, self._public_raw)
-        try:
-            return aead.decrypt(nonce, ciphertext, context)
+            plaintext = aead.decrypt(sealed[_KEY : _KEY + _NONCE], sealed[_KEY + _NONCE :], context)
         except InvalidTag:
             raise SealError(
                 "the sealed probe does not open with this ingest's key for this message"
             ) from None
+        self._remember(ephemeral_raw, aead, known is not None)
+        return plaintext
+
+    def _agree(self, ephemeral_raw: bytes) -> AESGCM:
+        try:
+            shared = self.private_key.exchange(X25519PublicKey.from_public_bytes(ephemeral_raw))
+        except ValueError:
+            raise SealError("the sealed probe's ephemeral key is invalid") from None
+        return _aead_key(shared, ephemeral_raw, self._public_raw)
+
+    def _remember(self, ephemeral_raw: bytes, aead: AESGCM, known: bool) -> None:
+        # Only a session whose crop opened is kept: altered envelopes cannot evict the
+        # sessions of real workers.
+        sessions = self._sessions
+        if known:
+            sessions.move_to_end(ephemeral_raw)
+            return
+        sessions[ephemeral_raw] = aead
+        if len(sessions) > MAX_SESSIONS:
+            sessions.popitem(last=False)
 
 
 def public_key_base64(keys: ProbeKeyPair) -> str:
