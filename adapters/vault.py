@@ -30,7 +30,7 @@ import hmac
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -105,8 +105,7 @@ class Vault:
         self._deferred = threading.local()
         self._held = threading.local()
 
-    @contextmanager
-    def holding_new_keys(self) -> Iterator[HeldKeys | None]:
+    def holding_new_keys(self) -> AbstractContextManager[HeldKeys | None]:
         """Within the block (this thread), a subject sealed for the first time gets a data key
         that is held, not stored: pass the `HeldKeys` to the save of the events (the
         recorders' `with_events`), which stores them in its own transaction. A subject that
@@ -114,9 +113,12 @@ class Vault:
         subjects being created. None (and keys stored at once) where the key store is not
         in the event store's database."""
         if not isinstance(self.keys, SqlKeyStore):
-            yield None
-            return
-        held = self._held.keys = HeldKeys(self.keys)
+            return nullcontext()  # entered for every alert the ingest raises: no generator
+        return self._holding(self.keys)
+
+    @contextmanager
+    def _holding(self, keys: SqlKeyStore) -> Iterator[HeldKeys]:
+        held = self._held.keys = HeldKeys(keys)
         try:
             yield held
         finally:

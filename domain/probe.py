@@ -8,6 +8,8 @@ without decoding pixels; the worker made the crop with an encoder, so a real one
 
 from __future__ import annotations
 
+import struct
+
 from domain.rules import require
 
 SOI, EOI, SOS = b"\xff\xd8", b"\xff\xd9", 0xDA
@@ -15,6 +17,9 @@ SOI, EOI, SOS = b"\xff\xd8", b"\xff\xd9", 0xDA
 SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
 MAX_PROBE_BYTES = 2_000_000  # a face crop; a whole 4K frame as JPEG is well under this
+# A marker and its segment's length, read in one step (the ingest checks thousands a second).
+_MARKER = struct.Struct(">BBH")
+_FRAME = struct.Struct(">BHHB")
 
 
 def require_jpeg(data: bytes) -> None:
@@ -28,32 +33,30 @@ def require_jpeg(data: bytes) -> None:
 
 
 def _has_frame_before_scan(data: bytes) -> bool:
-    position, frame = 2, False
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
+    position, frame, end = 2, False, len(data)
+    read = _MARKER.unpack_from
+    while position + 4 <= end:
+        prefix, marker, length = read(data, position)  # length: only if the marker has one
+        if prefix != 0xFF:
             return False
-        marker = data[position + 1]
         if marker == 0xFF:  # fill byte before a marker
             position += 1
             continue
         if marker in STANDALONE:
             position += 2
             continue
-        length = int.from_bytes(data[position + 2 : position + 4], "big")
-        if length < 2 or position + 2 + length > len(data):
+        if length < 2 or position + 2 + length > end:
             return False
         if marker in SOF_MARKERS:
-            frame = _frame_is_real(data[position + 4 : position + 2 + length])
+            frame = length >= 8 and _frame_is_real(data, position + 4)
         if marker == SOS:
             return frame
         position += 2 + length
     return False
 
 
-def _frame_is_real(header: bytes) -> bool:
-    """Precision, height, width and components of a frame header: a real image's."""
-    if len(header) < 6:
-        return False
-    height = int.from_bytes(header[1:3], "big")
-    width = int.from_bytes(header[3:5], "big")
-    return header[0] in (8, 12, 16) and height > 0 and width > 0 and header[5] in (1, 3, 4)
+def _frame_is_real(data: bytes, start: int) -> bool:
+    """Precision, height, width and components of the frame header at `start`: a real
+    image's (its segment holds them: its length is at least 8)."""
+    precision, height, width, components = _FRAME.unpack_from(data, start)
+    return precision in (8, 12, 16) and height > 0 and width > 0 and components in (1, 3, 4)

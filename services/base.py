@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     StoredEvent,
+    Transcoder,
 )
 from eventsourcing.utils import Environment
 
@@ -31,7 +32,7 @@ from domain.errors import ConcurrentChange, NotFound
 from domain.publication import PublicRecord, PublicStatus
 from domain.sealing import Sealer
 from domain.values import Actor, Audit, S62Operation
-from services.transcodings import TRANSCODINGS
+from services.transcodings import TRANSCODINGS, StoredEventJSON
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -100,6 +101,12 @@ class ServiceBase(Application):
         # closes when `close` is called, or when nothing uses it any more.
         if self._given_factory is None:
             super().__del__()
+
+    def construct_transcoder(self) -> Transcoder:
+        # The library's JSON, written faster (services/transcodings.py).
+        transcoder = StoredEventJSON()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -293,17 +300,14 @@ class ServiceBase(Application):
             actor, s62=s62, deployment_id=alert.deployment_id, authority_id=alert.authority_id
         )
 
-    @contextmanager
-    def _new_keys_saved_with_events(self) -> Iterator[dict[str, Any]]:
+    def _new_keys_saved_with_events(self) -> AbstractContextManager[dict[str, Any]]:
         """Seals made in the block create their subjects' data keys for the `commit` given what
         this yields to store in the events' own transaction: one commit, not two. Only for
         subjects the command creates (an existing key makes the commit a conflict)."""
         holding = getattr(self.sealer, "holding_new_keys", None)
         if holding is None or not getattr(self.recorder, "writes_with_events", False):
-            yield {}  # keys are stored as they are made, as before
-            return
-        with holding() as held:
-            yield {"with_events": (held,)} if held is not None else {}
+            return _KeysSavedWithEvents(None)  # keys are stored as they are made, as before
+        return _KeysSavedWithEvents(holding())
 
     @contextmanager
     def _destroying_keys(self, subject_ids: list[str]) -> Iterator[dict[str, Any]]:
@@ -321,23 +325,48 @@ class ServiceBase(Application):
             for subject in subject_ids:
                 self.sealer.destroy(subject)
 
-    @contextmanager
-    def _only_reading(self) -> Iterator[None]:
+    def _only_reading(self) -> AbstractContextManager[None]:
         """Loads in the block (this thread's) give the cached aggregates themselves, not the
         copies the library makes so that a command's changes cannot corrupt its cache: for
         a command that reads an aggregate to check its rules and never changes it (an alert
         reads its deployment; copying a deployment costs a tenth of raising an alert)."""
-        self._reading.only = True
-        try:
-            yield
-        finally:
-            self._reading.only = False
+        return _OnlyReading(self._reading)
 
-    @contextmanager
-    def _replay_is_no_op(self) -> Iterator[None]:
+    def _replay_is_no_op(self) -> AbstractContextManager[None]:
         # Two deliveries of one message can race: the loser's insert conflicts, and that is fine.
-        with contextlib.suppress(ConcurrentChange):
-            yield
+        return contextlib.suppress(ConcurrentChange)
+
+
+# The context managers a command enters for each alert are classes: a generator-based one
+# costs several times as much to enter and leave (the ingest raises thousands a second).
+
+
+class _KeysSavedWithEvents:
+    """`_new_keys_saved_with_events`: yields the vault's held keys as the commit's
+    `with_events` while the vault holds the keys it makes (without `holding`: nothing)."""
+
+    def __init__(self, holding: AbstractContextManager[Any] | None) -> None:
+        self._holding = holding
+
+    def __enter__(self) -> dict[str, Any]:
+        held = None if self._holding is None else self._holding.__enter__()
+        return {"with_events": (held,)} if held is not None else {}
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        return None if self._holding is None else self._holding.__exit__(*exc)
+
+
+class _OnlyReading:
+    """`_only_reading`: this thread's loads give the cached aggregates in the block."""
+
+    def __init__(self, reading: threading.local) -> None:
+        self._reading = reading
+
+    def __enter__(self) -> None:
+        self._reading.only = True
+
+    def __exit__(self, *exc: object) -> None:
+        self._reading.only = False
 
 
 def _other_fields(event: Any) -> tuple[Any, ...]:

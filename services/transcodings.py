@@ -1,4 +1,4 @@
-"""How domain values are written into stored events."""
+"""How domain values are written into stored events, and the JSON that holds them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import Transcoding
+import orjson
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.values import Audit
 
@@ -42,3 +43,57 @@ class BytesAsBase64(Transcoding):
 
 
 TRANSCODINGS = (AuditAsDict(), BytesAsBase64())
+
+
+class _NotPlain(Exception):
+    """A value orjson would not write as the library's encoder does."""
+
+
+# Written by orjson exactly as by the library's encoder, whatever their value.
+_AS_IS = frozenset({str, int, bool, type(None)})
+# Subclasses of these (a StrEnum, an IntEnum) the library's encoder writes as their base type.
+_NATIVE = (str, int, float, list, tuple, dict)
+
+
+class StoredEventJSON(JSONTranscoder):
+    """The library's JSON transcoder, writing the same bytes about three times faster.
+
+    The library's encoder (the standard `json` module, compact separators, non-ASCII kept)
+    calls back into Python for each value of a registered type and then escapes the text
+    a character at a time: most of the cost of storing an alert, whose sealed crop is a few
+    kilobytes of base64. Here the registered types are first replaced by what the library
+    writes for them (`{"_type_": name, "_data_": ...}`), then orjson writes the result:
+    the same bytes for text, integers, booleans, None, lists and dicts with text keys, and
+    floats from 1e-4 to 1e16 (outside that range the two spell exponents differently).
+    Anything else (such floats, other keys, subclasses of the native types, unregistered
+    types) is written by the library's encoder, as before. Decoding is the library's."""
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return orjson.dumps(self._plain(obj))
+        except (_NotPlain, orjson.JSONEncodeError, RecursionError):
+            return super().encode(obj)
+
+    def _plain(self, value: Any) -> Any:
+        kind = type(value)
+        if kind in _AS_IS:
+            return value
+        if kind is dict:
+            plain = value.copy()
+            for key, item in value.items():
+                # Text keys only; the values that orjson writes as they are stay (most).
+                if type(key) is not str:
+                    raise _NotPlain
+                if type(item) not in _AS_IS:
+                    plain[key] = self._plain(item)
+            return plain
+        if kind is float:
+            if 1e-4 <= abs(value) < 1e16 or value == 0.0:
+                return value
+            raise _NotPlain
+        if kind is list or kind is tuple:
+            return [self._plain(item) for item in value]
+        transcoding = self.types.get(kind)
+        if transcoding is None or isinstance(value, _NATIVE):
+            raise _NotPlain
+        return {"_type_": transcoding.name, "_data_": self._plain(transcoding.encode(value))}

@@ -58,8 +58,9 @@ class SqlKeyStore(ABC):
         transaction where the block runs more than one statement)."""
 
     @abstractmethod
-    def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> None:
-        """Inserts the keys of subjects that have no row, leaving the others as they are."""
+    def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> set[str] | None:
+        """Inserts the keys of subjects that have no row, leaving the others as they are;
+        returns the subjects it inserted, or None where the dialect cannot tell."""
 
     @abstractmethod
     def destroy_chunk(self, curs: Any, subjects: list[str]) -> int:
@@ -116,8 +117,14 @@ class SqlKeyStore(ABC):
         if not keys:
             return {}
         with self.writing() as curs:
-            self.insert_if_absent(curs, list(keys.items()))
-        return self._stored(list(keys))
+            inserted = self.insert_if_absent(curs, list(keys.items()))
+        if inserted is None:
+            return self._stored(list(keys))
+        # Only the subjects that already had a row are read back (usually none: the ingest
+        # flushes each batch's new keys here).
+        stored: dict[str, bytes | None] = {s: keys[s] for s in inserted}
+        rest = [s for s in keys if s not in inserted]
+        return stored | self._stored(rest) if rest else stored
 
     def _stored(self, subjects: list[str]) -> dict[str, bytes | None]:
         stored: dict[str, bytes | None] = {}
@@ -199,10 +206,11 @@ class SQLiteKeyStore(SqlKeyStore):
                 raise
             conn.commit()
 
-    def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> None:
+    def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> set[str] | None:
         curs.executemany(
             f"INSERT OR IGNORE INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?)", keys
         )
+        return None
 
     def destroy_chunk(self, curs: Any, subjects: list[str]) -> int:
         rows = [(s,) for s in subjects]
@@ -267,13 +275,15 @@ class PostgresKeyStore(SqlKeyStore):
         # connection it costs one round trip, not three with BEGIN and COMMIT.
         return pooled_cursor(self.datastore)
 
-    def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> None:
+    def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> set[str] | None:
         # One statement for the batch, the keys in binary (not one INSERT per key).
         curs.execute(
             f"INSERT INTO {self.table} (subject_id, wrapped_key) "
-            "SELECT * FROM unnest(%s::text[], %b::bytea[]) ON CONFLICT (subject_id) DO NOTHING",
+            "SELECT * FROM unnest(%s::text[], %b::bytea[]) ON CONFLICT (subject_id) DO NOTHING "
+            "RETURNING subject_id",
             ([s for s, _ in keys], [w for _, w in keys]),
         )
+        return {subject for (subject,) in curs.fetchall()}
 
     def destroy_chunk(self, curs: Any, subjects: list[str]) -> int:
         # A plain UPDATE of the live keys first: INSERT .. ON CONFLICT DO UPDATE tries an

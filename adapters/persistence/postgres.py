@@ -126,6 +126,7 @@ class _LedgerMixin(LedgeredSql):
             statement = self.insert_event_statement if single else self.insert_events_statement
             topics, states = [e.topic for e in stored_events], [e.state for e in stored_events]
             params = (ids, versions, topics, states, log_id)
+        curs.row_factory = tuple_row  # type: ignore[assignment]  # the ids as tuples: no dict per row
         curs.execute(statement, params, prepare=True)
 
     def _insert_events(
@@ -153,8 +154,9 @@ class _LedgerMixin(LedgeredSql):
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # The library checks for an INSERT status; ours is the SELECT of the ids.
-        return [row["notification_id"] for row in curs.fetchall()]
+        # The library checks for an INSERT status; ours is the SELECT of the ids (as tuples).
+        rows: list[Any] = curs.fetchall()
+        return [row[0] for row in rows]
 
 
 def _shared(events: Sequence[StoredEvent]) -> bool:
