@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Literal, NamedTuple, Protocol
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -97,6 +97,10 @@ class Dialect(ABC):
         """A table's or index's name as this database addresses it."""
         return name
 
+    def schema_changes(self) -> AbstractContextManager[None]:
+        """Held while tables are made: one process at a time where the database needs it."""
+        return nullcontext()
+
     def fetch_values(self, cursor: Any) -> list[Any]:
         """The rows a query fetched, each a sequence of column values."""
         return list(cursor.fetchall())
@@ -141,10 +145,11 @@ class SqlView:
 
     def create_table(self) -> None:
         """Makes the tracking table, and this view's tables and indexes if missing."""
-        self.tracking.create_table()
-        with self.datastore.transaction(commit=True) as cursor:
-            for statement in self._tables_ddl():
-                cursor.execute(statement)
+        with self.dialect.schema_changes():
+            self.tracking.create_table()
+            with self.datastore.transaction(commit=True) as cursor:
+                for statement in self._tables_ddl():
+                    cursor.execute(statement)
 
     def max_tracking_id(self, application_name: str) -> int | None:
         return self.tracking.max_tracking_id(application_name)

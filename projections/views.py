@@ -101,6 +101,22 @@ class SQLiteDialect(Dialect):
     refusals = (sqlite3.IntegrityError,)
 
 
+@contextmanager
+def schema_changes_one_at_a_time(datastore: PostgresDatastore) -> Iterator[None]:
+    """Holds the schema's advisory lock in the block: processes starting together (several
+    ingest processes, the API beside them) make their tables one after the other, since
+    PostgreSQL refuses two at once (CREATE ... IF NOT EXISTS of one table or type races on
+    its catalogue row). Used by every PostgreSQL store that makes tables: the recorders,
+    the key store and the views."""
+    key = f"lfr:schema-changes:{datastore.schema}"
+    with datastore.get_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+
 class PostgresDialect(Dialect):
     """Views in the PostgreSQL event store's schema; one tracking table for them all."""
 
@@ -117,6 +133,9 @@ class PostgresDialect(Dialect):
 
     def tracking_recorder(self) -> Tracker:
         return PostgresTrackingRecorder(self.datastore, tracking_table_name=POSTGRES_TRACKING_TABLE)
+
+    def schema_changes(self) -> AbstractContextManager[None]:
+        return schema_changes_one_at_a_time(self.datastore)
 
     def qualified(self, name: str) -> str:
         return f'"{self.datastore.schema}".{name}'

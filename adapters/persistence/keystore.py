@@ -20,6 +20,7 @@ from psycopg.rows import tuple_row
 
 from adapters.persistence.pgstore import pooled_cursor, quote
 from domain.errors import DataErased
+from projections.views import schema_changes_one_at_a_time
 
 BATCH = 10_000  # subjects destroyed per statement
 CHUNK = 500  # subjects per IN (...) list, within SQLite's parameter limit
@@ -35,6 +36,10 @@ class SqlKeyStore(ABC):
         self.datastore = datastore
         self.settle_s = settle_s
         self.table = self.table_name()
+        self.make_table()
+
+    def make_table(self) -> None:
+        """Makes the key table if it is missing."""
         with self.writing() as curs:
             curs.execute(self.ddl())
 
@@ -266,6 +271,10 @@ class PostgresKeyStore(SqlKeyStore):
             # index entry), at under half the cost; `purge`'s VACUUM FULL keeps the setting.
             "WITH (fillfactor = 50)"
         )
+
+    def make_table(self) -> None:
+        with schema_changes_one_at_a_time(self.datastore):
+            super().make_table()
 
     def reading(self) -> AbstractContextManager[Any]:
         return pooled_cursor(self.datastore)

@@ -24,6 +24,7 @@ from psycopg.sql import SQL
 from adapters.persistence.ledgered import LedgeredSql
 from adapters.persistence.liveness import check_pooled_connections_locally
 from adapters.persistence.pgstore import PostgresLedgerStore, quote
+from projections.views import schema_changes_one_at_a_time
 
 
 class _LedgerMixin(LedgeredSql):
@@ -40,6 +41,14 @@ class _LedgerMixin(LedgeredSql):
         if self.datastore.enable_db_functions:
             raise ProgrammingError("the ledger needs POSTGRES_ENABLE_DB_FUNCTIONS off")
         self.ledger_store = PostgresLedgerStore(self.datastore)
+        # The library makes its insert function even when it is not used (it is not, here):
+        # not making it spares each process start replacing it, which PostgreSQL refuses to
+        # do in two sessions at once.
+        self.sql_create_statements = [
+            s
+            for s in self.sql_create_statements
+            if "CREATE OR REPLACE FUNCTION" not in s.as_string(None)
+        ]
         self.sql_create_statements.extend(SQL(s) for s in self.ledger_store.ddl())
         # One statement takes both locks, one table after the other in the order written:
         # every ledgered recorder locks its events table before the ledger's, so writers
@@ -54,6 +63,10 @@ class _LedgerMixin(LedgeredSql):
         self.insert_events_statement = self._insert_with_leaves(single=False)
         self.insert_event_statement = self._insert_with_leaves(single=True)
         self.insert_shared_events_statement = self._insert_with_leaves(single=False, shared=True)
+
+    def create_table(self) -> None:
+        with schema_changes_one_at_a_time(self.datastore):
+            super().create_table()
 
     def _events(self) -> str:
         return f"{quote(self.datastore.schema)}.{quote(self.events_table_name)}"

@@ -4,8 +4,8 @@ Process i runs `lfr ingest --share i/N` and reads the partitions p with p % N ==
 each message has one reader, and its offset is stored with its events as with one process.
 One Python process decodes, checks and stores a few thousand messages a second; several
 use the host's cores. The supervisor makes the tables and development keys once, then starts
-the processes one after the other, each once the one before reports (its heartbeat): opening
-the store replaces its SQL functions, which PostgreSQL refuses to do twice at once. It passes
+the processes together and waits until each reports (its heartbeat); processes that make
+tables take turns (`projections.views.schema_changes_one_at_a_time`). It passes
 SIGINT and SIGTERM on, and stops them all when one stops: the container's restart then starts
 them all again, each resuming after its partitions' stored offsets.
 """
@@ -36,10 +36,14 @@ def supervise(settings: Settings, count: int) -> int:
         signal.signal(signum, lambda *_: stop.set())
     children: list[subprocess.Popen[Any]] = []
     try:
-        for index in range(count):
-            if stop.is_set():
-                return 0
-            children.append(_start(settings, index, count, stop))
+        started = time.time()
+        command = [sys.executable, "-m", "cli.main", "ingest", "--share"]
+        # The same settings: the environment and folder.
+        children = [subprocess.Popen([*command, f"{i}/{count}"]) for i in range(count)]
+        for index, child in enumerate(children):
+            _wait_until_reporting(settings, f"ingest-{index}", child, started, stop)
+        if stop.is_set():
+            return 0
         print(f"ingest: {count} processes", file=sys.stderr, flush=True)
         while not stop.wait(0.2):
             ended = [(i, c.returncode) for i, c in enumerate(children) if c.poll() is not None]
@@ -53,20 +57,20 @@ def supervise(settings: Settings, count: int) -> int:
         _stop_all(children)
 
 
-def _start(
-    settings: Settings, index: int, count: int, stop: threading.Event
-) -> subprocess.Popen[Any]:
-    """Process `index`, once it reports (or stops, which the supervisor then sees)."""
-    command = [sys.executable, "-m", "cli.main", "ingest", "--share", f"{index}/{count}"]
-    beat = heartbeat_path(settings.data_dir, f"ingest-{index}")
-    started = time.time()
-    child = subprocess.Popen(command)  # the same settings: the environment and folder
+def _wait_until_reporting(
+    settings: Settings,
+    name: str,
+    child: subprocess.Popen[Any],
+    started: float,
+    stop: threading.Event,
+) -> None:
+    """Until the process reports (its heartbeat since `started`), stops, or we are stopped."""
+    beat = heartbeat_path(settings.data_dir, name)
     while child.poll() is None and not stop.is_set():
         status = read_heartbeat(beat)
         if status is not None and float(status.get("at", 0)) >= started:
-            break
+            return
         time.sleep(0.05)
-    return child
 
 
 def _stop_all(children: list[subprocess.Popen[Any]], grace_s: float = 30.0) -> None:
