@@ -65,15 +65,18 @@ def _read_envelope(data: bytes | str | dict[str, Any], schema: str, major: int) 
 
 
 @cache
-def _field_names(cls: type) -> frozenset[str]:
+def _field_names(cls: type, given: frozenset[str] = frozenset()) -> frozenset[str]:
     # Once per class: `fields` walks the dataclass's fields each time (the ingest reads
     # thousands of messages a second).
-    return frozenset(f.name for f in fields(cls))
+    return frozenset(f.name for f in fields(cls)) - given
 
 
-def _known(cls: type, payload: dict[str, Any]) -> dict[str, Any]:
-    """The fields `cls` knows; the others are a newer producer's optional additions."""
-    names = _field_names(cls)
+def _known(
+    cls: type, payload: dict[str, Any], given: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The fields `cls` knows but those `given` apart; the others are a newer producer's
+    optional additions."""
+    names = _field_names(cls, given)
     missing = names - payload.keys()
     if missing:
         raise ValueError(f"{cls.__name__}: missing fields {sorted(missing)}")
@@ -140,9 +143,12 @@ class MatchEvent:
         opener = keys.opener_for(str(key))
         if opener is None:
             raise SealError(f"the probe is sealed for key {key!r}, not this ingest's")
-        values = _known(cls, payload | {"probe_jpeg": b""})
+        values = _known(cls, payload, _PROBE)
         context = probe_context(str(values["event_id"]), str(values["deployment_id"]))
-        return cls(**values | {"probe_jpeg": opener.open(sealed, context)})
+        return cls(**values, probe_jpeg=opener.open(sealed, context))
+
+
+_PROBE = frozenset({"probe_jpeg"})  # on the wire only sealed, as `probe_sealed`
 
 
 def probe_context(event_id: str, deployment_id: str) -> bytes:

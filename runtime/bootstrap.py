@@ -125,7 +125,13 @@ def open_ingest(settings: Settings, services: Services | None = None) -> IngestS
     same events; on SQLite and PostgreSQL it opens a process recorder on the same tables."""
     services = services or open_services(settings)
     location = settings.store
-    env = {**location.eventsourcing_env(), "CREATE_TABLE": "y"}
+    env = {
+        **location.eventsourcing_env(),
+        "CREATE_TABLE": "y",
+        # Each batch reads its deployments: cached and fast-forwarded (a read of the events
+        # since, usually none), not replayed from their first event for every batch.
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+    }
     shared = services.lfr.recorder if location.kind == "memory" else None
     keys = BatchKeys(services.vault.keys)
     return IngestService(

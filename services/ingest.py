@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import groupby
 from typing import Any, TypeVar
 from uuid import UUID
@@ -220,23 +221,33 @@ def _sender(ingest: IngestService, value: bytes) -> tuple[WorkerBinding, dict[st
     return ingest.credentials.verify(value)
 
 
-def _worker(binding: WorkerBinding, moment: str) -> BoundWorker:
+def _worker(binding: WorkerBinding, moment: str | datetime) -> BoundWorker:
     """The worker as its token binds it, once the message's time is within the token's life."""
-    binding.require_covers(datetime.fromisoformat(moment))
+    binding.require_covers(
+        moment if isinstance(moment, datetime) else datetime.fromisoformat(moment)
+    )
     return worker(binding.worker_id, binding.deployment_id, binding.cameras)
+
+
+@lru_cache(maxsize=4096)
+def _uuid(text: str) -> UUID:
+    # A batch names a few deployments and watchlist entries thousands of times: each is
+    # parsed once (a UUID is immutable, so one object serves them all).
+    return UUID(text)
 
 
 def _match_command(ingest: IngestService, value: bytes) -> None:
     sender, fields = _sender(ingest, value)  # before anything else: a stranger's probe stays shut
     event = MatchEvent.from_json(fields, ingest.probe_keys)
+    observed_at = datetime.fromisoformat(event.observed_at)
     ingest.raise_alert(
-        _worker(sender, event.observed_at),
+        _worker(sender, observed_at),
         Match(
             match_id=event.event_id,
-            deployment_id=UUID(event.deployment_id),
-            entry_id=UUID(event.entry_id),
+            deployment_id=_uuid(event.deployment_id),
+            entry_id=_uuid(event.entry_id),
             camera_id=event.camera_id,
-            observed_at=datetime.fromisoformat(event.observed_at),
+            observed_at=observed_at,
             score=float(event.score),
             model={"id": event.model_id, "version": event.model_version},
             watchlist_version=event.watchlist_version,

@@ -79,21 +79,41 @@ class StoredEventJSON(JSONTranscoder):
         if kind in _AS_IS:
             return value
         if kind is dict:
-            plain = value.copy()
-            for key, item in value.items():
-                # Text keys only; the values that orjson writes as they are stay (most).
-                if type(key) is not str:
-                    raise _NotPlain
-                if type(item) not in _AS_IS:
-                    plain[key] = self._plain(item)
-            return plain
+            return self._plain_dict(value)
         if kind is float:
-            if 1e-4 <= abs(value) < 1e16 or value == 0.0:
-                return value
-            raise _NotPlain
+            return _plain_float(value)
         if kind is list or kind is tuple:
             return [self._plain(item) for item in value]
-        transcoding = self.types.get(kind)
+        return self._transcoded(value)
+
+    def _plain_dict(self, value: dict[Any, Any]) -> dict[str, Any]:
+        # An event's state is a dict of mostly text and registered types: those are done
+        # here, without a call per value.
+        plain = value.copy()
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            kind = type(item)
+            if kind in _AS_IS:
+                continue
+            if kind is float:
+                _plain_float(item)
+            elif kind in self.types:
+                plain[key] = self._transcoded(item)
+            else:
+                plain[key] = self._plain(item)
+        return plain
+
+    def _transcoded(self, value: Any) -> dict[str, Any]:
+        transcoding = self.types.get(type(value))
         if transcoding is None or isinstance(value, _NATIVE):
             raise _NotPlain
-        return {"_type_": transcoding.name, "_data_": self._plain(transcoding.encode(value))}
+        data = transcoding.encode(value)
+        plain = data if type(data) in _AS_IS else self._plain(data)
+        return {"_type_": transcoding.name, "_data_": plain}
+
+
+def _plain_float(value: float) -> float:
+    if 1e-4 <= abs(value) < 1e16 or value == 0.0:
+        return value
+    raise _NotPlain

@@ -17,6 +17,7 @@ from services.ingest import (
     ingest_batch,
 )
 from tests.projections.conftest import World
+from tests.scenario import GOLD
 
 
 def matches(world: World, count: int, start: int = 0) -> list[Message]:
@@ -102,6 +103,21 @@ def test_a_match_for_a_deployment_not_live_is_refused_and_recorded(world: World)
     timeline = world.models.timeline(world.scenario.deployment)
     assert timeline[-1]["event"] == "MessageRejected"
     assert timeline[-1]["detail"]["reason"].startswith("refused")
+
+
+def test_a_deployment_ended_between_batches_refuses_the_next_batchs_matches(
+    world: World,
+) -> None:
+    world.scenario.live()
+    assert ingest_batch(world.ingest, matches(world, 2)).alerts == 2  # the deployment is read
+    world.services.lfr.end_deployment(GOLD, world.scenario.deployment, "Operation complete")
+
+    report = ingest_batch(world.ingest, matches(world, 2, start=2))
+
+    assert report.alerts == 0
+    assert [reason for *_, reason in report.rejected] == [
+        "refused: alerts are raised only while the deployment is live; it is ended"
+    ] * 2
 
 
 def test_faces_seen_counts_add_to_the_register(memory_world: World) -> None:
