@@ -9,7 +9,8 @@ stored: they depend on the settings and the time asked about, so
 No personal data enters these tables: an item is named by its id only, and the sealed
 image, template, crop, names and notes stay in the events. A third table holds the seal
 (`projections.retention_seal`) that lets a reader check the rows against the events before
-any retention decision is taken from them.
+any retention decision is taken from them. Erased items move to a table of their own, sealed
+apart, so a sweep reads only the items it may still erase.
 """
 
 from __future__ import annotations
@@ -25,28 +26,35 @@ from domain.records import FacesSeenTally
 from domain.watchlist import WatchlistEntry
 from projections.base import Batch, ReadModelProjection
 from projections.recorded import Recorded
-from projections.retention_seal import SEAL_KEY, SEAL_TABLE, ZERO, Sealing, xor
+from projections.retention_seal import SEAL_KEY, SEAL_TABLE, ZERO, Sealing, digests, xor
 from projections.tables import Row, Table, Values
 
-# "_v2": with each item's version. A store whose rows were made before finds this table
-# empty while its seal covers the old rows: the seal check fails, and the view is rebuilt
-# from the events at its first read (`services.retention.retention_view`).
+ITEM_COLUMNS: dict[str, Any] = {
+    "item_id": "text",
+    # The version of the item's aggregate after the last event applied: the sweeper's
+    # erasure is the event at the next version, refused if the item changed since.
+    "version": "int",
+    "notification_id": "int",  # of the event that collected it: the view's order
+    "kind": "text",  # "watchlist_entry" or "alert"
+    "deployment_id": "text",
+    "data": "json",  # which personal data: ["face_image", "template"] or ["probe_image"]
+    "collected_at": "text",
+    "hold": "json",  # {} or basis, requested_by, approved_by, review_on, review_due
+    "hold_lifted_at": "text",
+    "erasure": "json",  # {} or rule, by, role, at, notification_id
+}
+# The items not erased. "_v3": erased items moved to a table of their own, so a sweep reads
+# and checks only what it may still erase, however long the system has run. A store whose
+# rows were made before finds these tables (and the seal's) empty while its tracking
+# position says events were applied: the check fails, and the view is rebuilt from the
+# events at its first read (`services.retention.retention_view`).
 ITEMS_TABLE = Table(
-    "rm_retention_items_v2",
-    {
-        "item_id": "text",
-        # The version of the item's aggregate after the last event applied: the sweeper's
-        # erasure is the event at the next version, refused if the item changed since.
-        "version": "int",
-        "notification_id": "int",  # of the event that collected it: the view's order
-        "kind": "text",  # "watchlist_entry" or "alert"
-        "deployment_id": "text",
-        "data": "json",  # which personal data: ["face_image", "template"] or ["probe_image"]
-        "collected_at": "text",
-        "hold": "json",  # {} or basis, requested_by, approved_by, review_on, review_due
-        "hold_lifted_at": "text",
-        "erasure": "json",  # {} or rule, by, role, at, notification_id
-    },
+    "rm_retention_items_v3", ITEM_COLUMNS, key=("item_id",), indexes=(("notification_id",),)
+)
+# The items erased: final, never changed again.
+ERASED_TABLE = Table(
+    "rm_retention_erased_items",
+    ITEM_COLUMNS,
     key=("item_id",),
     indexes=(("notification_id",),),
 )
@@ -105,7 +113,7 @@ class RetentionProjection(ReadModelProjection):
     """The rows `services.retention.retention_view` judges (see the module docstring)."""
 
     name = "retention"
-    tables = (ITEMS_TABLE, DEPLOYMENTS_TABLE, SEAL_TABLE)
+    tables = (ITEMS_TABLE, ERASED_TABLE, DEPLOYMENTS_TABLE, SEAL_TABLE)
     events = frozenset(name for names in EVENTS.values() for name in names)
 
     def __init__(self, view: Any, sealing: Sealing | None = None) -> None:
@@ -113,7 +121,7 @@ class RetentionProjection(ReadModelProjection):
         # Without the installation's key (a bare projection in a test) the seal still
         # tracks the rows, but anyone could recompute it.
         self.sealing = sealing or Sealing(b"lfr:retention-seal:unkeyed")
-        self._delta, self._last = ZERO, 0
+        self._live, self._erased, self._last = ZERO, ZERO, 0
 
     @classmethod
     def for_app(cls, app: Any, view: Any) -> RetentionProjection:
@@ -135,32 +143,41 @@ class RetentionProjection(ReadModelProjection):
             self._deployment(event, batch)
         else:
             item = batch.get(ITEMS_TABLE, (event.originator_id,))
-            if item is not None:
+            if item is not None:  # an erased item has no more events
                 self._rehash(ITEMS_TABLE, item)
                 item["version"] = event.originator_version
                 self._change(item, event)
-                self._rehash(ITEMS_TABLE, item)
-                batch.put(ITEMS_TABLE, item)
+                table = ERASED_TABLE if item["erasure"] else ITEMS_TABLE
+                if table is ERASED_TABLE:
+                    batch.delete(ITEMS_TABLE, (event.originator_id,))
+                self._rehash(table, item)
+                batch.put(table, item)
 
     def _insert(self, batch: Batch, values: Values) -> None:
         batch.insert(ITEMS_TABLE, values)
         self._rehash(ITEMS_TABLE, ITEMS_TABLE.decode(values))
 
     def _rehash(self, table: Table, row: Row) -> None:
-        """Folds a row into the batch's change of the seal (once out as it was, once in as
-        it is: XOR makes the pair a replacement)."""
-        self._delta = xor(self._delta, self.sealing.row_hash(table, row))
+        """Folds a row into the batch's change of its part of the seal, the erased items' or
+        the rest's (once out as it was, once in as it is: XOR makes the pair a
+        replacement)."""
+        if table is ERASED_TABLE:
+            self._erased = xor(self._erased, self.sealing.row_hash(table, row))
+        else:
+            self._live = xor(self._live, self.sealing.row_hash(table, row))
 
     def settle(self, batch: Batch) -> None:
         if self._last:
-            seal = batch.get(SEAL_TABLE, SEAL_KEY)
-            digest = bytes.fromhex(seal["digest"]) if seal else ZERO
-            batch.put(SEAL_TABLE, self.sealing.seal_row(xor(digest, self._delta), self._last))
-        self._delta, self._last = ZERO, 0
+            live, erased = digests(batch.get(SEAL_TABLE, SEAL_KEY))
+            sealed = self.sealing.seal_row(
+                xor(live, self._live), xor(erased, self._erased), self._last
+            )
+            batch.put(SEAL_TABLE, sealed)
+        self._live, self._erased, self._last = ZERO, ZERO, 0
 
     def forget(self) -> None:
         super().forget()
-        self._delta, self._last = ZERO, 0
+        self._live, self._erased, self._last = ZERO, ZERO, 0
 
     def _deployment(self, event: Recorded, batch: Batch) -> None:
         ended = event.name == "DeploymentEnded"

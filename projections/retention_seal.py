@@ -29,9 +29,16 @@ import orjson
 
 from projections.tables import Row, Table
 
+# "_v2": two digests, the erased items' apart from the rest's (a sweep checks the rest only).
 SEAL_TABLE = Table(
-    "rm_retention_seal",
-    {"name": "text", "digest": "text", "last_event": "int", "tag": "text"},
+    "rm_retention_seal_v2",
+    {
+        "name": "text",
+        "digest": "text",
+        "erased_digest": "text",
+        "last_event": "int",
+        "tag": "text",
+    },
     key=("name",),
 )
 SEAL_KEY = ("retention",)
@@ -53,16 +60,17 @@ class Sealing:
         # HMAC's cost, and the check hashes every row each time the view is read.
         return hashlib.blake2b(_canonical(table, row), key=self.key, digest_size=32).digest()
 
-    def tag(self, digest: bytes, last_event: int) -> str:
-        message = b"lfr:retention-seal:" + digest + last_event.to_bytes(8, "big")
+    def tag(self, digest: bytes, erased_digest: bytes, last_event: int) -> str:
+        message = b"lfr:retention-seal:v2:" + digest + erased_digest + last_event.to_bytes(8, "big")
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
-    def seal_row(self, digest: bytes, last_event: int) -> Row:
+    def seal_row(self, digest: bytes, erased_digest: bytes, last_event: int) -> Row:
         return {
             "name": SEAL_KEY[0],
             "digest": digest.hex(),
+            "erased_digest": erased_digest.hex(),
             "last_event": last_event,
-            "tag": self.tag(digest, last_event),
+            "tag": self.tag(digest, erased_digest, last_event),
         }
 
     def digest_of(self, rows: Iterable[tuple[Table, Row]]) -> bytes:
@@ -87,21 +95,37 @@ class SealCheck:
         return {"verified": self.verified, "reason": self.reason}
 
 
+def digests(seal: Row | None) -> tuple[bytes, bytes]:
+    """The seal's two digests: the items not erased and deployments', the erased items'."""
+    if seal is None:
+        return ZERO, ZERO
+    return bytes.fromhex(seal["digest"]), bytes.fromhex(seal["erased_digest"])
+
+
 def check(
     sealing: Sealing,
     seal: Row | None,
     rows: Iterable[tuple[Table, Row]],
+    erased_rows: Iterable[tuple[Table, Row]] | None,
     retention_events_after: Any,
 ) -> SealCheck:
-    """Checks `rows` against `seal`; `retention_events_after(n)` says whether a retention event
-    after id `n` was stored up to the projection's position (it should have been applied)."""
-    digest, last_event = ZERO, 0
+    """Checks `rows` (the items not erased and the deployments) and, unless None,
+    `erased_rows` against `seal`; `retention_events_after(n)` says whether a retention event
+    after id `n` was stored up to the projection's position (it should have been applied).
+    The tag binds both digests and the position: neither part can be restored from an
+    earlier copy alone."""
+    digest, erased_digest = digests(seal)
+    last_event = int(seal["last_event"]) if seal is not None else 0
     if seal is not None:
-        digest, last_event = bytes.fromhex(seal["digest"]), int(seal["last_event"])
-        if not hmac.compare_digest(seal["tag"], sealing.tag(digest, last_event)):
+        expected = sealing.tag(digest, erased_digest, last_event)
+        if not hmac.compare_digest(seal["tag"], expected):
             return SealCheck(False, "the seal's tag does not match: the seal was edited")
     if sealing.digest_of(rows) != digest:
         return SealCheck(False, "the rows do not match their seal: a row was edited or deleted")
+    if erased_rows is not None and sealing.digest_of(erased_rows) != erased_digest:
+        return SealCheck(
+            False, "the erased rows do not match their seal: a row was edited or deleted"
+        )
     if retention_events_after(last_event):
         return SealCheck(False, "events the projection says it applied are missing from it")
     return SealCheck(True)

@@ -19,6 +19,7 @@ held or erased (DOMAIN.md §c):
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import weakref
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
@@ -37,6 +39,7 @@ from ledger.service import Ledger, LedgerError
 from projections.base import Projector
 from projections.retention_projection import (
     DEPLOYMENTS_TABLE,
+    ERASED_TABLE,
     ITEMS_TABLE,
     TOPICS,
     RetentionProjection,
@@ -59,6 +62,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+ITEM_TABLES = (ITEMS_TABLE, ERASED_TABLE)
 
 
 class RetentionSettings(Protocol):
@@ -244,14 +248,16 @@ def _item(row: Row) -> Item:
 def load_state(view: View, position: int = 0) -> RetentionState:
     """The state the retention projection's tables hold (items in the order collected),
     unchecked: decisions use `retention_view`, which checks the rows first."""
-    items = view.select(ITEMS_TABLE, order_by=("notification_id",))
-    return _state_of(items, view.select(DEPLOYMENTS_TABLE), position)
+    items, erased = (view.select(t, order_by=("notification_id",)) for t in ITEM_TABLES)
+    return _state_of(items, erased, view.select(DEPLOYMENTS_TABLE), position)
 
 
-def _state_of(items: list[Row], deployments: list[Row], position: int) -> RetentionState:
+def _state_of(
+    items: list[Row], erased: list[Row], deployments: list[Row], position: int
+) -> RetentionState:
     state = RetentionState()
     state.position = position
-    for row in items:
+    for row in heapq.merge(items, erased, key=itemgetter("notification_id")):
         state.items[row["item_id"]] = _item(row)
     for row in deployments:
         state.faces_seen += int(row["faces_seen"])
@@ -277,20 +283,24 @@ def _projection_of(app: Application[Any]) -> tuple[Projector, RetentionProjectio
         return made
 
 
-def retention_view(app: Application[Any], rules: RetentionRules, now: datetime) -> RetentionView:
-    """The DPO's view of `app`'s store as of `now`, with every event stored so far.
+def retention_view(
+    app: Application[Any], rules: RetentionRules, now: datetime, *, erased: bool = True
+) -> RetentionView:
+    """The DPO's view of `app`'s store as of `now`, with every event stored so far; without
+    the erased items if not `erased` (what a sweep reads: its cost stays with the items it
+    may still erase, not with everything ever erased).
 
     Its rows are checked against their seal first (`projections.retention_seal`); rows that
     fail are rebuilt from the events before anything is decided from them, and the view says
     so (`integrity`), so an edited table can neither stop nor hasten an erasure."""
     projector, projection = _projection_of(app)
     projector.catch_up()
-    state, checked = checked_state(app, projection)
+    state, checked = checked_state(app, projection, erased=erased)
     integrity = {**checked.to_json(), "rebuilt_from_events": False}
     if not checked.verified:
         log.warning("retention rows failed their check (%s); rebuilt from the events", checked)
         projector.rebuild()
-        state, again = checked_state(app, projection)
+        state, again = checked_state(app, projection, erased=erased)
         integrity = {**checked.to_json(), "rebuilt_from_events": True, "now": again.to_json()}
     view = state.view(rules, now)
     view.integrity = integrity
@@ -298,11 +308,13 @@ def retention_view(app: Application[Any], rules: RetentionRules, now: datetime) 
 
 
 def checked_state(
-    app: Application[Any], projection: RetentionProjection
+    app: Application[Any], projection: RetentionProjection, *, erased: bool = True
 ) -> tuple[RetentionState, SealCheck]:
-    """The projection's state, and whether its rows are the ones the events made."""
+    """The projection's state (without the erased items if not `erased`), and whether its
+    rows are the ones the events made."""
     view, position = projection.view, projection.position()
     items = view.select(ITEMS_TABLE, order_by=("notification_id",))
+    erased_items = view.select(ERASED_TABLE, order_by=("notification_id",)) if erased else []
     deployments = view.select(DEPLOYMENTS_TABLE)
     seal = view.get(SEAL_TABLE, SEAL_KEY)
 
@@ -315,8 +327,9 @@ def checked_state(
         return bool(found)
 
     rows = [(ITEMS_TABLE, r) for r in items] + [(DEPLOYMENTS_TABLE, r) for r in deployments]
-    checked = check(projection.sealing, seal, rows, events_after)
-    return _state_of(items, deployments, position), checked
+    erased_rows = [(ERASED_TABLE, r) for r in erased_items] if erased else None
+    checked = check(projection.sealing, seal, rows, erased_rows, events_after)
+    return _state_of(items, erased_items, deployments, position), checked
 
 
 def prove_erasures(open_ledger: Callable[[], Ledger], erased: list[Item]) -> dict[str, Any]:

@@ -140,40 +140,36 @@ def plan(services: Services, as_of: datetime | None = None) -> SweepPlan:
 
 
 def sweep(services: Services, as_of: datetime | None = None) -> SweepResult:
-    """Erase everything due as of `as_of` (default: the service's clock)."""
+    """Erase everything due as of `as_of` (default: the service's clock).
+
+    A process's first sweep, and the one after a sweep that failed, read every item: they
+    destroy keys that outlived their erasure (a crash between the two, where the key store
+    cannot commit with the events) and close watchlists whose entries were all erased before.
+    The others read only the items not erased yet, so a sweep's cost does not grow with
+    everything ever erased."""
     now = as_of or services.lfr.clock()
     result = SweepResult(as_of=now)
+    everything = not _SWEPT_WHOLE.pop(services.lfr, False)  # set again once this one succeeds
     result.deployments_ended = end_due_deployments(services.lfr)
     # Reading the view and erasing make a few objects per item, without cycles: the
     # collections they would set off, each walking every object, took a third of the time.
     with collector_paused():
-        view = retention_view(services.lfr, rules_from(services.settings), now)
+        rules = rules_from(services.settings)
+        view = retention_view(services.lfr, rules, now, erased=everything)
         _erase_due(services, view.due(), result)
-    result.keys_repaired = _repair_keys(services, view)
+    if everything:
+        erased_before = [item.item_id for item in view.by_status("erased")]
+        live = services.vault.live_among(erased_before)
+        result.keys_repaired = services.vault.destroy_many(live)
     _close_watchlists(services, view, result)
     _raise_hold_reviews(services, view, result)
     result.keys_purged = services.vault.purge()
+    _SWEPT_WHOLE[services.lfr] = True
     return result
 
 
-# Per running system: the newest erasure event whose key this process has checked.
-_KEYS_CHECKED: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
-
-
-def _repair_keys(services: Services, view: RetentionView) -> int:
-    """Destroys the keys that outlived their erasure events (a crash between the two, where
-    the key store cannot commit with the events); how many. A process's first sweep checks
-    every erased item, later ones only those erased since, so the check does not grow with
-    the life of the system."""
-    checked = _KEYS_CHECKED.get(services.lfr, 0)
-    erased = {
-        item.item_id: int(item.erasure.get("notification_id", 0))
-        for item in view.by_status("erased")
-    }
-    newer = [item_id for item_id, at in erased.items() if at > checked]
-    repaired = services.vault.destroy_many(services.vault.live_among(newer))
-    _KEYS_CHECKED[services.lfr] = max([checked, *erased.values()])
-    return repaired
+# Per running system: whether a sweep has read every item and completed since it started.
+_SWEPT_WHOLE: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 def _erase_due(services: Services, due: list[Item], result: SweepResult) -> None:

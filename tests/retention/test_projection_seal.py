@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from domain.alert import Alert
-from projections.retention_projection import ITEMS_TABLE
+from projections.retention_projection import ERASED_TABLE, ITEMS_TABLE
 from runtime.bootstrap import Services, open_services
 from runtime.settings import Settings
 from services.retention import retention_view
@@ -28,13 +28,15 @@ HELD += '"review_on": "2099-01-01", "review_due": ""}'
 def stored(
     request: pytest.FixtureRequest, tmp_path: Path, settings_for: Callable[[str], Settings]
 ) -> Iterator[tuple[str, Edit]]:
-    """A store URL and a way to run SQL on its retention table ({t}), as an intruder would."""
+    """A store URL and a way to run SQL on its retention tables ({t}: items, {e}: erased items),
+    as an intruder would."""
     if request.param == "sqlite":
         path = tmp_path / "events.db"
 
         def edit_sqlite(sql: str, params: tuple[object, ...]) -> None:
             with sqlite3.connect(path) as conn:
-                conn.execute(sql.format(t=ITEMS_TABLE.name).replace("%s", "?"), params)
+                tables = {"t": ITEMS_TABLE.name, "e": ERASED_TABLE.name}
+                conn.execute(sql.format(**tables).replace("%s", "?"), params)
 
         yield f"sqlite:///{path}", edit_sqlite
         return
@@ -44,7 +46,8 @@ def stored(
 
     def edit_postgres(sql: str, params: tuple[object, ...]) -> None:
         with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(sql.format(t=f'"{schema}".{ITEMS_TABLE.name}'), params)  # type: ignore[arg-type]
+            tables = {"t": f'"{schema}".{ITEMS_TABLE.name}', "e": f'"{schema}".{ERASED_TABLE.name}'}
+            conn.execute(sql.format(**tables), params)  # type: ignore[arg-type]
 
     yield url, edit_postgres
 
@@ -123,3 +126,33 @@ def test_a_backdated_row_does_not_hasten_an_erasure(
 
     assert sweep(services).erased == []
     assert not services.lfr.load(Alert, UUID(alert_id)).erased
+
+
+def test_a_row_moved_among_the_erased_does_not_hide_an_alert_from_its_erasure(
+    stored: tuple[str, Edit], settings_for: Callable[[str], Settings], clock: Clock
+) -> None:
+    url, edit = stored
+    services = open_services(settings_for(url), clock=clock)
+    alert_id = an_alert_due(services, clock)  # swept once: later sweeps read the items not erased
+    edit("INSERT INTO {e} SELECT * FROM {t} WHERE item_id = %s", (alert_id,))
+    edit("DELETE FROM {t} WHERE item_id = %s", (alert_id,))
+
+    assert alert_id in sweep(services).erased
+
+
+def test_an_edited_erased_row_is_found_by_the_dpos_view_of_every_item(
+    stored: tuple[str, Edit], settings_for: Callable[[str], Settings], clock: Clock
+) -> None:
+    url, edit = stored
+    services = open_services(settings_for(url), clock=clock)
+    alert_id = an_alert_due(services, clock)
+    assert alert_id in sweep(services).erased
+    retention_view(services.lfr, rules_from(services.settings), clock.now)  # has its erasure
+    edit("UPDATE {e} SET erasure = %s WHERE item_id = %s", ('{"rule": "x"}', alert_id))
+
+    view = retention_view(services.lfr, rules_from(services.settings), clock.now)
+
+    assert view.integrity["rebuilt_from_events"]
+    assert "erased rows do not match" in view.integrity["reason"]
+    erased = next(i for i in view.items if i.item_id == alert_id).erasure
+    assert erased["rule"] == "alert-data-31d-after-alert"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
+import services.sweeper as sweeper
 from domain.alert import Alert, HoldBasis, HoldRequest
 from domain.errors import DataErased
 from domain.watchlist import WatchlistEntry
@@ -161,23 +163,28 @@ def test_key_that_outlived_its_erasure_event_is_destroyed_by_the_next_sweep(
         memory_services.vault.open(str(alert_id), sealed)
 
 
-def test_later_sweeps_check_only_the_keys_of_items_erased_since_the_last(
+def test_a_process_reads_every_item_at_its_first_sweep_then_only_those_not_erased(
     scenario: Scenario, memory_services: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario.live()
     first, second = scenario.alert(), scenario.alert(track="t2")
     memory_services.lfr.erase_alert_data(DPO, first, "DPO decision")
-    assert sweep(memory_services).keys_repaired == 0  # the first sweep checks every erasure
-    memory_services.lfr.erase_alert_data(DPO, second, "DPO decision")
-    checked: list[list[str]] = []
-    live_among = memory_services.vault.live_among
+    read: list[bool] = []
+    real_view = sweeper.retention_view
 
-    def recording(subject_ids: list[str]) -> list[str]:
-        checked.append(list(subject_ids))
-        return live_among(subject_ids)
+    def recording(*args: Any, erased: bool = True) -> Any:
+        read.append(erased)
+        return real_view(*args, erased=erased)
 
-    monkeypatch.setattr(memory_services.vault, "live_among", recording)
+    monkeypatch.setattr(sweeper, "retention_view", recording)
     sweep(memory_services)
-    sweep(memory_services)
+    clock.advance(days=32)
+    assert sweep(memory_services).erased == [str(second)]  # from the items not erased
+    monkeypatch.setattr(memory_services.vault, "purge", lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        sweep(memory_services)
+    monkeypatch.undo()
+    monkeypatch.setattr(sweeper, "retention_view", recording)
+    sweep(memory_services)  # after a failed sweep, every item again
 
-    assert checked == [[str(second)], []]
+    assert read == [True, False, False, True]
