@@ -19,6 +19,11 @@ Three tables, each against the count that grows:
    of the deployment the repository hands each alert command, with the entry ids shared
    (`domain.deployment.EntryIds`) against a plain list.
 
+4. Items already erased in the retention history (0, 1,000, 10,000), beside 100 alerts not
+   yet due, on SQLite: a sweep with nothing to erase, as a process's first sweep reads it
+   (every item, checked against its seal) and as every later sweep reads it (the items not
+   erased only).
+
 `--smoke` runs each table at two small sizes in seconds (a check that it runs, not a figure).
 PostgreSQL: LFR_BENCH_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test).
 """
@@ -212,6 +217,37 @@ def alert_path_growth(sizes: list[int]) -> None:
         )
 
 
+def retention_growth(sizes: list[int]) -> None:
+    from bench.retention import raise_alerts
+    from runtime.bootstrap import open_services
+    from runtime.settings import Settings
+    from services import sweeper
+    from tests.scenario import Scenario, start_clock
+
+    print("erased items | first sweep of a process ms | later sweep ms")
+    for size in sizes:
+        clock = start_clock()
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'lfr.db'}"
+            services = open_services(Settings(database_url=url, data_dir=Path(folder)), clock)
+            scenario = Scenario(services.lfr, clock).live()
+            raise_alerts(services, scenario, size)
+            clock.advance(days=32)
+            assert len(sweeper.sweep(services).erased) == size
+            later = Scenario(services.lfr, clock).live()
+            for n in range(100):  # live, not due
+                later.alert(track=f"later-{n}")
+            sweeper.sweep(services)  # the projection has caught up with them
+
+            def first(services: Any = services) -> Any:
+                sweeper._SWEPT_WHOLE.pop(services.lfr, None)  # as a process starting
+                return sweeper.sweep(services)
+
+            first_ms = _median_us(first, 5) / 1000
+            later_ms = _median_us(lambda services=services: sweeper.sweep(services), 5) / 1000
+        print(f"{size:>12,} | {first_ms:>27.1f} | {later_ms:>14.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="two small sizes each: seconds")
@@ -228,6 +264,7 @@ def main() -> None:
     if not args.skip_register:
         register_growth(deployments, args.clients, seconds)
     alert_path_growth(entries)
+    retention_growth([0, 1_000] if args.smoke else [0, 1_000, 10_000])
     print(f"load at the end {os.getloadavg()[0]:.2f}")
 
 
