@@ -68,6 +68,17 @@ class StoredEventJSON(JSONTranscoder):
     Anything else (such floats, other keys, subclasses of the native types, unregistered
     types) is written by the library's encoder, as before. Decoding is the library's."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The registered types the library's encoder hands to their transcoding: not those
+        # that subclass a native type (it writes those as the native type).
+        self._transcoded_types: dict[type, Transcoding] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        if not issubclass(transcoding.type, _NATIVE):
+            self._transcoded_types[transcoding.type] = transcoding
+
     def encode(self, obj: Any) -> bytes:
         try:
             return orjson.dumps(self._plain(obj))
@@ -84,12 +95,16 @@ class StoredEventJSON(JSONTranscoder):
             return _plain_float(value)
         if kind is list or kind is tuple:
             return [self._plain(item) for item in value]
-        return self._transcoded(value)
+        transcoding = self._transcoded_types.get(kind)
+        if transcoding is None:
+            raise _NotPlain
+        return self._transcoded(value, transcoding)
 
     def _plain_dict(self, value: dict[Any, Any]) -> dict[str, Any]:
         # An event's state is a dict of mostly text and registered types: those are done
         # here, without a call per value.
         plain = value.copy()
+        transcoded_types = self._transcoded_types
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain
@@ -98,16 +113,13 @@ class StoredEventJSON(JSONTranscoder):
                 continue
             if kind is float:
                 _plain_float(item)
-            elif kind in self.types:
-                plain[key] = self._transcoded(item)
+            elif kind in transcoded_types:
+                plain[key] = self._transcoded(item, transcoded_types[kind])
             else:
                 plain[key] = self._plain(item)
         return plain
 
-    def _transcoded(self, value: Any) -> dict[str, Any]:
-        transcoding = self.types.get(type(value))
-        if transcoding is None or isinstance(value, _NATIVE):
-            raise _NotPlain
+    def _transcoded(self, value: Any, transcoding: Transcoding) -> dict[str, Any]:
         data = transcoding.encode(value)
         plain = data if type(data) in _AS_IS else self._plain(data)
         return {"_type_": transcoding.name, "_data_": plain}

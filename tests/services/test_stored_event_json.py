@@ -11,12 +11,13 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredError
+from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
 
 from domain.alert import Alert
 from runtime.bootstrap import open_services
 from runtime.settings import Settings
 from services.lfr import LfrService
+from services.transcodings import StoredEventJSON
 from tests.scenario import Scenario, start_clock
 
 
@@ -72,3 +73,22 @@ def test_a_value_of_no_registered_type_is_refused_as_the_library_refuses_it(
 ) -> None:
     with pytest.raises(TranscodingNotRegisteredError):
         live.service.mapper.transcoder.encode({"what": object()})
+
+
+class ColourAsName(Transcoding):
+    type = Colour
+    name = "colour"
+
+    def encode(self, obj: Colour) -> str:
+        return obj.name
+
+    def decode(self, data: str) -> Colour:
+        return Colour[data]
+
+
+def test_a_registered_type_that_is_text_is_written_as_text_as_the_library_does() -> None:
+    transcoder = StoredEventJSON()
+    transcoder.register(ColourAsName())
+    state = {"colour": Colour.RED, "colours": [Colour.RED]}
+    assert transcoder.encode(state) == JSONTranscoder.encode(transcoder, state)
+    assert transcoder.encode(state) == b'{"colour":"red","colours":["red"]}'
