@@ -3,13 +3,14 @@
 First it ends every deployment whose authority no longer covers it (the window closed, an
 urgent authority lapsed unconfirmed), so the watchlist's clock starts. Then it finds what is
 due from the stored events (`services.retention`), erases each item with the actor
-`retention-sweeper` (role system) and the rule's name, and destroys the data keys in batches.
+`retention-sweeper` (role system) and the rule's name, and destroys the data keys in the
+transactions that store the erasures (in batches after them where the keys live elsewhere).
 Alerts are erased as the retention view saw them (version and hold: `Alert.erasure`), not
 loaded and decoded one by one; an alert changed since is a conflict, retried one by one.
 It is idempotent and safe to run in several processes at once: an item another sweeper erased
 first is refused by the domain (already erased, or a concurrent-change conflict) and counted as
 already done. It also repairs an erasure whose key outlived its event (a crash between the
-two), closes the watchlist record of a deployment whose entries are all erased, and purges
+two, where they cannot commit together; see `sweep`), closes the watchlist record of a deployment whose entries are all erased, and purges
 destroyed keys from the database files (see `adapters.vault`).
 """
 
@@ -195,7 +196,7 @@ def erase_seen_alerts(
     services: Services, deployment_id: UUID, items: list[Item], rule: str, result: SweepResult
 ) -> None:
     """Erases a deployment's alerts as the retention view saw them, without loading each one,
-    BATCH to a transaction, each batch's keys destroyed once its erasures are stored; a batch
+    BATCH to a transaction, each batch's keys destroyed with its erasures; a batch
     with an alert changed since (a hold placed, erased by another sweeper) is retried one by
     one, loading each.
 
