@@ -3,7 +3,9 @@ each one; an alert changed since the view was read is never erased on the streng
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -12,7 +14,8 @@ from adapters.persistence.keystore import SqlKeyStore
 from domain.alert import Alert, HoldBasis, HoldRequest, SeenAlert
 from domain.errors import ConcurrentChange
 from domain.values import Adjudication
-from runtime.bootstrap import Services
+from runtime.bootstrap import Services, open_services
+from runtime.settings import Settings
 from services.retention import Item, retention_view
 from services.sweeper import SWEEPER, SweepResult, erase_seen_alerts, rules_from, sweep
 from tests.scenario import DPO, ENGAGER, Clock, Scenario
@@ -122,3 +125,23 @@ def test_an_erasure_batch_destroys_its_keys_in_the_transaction_that_stores_it(
 
     assert all(services.lfr.load(Alert, a).erased for a in alerts)
     assert all(services.vault.is_destroyed(str(a)) for a in alerts)
+
+
+def test_keys_destroyed_with_their_erasures_leave_no_copy_in_the_sqlite_files(
+    tmp_path: Path, clock: Clock, settings_for: Callable[[str], Settings]
+) -> None:
+    services = open_services(settings_for(f"sqlite:///{tmp_path / 'events.db'}"), clock=clock)
+    scenario = Scenario(services.lfr, clock).live()
+    alerts = [scenario.alert(n % 2, track=f"t{n}") for n in range(30)]
+    keys = [services.vault.keys.get(str(a)) for a in alerts]
+
+    def files() -> bytes:
+        return b"".join(p.read_bytes() for p in tmp_path.glob("events.db*"))
+
+    assert all(key and key in files() for key in keys)  # the check sees a key where one is
+    services.lfr.erase_alert_data(DPO, alerts[0], "DPO decision")
+    clock.advance(days=32)
+    assert len(sweep(services).erased) == 29  # and it purges
+
+    on_disk = files()
+    assert not any(key and key in on_disk for key in keys)
