@@ -10,8 +10,9 @@ loaded and decoded one by one; an alert changed since is a conflict, retried one
 It is idempotent and safe to run in several processes at once: an item another sweeper erased
 first is refused by the domain (already erased, or a concurrent-change conflict) and counted as
 already done. It also repairs an erasure whose key outlived its event (a crash between the
-two, where they cannot commit together; see `sweep`), closes the watchlist record of a deployment whose entries are all erased, and purges
-destroyed keys from the database files (see `adapters.vault`).
+two, where they cannot commit together; see `sweep`), closes the watchlist record of a
+deployment whose entries are all erased, and purges destroyed keys from the database files
+(see `adapters.vault`).
 """
 
 from __future__ import annotations

@@ -211,6 +211,11 @@ class SQLiteKeyStore(SqlKeyStore):
                 raise
             conn.commit()
 
+    def destroy_with_events(self, cursor: Any, subjects: list[str]) -> None:
+        # The events' connection may never have written a key: zero freed bytes here too.
+        cursor.execute("PRAGMA secure_delete = ON")
+        self.destroy_chunk(cursor, subjects)
+
     def insert_if_absent(self, curs: Any, keys: list[tuple[str, bytes]]) -> set[str] | None:
         curs.executemany(
             f"INSERT OR IGNORE INTO {self.table} (subject_id, wrapped_key) VALUES (?, ?)", keys
