@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,7 @@ class BytesAsBase64(Transcoding):
     name = "b64"
 
     def encode(self, obj: bytes) -> str:
-        return base64.b64encode(obj).decode("ascii")
+        return binascii.b2a_base64(obj, newline=False).decode("ascii")  # base64.b64encode's
 
     def decode(self, data: str) -> bytes:
         return base64.b64decode(data)
@@ -113,8 +114,12 @@ class StoredEventJSON(JSONTranscoder):
                 continue
             if kind is float:
                 _plain_float(item)
-            elif kind in transcoded_types:
-                plain[key] = self._transcoded(item, transcoded_types[kind])
+            elif kind in transcoded_types:  # as `_transcoded`, without its call
+                transcoding = transcoded_types[kind]
+                data = transcoding.encode(item)
+                if type(data) not in _AS_IS:
+                    data = self._plain(data)
+                plain[key] = {"_type_": transcoding.name, "_data_": data}
             else:
                 plain[key] = self._plain(item)
         return plain
