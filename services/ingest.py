@@ -229,8 +229,15 @@ def _worker(binding: WorkerBinding, moment: str | datetime) -> BoundWorker:
     return worker(binding.worker_id, binding.deployment_id, binding.cameras)
 
 
-@lru_cache(maxsize=4096)
 def _uuid(text: str) -> UUID:
+    """An id from a message: text, or the message is malformed (TypeError, ValueError)."""
+    if not isinstance(text, str):
+        raise TypeError(f"an id must be text, not {type(text).__name__}")
+    return _parsed_uuid(text)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_uuid(text: str) -> UUID:
     # A batch names a few deployments and watchlist entries thousands of times: each is
     # parsed once (a UUID is immutable, so one object serves them all).
     return UUID(text)
@@ -262,7 +269,7 @@ def _faces_command(ingest: IngestService, value: bytes) -> None:
     count = FacesSeenCount.from_json(fields)
     ingest.count_faces(
         _worker(sender, count.interval_end),
-        UUID(count.deployment_id),
+        _uuid(count.deployment_id),
         count.camera_id,
         datetime.fromisoformat(count.interval_start),
         datetime.fromisoformat(count.interval_end),

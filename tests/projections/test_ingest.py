@@ -91,6 +91,44 @@ def test_malformed_messages_are_rejected_with_their_reason_and_the_ingest_goes_o
     assert world.ingest.offset(MATCHES_TOPIC, 0) == 4
 
 
+def test_a_signed_match_naming_its_entry_by_a_number_is_rejected_and_the_ingest_goes_on(
+    world: World,
+) -> None:
+    world.scenario.live()
+    fields = json.loads(world.wire(world.match_event(0, track="numbered")))
+    fields["entry_id"] = 7  # a JSON number where an id's text belongs
+    numbered = Message(MATCHES_TOPIC, 0, 0, world.worker_credential().attest(fields))
+    after = Message(MATCHES_TOPIC, 0, 1, world.wire(world.match_event(1, track="after")))
+
+    report = ingest_batch(world.ingest, [numbered, after])
+
+    assert report.alerts == 1
+    assert [(o, reason.split(":")[0]) for _, _, o, reason in report.rejected] == [
+        (0, "malformed lfr.matches message")
+    ]
+    assert world.ingest.offset(MATCHES_TOPIC, 0) == 1
+
+
+def test_a_signed_match_with_any_field_of_the_wrong_kind_is_rejected_never_stops_a_batch(
+    world: World,
+) -> None:
+    world.scenario.live()
+    fields = json.loads(world.wire(world.match_event(0, track="kinds")))
+    credential = world.worker_credential()
+    wrong = [
+        {**fields, name: value}
+        for name in sorted(set(fields) - {"credential", "proof", "schema", "version"})
+        for value in (7, 0.5, [], {}, None, True)
+    ]
+    messages = [Message(MATCHES_TOPIC, 0, n, credential.attest(f)) for n, f in enumerate(wrong)]
+
+    report = ingest_batch(world.ingest, messages)
+
+    # Each is stored, refused with its reason, or the alert its event id already raised.
+    assert report.alerts + len(report.rejected) + report.already_stored == len(messages)
+    assert world.ingest.offset(MATCHES_TOPIC, 0) == len(messages) - 1
+
+
 def test_a_match_for_a_deployment_not_live_is_refused_and_recorded(world: World) -> None:
     world.scenario.prepared()  # watchlist imported, deployment not started
     message = Message(MATCHES_TOPIC, 0, 0, world.wire(world.match_event(0)))
