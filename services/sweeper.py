@@ -73,8 +73,10 @@ class Services(Protocol):
 
 
 SWEEPER = Actor("retention-sweeper", Role.SYSTEM)
-BATCH = 500
-IN_FLIGHT = 2
+# Measured on 2 cores with PostgreSQL beside (bench.retention, 20,000 items): 1,000 to a
+# transaction with three in flight erased fastest against 500 with two or three.
+BATCH = 1000
+IN_FLIGHT = 3
 log = logging.getLogger(__name__)
 
 
@@ -201,7 +203,7 @@ def erase_seen_alerts(
     with an alert changed since (a hold placed, erased by another sweeper) is retried one by
     one, loading each.
 
-    Two batches are in flight at once: while the database stores one (under the ledger's
+    IN_FLIGHT batches at once: while the database stores one (under the ledger's
     lock, so they still go in one at a time), the next is decided and encoded here."""
     audit = services.lfr.erasure_audit(SWEEPER, deployment_id)
     batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
