@@ -204,7 +204,7 @@ def erase_seen_alerts(
     one, loading each.
 
     IN_FLIGHT batches at once: while the database stores one (under the ledger's
-    lock, so they still go in one at a time), the next is decided and encoded here."""
+    lock, so they still go in one at a time), the next ones are decided and encoded here."""
     audit = services.lfr.erasure_audit(SWEEPER, deployment_id)
     batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
 
