@@ -7,7 +7,7 @@ stored: they depend on the settings and the time asked about, so
 `services.retention.RetentionState.view(rules, now)` judges the rows when read.
 
 No personal data enters these tables: an item is named by its id only, and the sealed
-image, template, crop, names and notes stay in the events. A third table holds the seal
+image, template, crop, names and notes stay in the events. Another table holds the seal
 (`projections.retention_seal`) that lets a reader check the rows against the events before
 any retention decision is taken from them. Erased items move to a table of their own, sealed
 apart, so a sweep reads only the items it may still erase.
