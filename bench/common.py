@@ -32,6 +32,21 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot, over all cores (Linux's
+    /proc/stat: everything but idle and I/O wait); 0.0 where there is no /proc/stat.
+
+    Read before and after a run, the difference is what every process together (the
+    code measured, the database, the broker) spent on it, idle time excluded."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(n) for n in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle, iowait = fields[3], fields[4] if len(fields) > 4 else 0
+    return (sum(fields[:8]) - idle - iowait) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 

@@ -11,7 +11,8 @@ message, opens its crop, raises the alert with the crop sealed under the alert's
 stores events, ledger leaves and offsets in transactions bounded by count and bytes).
 The ingest runs on the next N messages published for it, and is timed from the moment its
 processes are all reading (start-up excluded, messages stored before then subtracted) until
-every message is stored. Prints medians.
+every message is stored. Prints medians, and the whole machine's busy CPU per message
+meanwhile (ingest, PostgreSQL and broker together: what two cores can give).
 
     python -m bench.ingest [--messages 10000] [--rounds 3] [--processes 2] [--smoke]
 
@@ -33,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import machine, postgres_schema, synthetic_match
+from bench.common import busy_cpu_seconds, machine, postgres_schema, synthetic_match
 from recognition.credential import WorkerCredential
 from recognition.events import FACES_SEEN_TOPIC, MATCHES_TOPIC, utc_iso
 from recognition.transport import KafkaSink
@@ -155,8 +156,10 @@ def ingest_rate(
     start: dict[int, int],
     count: int,
     processes: int,
-) -> float:
-    """Messages stored per second by `lfr ingest` once all its processes are reading."""
+) -> tuple[float, float]:
+    """Messages stored per second by `lfr ingest` once all its processes are reading, and
+    the machine's busy CPU per message meanwhile (microseconds: the ingest, PostgreSQL,
+    the broker and this benchmark's polling together)."""
     with lfr_ingest(settings, bootstrap, processes) as (process, reading):
         deadline = time.monotonic() + 600
         while len(reading) < processes:
@@ -164,14 +167,15 @@ def ingest_rate(
             assert process.poll() is None, f"lfr ingest stopped (exit {process.returncode})"
             time.sleep(0.01)
         began, before = time.perf_counter(), stored_since(ingest, start)
+        busy = busy_cpu_seconds()
         stored = before
         while stored < count:
             assert time.monotonic() < deadline, f"{count - stored} messages not stored"
             assert process.poll() is None, f"lfr ingest stopped (exit {process.returncode})"
             time.sleep(0.01)
             stored = stored_since(ingest, start)
-        elapsed = time.perf_counter() - began
-    return (count - before) / elapsed
+        elapsed, busy = time.perf_counter() - began, busy_cpu_seconds() - busy
+    return (count - before) / elapsed, busy * 1e6 / (count - before)
 
 
 def main() -> None:
@@ -197,6 +201,7 @@ def main() -> None:
             ingest = open_ingest(settings, services)
             credential = worker_credential(settings, scenario.deployment, now=clock.now)
             runs: dict[str, list[float]] = {"plain": [], "one": [], "several": []}
+            cpu: dict[str, list[float]] = {"one": [], "several": []}
             for round_no in range(args.rounds):
                 for name, processes in (("one", 1), ("several", args.processes)):
                     start = end_offsets(broker.bootstrap, args.processes)
@@ -211,15 +216,16 @@ def main() -> None:
                     )
                     if name == "one":
                         runs["plain"].append(plain_read(broker.bootstrap, start, args.messages))
-                    runs[name].append(
-                        ingest_rate(
-                            settings, ingest, broker.bootstrap, start, args.messages, processes
-                        )
+                    rate, per_message = ingest_rate(
+                        settings, ingest, broker.bootstrap, start, args.messages, processes
                     )
+                    runs[name].append(rate)
+                    cpu[name].append(per_message)
                 print(
                     f"round {round_no + 1}: plain read {runs['plain'][-1]:,.0f}/s, "
-                    f"lfr ingest {runs['one'][-1]:,.0f}/s, "
+                    f"lfr ingest {runs['one'][-1]:,.0f}/s ({cpu['one'][-1]:.0f} us CPU each), "
                     f"lfr ingest --processes {args.processes} {runs['several'][-1]:,.0f}/s "
+                    f"({cpu['several'][-1]:.0f} us CPU each) "
                     f"(load {os.getloadavg()[0]:.2f})",
                     flush=True,
                 )
@@ -232,6 +238,7 @@ def main() -> None:
                 f"ingest (1 process) {one:,.0f}/s  "
                 f"ingest ({args.processes} processes) {several:,.0f}/s  "
                 f"ratio {several / plain:.2f}  "
+                f"machine CPU per message {statistics.median(cpu['several']):.0f} us  "
                 f"target {TARGET:,}/s: {'met' if several >= TARGET else 'NOT met'}"
             )
             print(f"machine: {machine()}, load {os.getloadavg()[0]:.2f}")

@@ -26,6 +26,9 @@ from adapters.persistence.liveness import check_pooled_connections_locally
 from adapters.persistence.pgstore import PostgresLedgerStore, quote
 from projections.views import schema_changes_one_at_a_time
 
+# PostgreSQL's largest toast_tuple_target: a row of up to this many bytes is stored as it is.
+STATES_IN_LINE_UP_TO = 8160
+
 
 class _LedgerMixin(LedgeredSql):
     """Adds the ledger to a PostgreSQL application or process recorder."""
@@ -50,6 +53,7 @@ class _LedgerMixin(LedgeredSql):
             if "CREATE OR REPLACE FUNCTION" not in s.as_string(None)
         ]
         self.sql_create_statements.extend(SQL(s) for s in self.ledger_store.ddl())
+        self.sql_create_statements.append(SQL(self._states_kept_in_line()))
         # One statement takes both locks, one table after the other in the order written:
         # every ledgered recorder locks its events table before the ledger's, so writers
         # of different events tables sharing the ledger cannot deadlock.
@@ -67,6 +71,20 @@ class _LedgerMixin(LedgeredSql):
     def create_table(self) -> None:
         with schema_changes_one_at_a_time(self.datastore):
             super().create_table()
+
+    def _states_kept_in_line(self) -> str:
+        """Events of up to a page (an alert with its sealed crop is about 4.5 kB) keep their
+        state in the row: by default PostgreSQL tries to compress any row over 2 kB (sealed
+        bytes never compress) and then moves the state to the TOAST table, in chunks each
+        with its index entry, which cost about as much again as the row. Set once; a table
+        that has it is not touched (altering it would wait for the writers' locks)."""
+        table = self._events()
+        target = f"toast_tuple_target={STATES_IN_LINE_UP_TO}"
+        return (
+            "DO $$ BEGIN IF NOT coalesce((SELECT reloptions @> ARRAY['" + target + "'] "
+            f"FROM pg_class WHERE oid = '{table}'::regclass), false) THEN "
+            f"ALTER TABLE {table} SET ({target}); END IF; END $$"
+        )
 
     def _events(self) -> str:
         return f"{quote(self.datastore.schema)}.{quote(self.events_table_name)}"
