@@ -299,6 +299,15 @@ class PostgresKeyStore(SqlKeyStore):
         )
         return {subject for (subject,) in curs.fetchall()}
 
+    def insert_new(self, cursor: Any, keys: Mapping[str, bytes]) -> None:
+        # One statement for a whole ingest run's keys (not one INSERT each); no ON CONFLICT:
+        # a subject that had a key fails the events' transaction.
+        cursor.execute(
+            f"INSERT INTO {self.table} (subject_id, wrapped_key) "
+            "SELECT * FROM unnest(%s::text[], %b::bytea[])",
+            (list(keys), list(keys.values())),
+        )
+
     def destroy_chunk(self, curs: Any, subjects: list[str]) -> int:
         # A plain UPDATE of the live keys first: INSERT .. ON CONFLICT DO UPDATE tries an
         # insert of each row before updating it, five times the cost. Only the subjects it did

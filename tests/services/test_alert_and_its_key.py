@@ -38,8 +38,9 @@ def stored_key(services: Services, subject_id: object) -> bytes | None:
     return keys.get(str(subject_id))
 
 
-def fail_the_events_insert(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The database refuses the events' INSERT, after the key was written in its transaction."""
+def fail_the_events_insert(recorder: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database refuses the events' INSERT by `recorder` (SQLite or PostgreSQL), after
+    the keys were written in its transaction."""
 
     def sqlite_refuses(self: Any, c: Any, stored_events: Any, **kwargs: Any) -> None:
         c.execute("INSERT INTO no_such_table VALUES (1)")
@@ -48,9 +49,8 @@ def fail_the_events_insert(services: Services, monkeypatch: pytest.MonkeyPatch) 
         curs.execute("SELECT 1 / 0")
 
     monkeypatch.setattr(es_sqlite.SQLiteApplicationRecorder, "_insert_events", sqlite_refuses)
-    recorder = type(services.lfr.recorder)
-    if issubclass(recorder, es_pg.PostgresApplicationRecorder):
-        monkeypatch.setattr(recorder, "_insert_stored_events", postgres_refuses)
+    if isinstance(recorder, es_pg.PostgresApplicationRecorder):
+        monkeypatch.setattr(type(recorder), "_insert_stored_events", postgres_refuses)
 
 
 def test_an_alert_whose_event_is_refused_leaves_no_data_key_behind(
@@ -59,7 +59,7 @@ def test_an_alert_whose_event_is_refused_leaves_no_data_key_behind(
     services, scenario = live
     match = scenario.match(track="refused")
     alert_id = Alert.create_id(match_id=match.match_id)
-    fail_the_events_insert(services, monkeypatch)
+    fail_the_events_insert(services.lfr.recorder, monkeypatch)
     with pytest.raises(Exception):  # noqa: B017 (whatever the database said, nothing stays)
         services.lfr.raise_alert(scenario.worker, match)
     monkeypatch.undo()
